@@ -1,0 +1,152 @@
+"""What the stores hold: nodes and edges with their per-source assertions.
+
+Input to a store is :class:`NodeData` / :class:`EdgeData` (what one source
+asserts). What comes back is :class:`NodeRecord` / :class:`EdgeRecord`: the
+effective properties (every source's assertion merged, later over earlier)
+plus the assertions themselves, which are the provenance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from schemas.refs import parse_ref
+
+EdgeKey = tuple[str, str, str]
+"""``(from_ref, type, to_ref)``: an edge's identity."""
+
+
+def utc_now() -> str:
+    """The current time as an ISO-8601 UTC string with seconds precision."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class NodeData:
+    """A node as one source asserts it."""
+
+    ref: str
+    properties: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        return parse_ref(self.ref)[0].value
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeData:
+    """An edge as one source asserts it."""
+
+    from_ref: str
+    type: str
+    to_ref: str
+    properties: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> EdgeKey:
+        return (self.from_ref, self.type, self.to_ref)
+
+
+@dataclass(frozen=True, slots=True)
+class Assertion:
+    """One source's claim about a node or edge, and when it was made."""
+
+    source: str
+    asserted_at: str
+    properties: Mapping[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "asserted_at": self.asserted_at,
+            "properties": dict(self.properties),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Assertion:
+        return cls(data["source"], data["asserted_at"], dict(data.get("properties") or {}))
+
+
+def merge_assertions(assertions: Iterable[Assertion]) -> dict[str, Any]:
+    """The effective properties: assertions applied oldest first, ties by source id."""
+    merged: dict[str, Any] = {}
+    for assertion in sorted(assertions, key=lambda a: (a.asserted_at, a.source)):
+        merged.update(assertion.properties)
+    return merged
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRecord:
+    ref: str
+    kind: str
+    properties: dict[str, Any]
+    assertions: tuple[Assertion, ...]
+
+    @property
+    def slug(self) -> str:
+        return self.ref.partition(":")[2]
+
+    @property
+    def sources(self) -> list[str]:
+        return sorted(a.source for a in self.assertions)
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeRecord:
+    from_ref: str
+    type: str
+    to_ref: str
+    properties: dict[str, Any]
+    assertions: tuple[Assertion, ...]
+
+    @property
+    def key(self) -> EdgeKey:
+        return (self.from_ref, self.type, self.to_ref)
+
+    @property
+    def sources(self) -> list[str]:
+        return sorted(a.source for a in self.assertions)
+
+
+@dataclass(slots=True)
+class WriteSummary:
+    """What a write did, counted in nodes and edges."""
+
+    nodes_created: int = 0
+    nodes_updated: int = 0
+    nodes_removed: int = 0
+    edges_created: int = 0
+    edges_updated: int = 0
+    edges_removed: int = 0
+    version: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return any(
+            (
+                self.nodes_created,
+                self.nodes_updated,
+                self.nodes_removed,
+                self.edges_created,
+                self.edges_updated,
+                self.edges_removed,
+            )
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NodePage:
+    items: list[NodeRecord]
+    next_cursor: str | None
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class Neighbor:
+    edge: EdgeRecord
+    node: NodeRecord
+    direction: str  # "out" (edge starts at the asked node) or "in"
+    depth: int = 1

@@ -1,0 +1,341 @@
+"""The embedded store: one SQLite file, WAL mode, every write in one transaction.
+
+Tables: ``nodes`` and ``edges`` hold the effective properties and the
+per-source assertions as JSON; ``node_sources`` / ``edge_sources`` index
+which source asserts what (for ``replace_source``); ``meta`` holds the graph
+version. One connection serialised by a lock keeps it simple and safe across
+the API's worker threads.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from graph.records import (
+    Assertion,
+    EdgeKey,
+    EdgeRecord,
+    Neighbor,
+    NodePage,
+    NodeRecord,
+)
+from graph.store import Direction, FilterValue, GraphStore, WriteTx
+from schemas.errors import InvalidInputError, StoreUnavailableError
+
+T = TypeVar("T")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS nodes (
+    ref TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    props TEXT NOT NULL,
+    assertions TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS nodes_by_kind ON nodes(kind, ref);
+CREATE TABLE IF NOT EXISTS edges (
+    from_ref TEXT NOT NULL,
+    type TEXT NOT NULL,
+    to_ref TEXT NOT NULL,
+    props TEXT NOT NULL,
+    assertions TEXT NOT NULL,
+    PRIMARY KEY (from_ref, type, to_ref)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS edges_by_target ON edges(to_ref, type, from_ref);
+CREATE TABLE IF NOT EXISTS node_sources (
+    source TEXT NOT NULL,
+    ref TEXT NOT NULL,
+    PRIMARY KEY (source, ref)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS node_sources_by_ref ON node_sources(ref);
+CREATE TABLE IF NOT EXISTS edge_sources (
+    source TEXT NOT NULL,
+    from_ref TEXT NOT NULL,
+    type TEXT NOT NULL,
+    to_ref TEXT NOT NULL,
+    PRIMARY KEY (source, from_ref, type, to_ref)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS edge_sources_by_edge ON edge_sources(from_ref, type, to_ref);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT OR IGNORE INTO meta(key, value) VALUES ('version', '0');
+"""
+
+_CHUNK = 500  # SQLite allows 32766 host parameters; stay far below it
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+def _assertions_json(assertions: Sequence[Assertion]) -> str:
+    return _dump([a.to_json() for a in assertions])
+
+
+def _load_assertions(text: str) -> tuple[Assertion, ...]:
+    return tuple(Assertion.from_json(a) for a in json.loads(text))
+
+
+def _node(row: sqlite3.Row | tuple[Any, ...]) -> NodeRecord:
+    return NodeRecord(row[0], row[1], json.loads(row[2]), _load_assertions(row[3]))
+
+
+def _edge(row: sqlite3.Row | tuple[Any, ...]) -> EdgeRecord:
+    return EdgeRecord(row[0], row[1], row[2], json.loads(row[3]), _load_assertions(row[4]))
+
+
+_NODE_COLS = "ref, kind, props, assertions"
+_EDGE_COLS = "from_ref, type, to_ref, props, assertions"
+_NODE_COLS_N = "n.ref, n.kind, n.props, n.assertions"
+
+
+class _SQLiteTx(WriteTx):
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def get_nodes(self, refs: Sequence[str]) -> dict[str, NodeRecord]:
+        found: dict[str, NodeRecord] = {}
+        for chunk in _chunks(refs):
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT {_NODE_COLS} FROM nodes WHERE ref IN ({marks})"
+            for row in self.conn.execute(sql, tuple(chunk)):
+                found[row[0]] = _node(row)
+        return found
+
+    def get_edges(self, keys: Sequence[EdgeKey]) -> dict[EdgeKey, EdgeRecord]:
+        found: dict[EdgeKey, EdgeRecord] = {}
+        sql = f"SELECT {_EDGE_COLS} FROM edges WHERE from_ref = ? AND type = ? AND to_ref = ?"
+        for key in keys:
+            row = self.conn.execute(sql, key).fetchone()
+            if row is not None:
+                found[key] = _edge(row)
+        return found
+
+    def put_nodes(self, records: Sequence[NodeRecord]) -> None:
+        self.conn.executemany(
+            "INSERT INTO nodes(ref, kind, props, assertions) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(ref) DO UPDATE SET props = excluded.props, "
+            "assertions = excluded.assertions",
+            [(r.ref, r.kind, _dump(r.properties), _assertions_json(r.assertions)) for r in records],
+        )
+        refs = [(r.ref,) for r in records]
+        self.conn.executemany("DELETE FROM node_sources WHERE ref = ?", refs)
+        self.conn.executemany(
+            "INSERT INTO node_sources(source, ref) VALUES (?, ?)",
+            [(a.source, r.ref) for r in records for a in r.assertions],
+        )
+
+    def put_edges(self, records: Sequence[EdgeRecord]) -> None:
+        self.conn.executemany(
+            "INSERT INTO edges(from_ref, type, to_ref, props, assertions) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(from_ref, type, to_ref) DO UPDATE SET props = excluded.props, "
+            "assertions = excluded.assertions",
+            [(*r.key, _dump(r.properties), _assertions_json(r.assertions)) for r in records],
+        )
+        self.conn.executemany(
+            "DELETE FROM edge_sources WHERE from_ref = ? AND type = ? AND to_ref = ?",
+            [r.key for r in records],
+        )
+        self.conn.executemany(
+            "INSERT INTO edge_sources(source, from_ref, type, to_ref) VALUES (?, ?, ?, ?)",
+            [(a.source, *r.key) for r in records for a in r.assertions],
+        )
+
+    def remove_nodes(self, refs: Sequence[str]) -> None:
+        rows = [(ref,) for ref in refs]
+        self.conn.executemany("DELETE FROM nodes WHERE ref = ?", rows)
+        self.conn.executemany("DELETE FROM node_sources WHERE ref = ?", rows)
+
+    def remove_edges(self, keys: Sequence[EdgeKey]) -> None:
+        self.conn.executemany(
+            "DELETE FROM edges WHERE from_ref = ? AND type = ? AND to_ref = ?", keys
+        )
+        self.conn.executemany(
+            "DELETE FROM edge_sources WHERE from_ref = ? AND type = ? AND to_ref = ?", keys
+        )
+
+    def source_node_refs(self, source: str) -> set[str]:
+        rows = self.conn.execute("SELECT ref FROM node_sources WHERE source = ?", (source,))
+        return {row[0] for row in rows}
+
+    def source_edge_keys(self, source: str) -> set[EdgeKey]:
+        rows = self.conn.execute(
+            "SELECT from_ref, type, to_ref FROM edge_sources WHERE source = ?", (source,)
+        )
+        return {(row[0], row[1], row[2]) for row in rows}
+
+    def edge_keys_touching(self, refs: Sequence[str]) -> set[EdgeKey]:
+        keys: set[EdgeKey] = set()
+        for chunk in _chunks(refs):
+            marks = ",".join("?" * len(chunk))
+            sql = (
+                "SELECT from_ref, type, to_ref FROM edges "
+                f"WHERE from_ref IN ({marks}) OR to_ref IN ({marks})"
+            )
+            for row in self.conn.execute(sql, (*chunk, *chunk)):
+                keys.add((row[0], row[1], row[2]))
+        return keys
+
+    def clear(self) -> None:
+        for table in ("edges", "nodes", "node_sources", "edge_sources"):
+            self.conn.execute(f"DELETE FROM {table}")
+
+    def bump_version(self) -> int:
+        self.conn.execute(
+            "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version'"
+        )
+        return self.read_version()
+
+    def read_version(self) -> int:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        return int(row[0])
+
+
+class SQLiteStore(GraphStore):
+    """The embedded default store: a single SQLite file (or ``":memory:"``)."""
+
+    backend = "sqlite"
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        try:
+            self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute("PRAGMA busy_timeout=10000")
+            self._conn.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise StoreUnavailableError(f"cannot open SQLite store at {self.path}: {exc}") from exc
+
+    # ----------------------------------------------------------- plumbing
+
+    def _write(self, work: Callable[[WriteTx], T]) -> T:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = work(_SQLiteTx(self._conn))
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+            return result
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self._lock:
+            return self._conn.execute(sql, tuple(params)).fetchall()
+
+    def ping(self) -> None:
+        try:
+            self._query("SELECT 1")
+        except sqlite3.Error as exc:
+            raise StoreUnavailableError(f"SQLite store unavailable: {exc}") from exc
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    # ----------------------------------------------------------- reads
+
+    def version(self) -> int:
+        return int(self._query("SELECT value FROM meta WHERE key = 'version'")[0][0])
+
+    def get_node(self, ref: str) -> NodeRecord | None:
+        rows = self._query(f"SELECT {_NODE_COLS} FROM nodes WHERE ref = ?", (ref,))
+        return _node(rows[0]) if rows else None
+
+    def get_edge(self, from_ref: str, edge_type: str, to_ref: str) -> EdgeRecord | None:
+        rows = self._query(
+            f"SELECT {_EDGE_COLS} FROM edges WHERE from_ref = ? AND type = ? AND to_ref = ?",
+            (from_ref, edge_type, to_ref),
+        )
+        return _edge(rows[0]) if rows else None
+
+    def list_nodes(
+        self,
+        kind: str,
+        *,
+        filters: Mapping[str, FilterValue] | None = None,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> NodePage:
+        where = ["kind = ?"]
+        params: list[Any] = [kind]
+        for field, value in (filters or {}).items():
+            if not field.isidentifier():
+                raise InvalidInputError(f"cannot filter on {field!r}", location=field)
+            # Equality on a scalar property, or membership in a list property.
+            path = f"$.{field}"
+            where.append(
+                "(json_extract(props, ?) = ? OR EXISTS (SELECT 1 FROM json_each(props, ?) "
+                "WHERE json_each.value = ?))"
+            )
+            stored: Any = int(value) if isinstance(value, bool) else value
+            params += [path, stored, path, stored]
+        total = int(
+            self._query(f"SELECT COUNT(*) FROM nodes WHERE {' AND '.join(where)}", params)[0][0]
+        )
+        if cursor is not None:
+            where.append("ref > ?")
+            params.append(cursor)
+        rows = self._query(
+            f"SELECT {_NODE_COLS} FROM nodes WHERE {' AND '.join(where)} ORDER BY ref LIMIT ?",
+            [*params, limit + 1],
+        )
+        items = [_node(r) for r in rows[:limit]]
+        next_cursor = items[-1].ref if len(rows) > limit and items else None
+        return NodePage(items, next_cursor, total)
+
+    def neighbors(
+        self,
+        ref: str,
+        *,
+        direction: Direction = "both",
+        types: Sequence[str] | None = None,
+    ) -> list[Neighbor]:
+        result: list[Neighbor] = []
+        type_clause = ""
+        type_params: list[str] = []
+        if types:
+            type_clause = f" AND e.type IN ({','.join('?' * len(types))})"
+            type_params = list(types)
+        cols = f"e.from_ref, e.type, e.to_ref, e.props, e.assertions, {_NODE_COLS_N}"
+        if direction in ("out", "both"):
+            rows = self._query(
+                f"SELECT {cols} FROM edges e JOIN nodes n ON n.ref = e.to_ref "
+                f"WHERE e.from_ref = ?{type_clause} ORDER BY e.type, e.to_ref",
+                [ref, *type_params],
+            )
+            result += [Neighbor(_edge(r[:5]), _node(r[5:]), "out") for r in rows]
+        if direction in ("in", "both"):
+            rows = self._query(
+                f"SELECT {cols} FROM edges e JOIN nodes n ON n.ref = e.from_ref "
+                f"WHERE e.to_ref = ?{type_clause} ORDER BY e.type, e.from_ref",
+                [ref, *type_params],
+            )
+            result += [Neighbor(_edge(r[:5]), _node(r[5:]), "in") for r in rows]
+        return result
+
+    def iter_nodes(self) -> Iterator[NodeRecord]:
+        for row in self._query(f"SELECT {_NODE_COLS} FROM nodes ORDER BY ref"):
+            yield _node(row)
+
+    def iter_edges(self) -> Iterator[EdgeRecord]:
+        rows = self._query(f"SELECT {_EDGE_COLS} FROM edges ORDER BY from_ref, type, to_ref")
+        for row in rows:
+            yield _edge(row)
+
+    def counts(self) -> tuple[int, int]:
+        nodes = int(self._query("SELECT COUNT(*) FROM nodes")[0][0])
+        edges = int(self._query("SELECT COUNT(*) FROM edges")[0][0])
+        return nodes, edges

@@ -1,0 +1,479 @@
+"""The storage contract every backend fulfils, and the write logic they share.
+
+A backend implements two small things:
+
+* reads (:meth:`GraphStore.get_node`, :meth:`GraphStore.list_nodes`, ...), and
+* :class:`WriteTx`, a handful of primitive operations inside one transaction,
+  plus :meth:`GraphStore._write`, which runs a function in such a transaction.
+
+Everything that decides *what* to write (validation, merging assertions from
+several sources, ``replace_source`` diffing, version bumps) lives once, here,
+so both backends behave the same by construction; the contract tests in
+``tests/store_contract.py`` check that they do.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Literal, TypeVar
+
+from graph.records import (
+    Assertion,
+    EdgeData,
+    EdgeKey,
+    EdgeRecord,
+    Neighbor,
+    NodeData,
+    NodePage,
+    NodeRecord,
+    WriteSummary,
+    merge_assertions,
+    utc_now,
+)
+from schemas.edges import EdgeKindError, EdgeType, check_edge_kinds
+from schemas.errors import InvalidInputError, NotFoundError
+from schemas.refs import RefError, parse_ref
+
+T = TypeVar("T")
+Direction = Literal["in", "out", "both"]
+FilterValue = str | int | float | bool
+
+
+class WriteTx(ABC):
+    """Primitive operations inside one write transaction of a backend."""
+
+    @abstractmethod
+    def get_nodes(self, refs: Sequence[str]) -> dict[str, NodeRecord]: ...
+
+    @abstractmethod
+    def get_edges(self, keys: Sequence[EdgeKey]) -> dict[EdgeKey, EdgeRecord]: ...
+
+    @abstractmethod
+    def put_nodes(self, records: Sequence[NodeRecord]) -> None:
+        """Insert or fully overwrite these nodes."""
+
+    @abstractmethod
+    def put_edges(self, records: Sequence[EdgeRecord]) -> None:
+        """Insert or fully overwrite these edges (their end nodes exist)."""
+
+    @abstractmethod
+    def remove_nodes(self, refs: Sequence[str]) -> None:
+        """Remove these nodes; the caller has already removed their edges."""
+
+    @abstractmethod
+    def remove_edges(self, keys: Sequence[EdgeKey]) -> None: ...
+
+    @abstractmethod
+    def source_node_refs(self, source: str) -> set[str]:
+        """Refs of the nodes *source* asserts."""
+
+    @abstractmethod
+    def source_edge_keys(self, source: str) -> set[EdgeKey]:
+        """Keys of the edges *source* asserts."""
+
+    @abstractmethod
+    def edge_keys_touching(self, refs: Sequence[str]) -> set[EdgeKey]:
+        """Keys of every edge that starts or ends at one of *refs*."""
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Remove every node and edge."""
+
+    @abstractmethod
+    def bump_version(self) -> int:
+        """Increase the graph version by one and return the new value."""
+
+    @abstractmethod
+    def read_version(self) -> int: ...
+
+
+def _check_source(source: str) -> None:
+    if not source or len(source) > 1024:
+        raise InvalidInputError("a source id is 1 to 1024 characters", location="source")
+
+
+def _check_node(node: NodeData) -> None:
+    try:
+        parse_ref(node.ref)
+    except RefError as exc:
+        raise InvalidInputError(str(exc), location=node.ref) from None
+
+
+def _check_edge(edge: EdgeData) -> None:
+    try:
+        EdgeType(edge.type)
+        check_edge_kinds(edge.from_ref, edge.type, edge.to_ref)
+    except (RefError, EdgeKindError, ValueError) as exc:
+        raise InvalidInputError(str(exc), location="->".join(edge.key)) from None
+
+
+def _with_assertion(
+    existing: tuple[Assertion, ...], source: str, properties: Mapping[str, Any], at: str
+) -> tuple[tuple[Assertion, ...], bool]:
+    """Set *source*'s assertion; return the new assertions and whether anything changed.
+
+    An assertion whose properties are unchanged keeps its original time, so
+    re-asserting the same facts writes nothing (scans are idempotent).
+    """
+    others = tuple(a for a in existing if a.source != source)
+    current = next((a for a in existing if a.source == source), None)
+    if current is not None and dict(current.properties) == dict(properties):
+        return existing, False
+    return (*others, Assertion(source, at, dict(properties))), True
+
+
+def _without_assertion(existing: tuple[Assertion, ...], source: str) -> tuple[Assertion, ...]:
+    return tuple(a for a in existing if a.source != source)
+
+
+def _dedupe_nodes(nodes: Iterable[NodeData]) -> dict[str, NodeData]:
+    """Merge repeated refs in one batch (later properties win)."""
+    merged: dict[str, NodeData] = {}
+    for node in nodes:
+        previous = merged.get(node.ref)
+        props = {**previous.properties, **node.properties} if previous else dict(node.properties)
+        merged[node.ref] = NodeData(node.ref, props)
+    return merged
+
+
+def _dedupe_edges(edges: Iterable[EdgeData]) -> dict[EdgeKey, EdgeData]:
+    merged: dict[EdgeKey, EdgeData] = {}
+    for edge in edges:
+        previous = merged.get(edge.key)
+        props = {**previous.properties, **edge.properties} if previous else dict(edge.properties)
+        merged[edge.key] = EdgeData(edge.from_ref, edge.type, edge.to_ref, props)
+    return merged
+
+
+class GraphStore(ABC):
+    """The graph of the portfolio, as one backend keeps it."""
+
+    backend: str = "abstract"
+
+    # ----------------------------------------------------------------- reads
+
+    @abstractmethod
+    def ping(self) -> None:
+        """Raise ``StoreUnavailableError`` when the store cannot be reached."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @abstractmethod
+    def version(self) -> int:
+        """The graph version: every write that changes something increases it."""
+
+    @abstractmethod
+    def get_node(self, ref: str) -> NodeRecord | None: ...
+
+    @abstractmethod
+    def get_edge(self, from_ref: str, edge_type: str, to_ref: str) -> EdgeRecord | None: ...
+
+    @abstractmethod
+    def list_nodes(
+        self,
+        kind: str,
+        *,
+        filters: Mapping[str, FilterValue] | None = None,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> NodePage:
+        """Nodes of one kind ordered by ref, after *cursor* (a ref), matching *filters*.
+
+        A filter compares one top-level property for equality; for a list
+        property it matches when the list contains the value.
+        """
+
+    @abstractmethod
+    def neighbors(
+        self,
+        ref: str,
+        *,
+        direction: Direction = "both",
+        types: Sequence[str] | None = None,
+    ) -> list[Neighbor]:
+        """Edges at *ref* (of *types*, all when None) with the node at their other end."""
+
+    @abstractmethod
+    def iter_nodes(self) -> Iterator[NodeRecord]: ...
+
+    @abstractmethod
+    def iter_edges(self) -> Iterator[EdgeRecord]: ...
+
+    @abstractmethod
+    def counts(self) -> tuple[int, int]:
+        """Number of nodes and of edges."""
+
+    # ----------------------------------------------------------- transactions
+
+    @abstractmethod
+    def _write(self, work: Callable[[WriteTx], T]) -> T:
+        """Run *work* in one write transaction: all of it lands, or none of it."""
+
+    # ----------------------------------------------------------------- writes
+
+    def upsert_nodes(
+        self, nodes: Sequence[NodeData], *, source: str, at: str | None = None
+    ) -> WriteSummary:
+        """Set *source*'s assertion on each node, creating nodes that do not exist."""
+        return self.apply(source=source, nodes=nodes, at=at)
+
+    def upsert_edges(
+        self, edges: Sequence[EdgeData], *, source: str, at: str | None = None
+    ) -> WriteSummary:
+        """Set *source*'s assertion on each edge; both ends must exist."""
+        return self.apply(source=source, edges=edges, at=at)
+
+    def upsert_node(self, node: NodeData, *, source: str, at: str | None = None) -> WriteSummary:
+        return self.apply(source=source, nodes=[node], at=at)
+
+    def upsert_edge(self, edge: EdgeData, *, source: str, at: str | None = None) -> WriteSummary:
+        return self.apply(source=source, edges=[edge], at=at)
+
+    def delete_node(self, ref: str) -> bool:
+        """Remove a node, every source's assertion of it and every edge touching it."""
+        return self.delete(node_refs=[ref]).nodes_removed == 1
+
+    def delete_edge(self, from_ref: str, edge_type: str, to_ref: str) -> bool:
+        return self.delete(edge_keys=[(from_ref, edge_type, to_ref)]).edges_removed == 1
+
+    def delete_nodes(self, refs: Sequence[str]) -> WriteSummary:
+        return self.delete(node_refs=refs)
+
+    def delete_edges(self, keys: Sequence[EdgeKey]) -> WriteSummary:
+        return self.delete(edge_keys=keys)
+
+    def apply(
+        self,
+        *,
+        source: str,
+        nodes: Sequence[NodeData] = (),
+        edges: Sequence[EdgeData] = (),
+        retract_edges: Sequence[EdgeKey] = (),
+        at: str | None = None,
+    ) -> WriteSummary:
+        """Upsert nodes and edges as *source* and drop its assertion of *retract_edges*.
+
+        All in one transaction. Used directly by the API, where an element
+        and the edges its fields imply (a component's product, say) change
+        together.
+        """
+        _check_source(source)
+        node_map = _dedupe_nodes(nodes)
+        edge_map = _dedupe_edges(edges)
+        for node in node_map.values():
+            _check_node(node)
+        for edge in edge_map.values():
+            _check_edge(edge)
+        stamp = at or utc_now()
+
+        def work(tx: WriteTx) -> WriteSummary:
+            summary = WriteSummary()
+            self._upsert_in_tx(tx, source, node_map, edge_map, stamp, summary)
+            self._retract_in_tx(tx, source, set(), set(retract_edges), summary)
+            return self._finish(tx, summary)
+
+        return self._write(work)
+
+    def delete(
+        self, *, node_refs: Sequence[str] = (), edge_keys: Sequence[EdgeKey] = ()
+    ) -> WriteSummary:
+        """Remove nodes (with their edges) and edges outright, whoever asserted them."""
+
+        def work(tx: WriteTx) -> WriteSummary:
+            summary = WriteSummary()
+            found_nodes = tx.get_nodes(list(dict.fromkeys(node_refs)))
+            doomed_edges = set(tx.get_edges(list(dict.fromkeys(edge_keys))))
+            doomed_edges |= tx.edge_keys_touching(list(found_nodes))
+            if doomed_edges:
+                tx.remove_edges(sorted(doomed_edges))
+            if found_nodes:
+                tx.remove_nodes(sorted(found_nodes))
+            summary.edges_removed = len(doomed_edges)
+            summary.nodes_removed = len(found_nodes)
+            return self._finish(tx, summary)
+
+        return self._write(work)
+
+    def replace_source(
+        self,
+        source: str,
+        nodes: Sequence[NodeData],
+        edges: Sequence[EdgeData],
+        *,
+        at: str | None = None,
+    ) -> WriteSummary:
+        """Make the store hold exactly what *source* asserts now, atomically.
+
+        Facts *source* asserted before and no longer does lose its assertion,
+        and disappear when no other source asserts them. Facts from other
+        sources stay. Re-asserting unchanged facts writes nothing.
+        """
+        _check_source(source)
+        node_map = _dedupe_nodes(nodes)
+        edge_map = _dedupe_edges(edges)
+        for node in node_map.values():
+            _check_node(node)
+        for edge in edge_map.values():
+            _check_edge(edge)
+        stamp = at or utc_now()
+
+        def work(tx: WriteTx) -> WriteSummary:
+            summary = WriteSummary()
+            stale_nodes = tx.source_node_refs(source) - node_map.keys()
+            stale_edges = tx.source_edge_keys(source) - edge_map.keys()
+            self._upsert_in_tx(tx, source, node_map, edge_map, stamp, summary)
+            self._retract_in_tx(tx, source, stale_nodes, stale_edges, summary)
+            return self._finish(tx, summary)
+
+        return self._write(work)
+
+    def retract_source(self, source: str) -> WriteSummary:
+        """Drop everything *source* asserts (``replace_source`` with nothing)."""
+        return self.replace_source(source, [], [])
+
+    def clear(self) -> WriteSummary:
+        """Remove every node and edge."""
+
+        def work(tx: WriteTx) -> WriteSummary:
+            tx.clear()
+            summary = WriteSummary(version=tx.bump_version())
+            return summary
+
+        return self._write(work)
+
+    # ---------------------------------------------------------- shared logic
+
+    @staticmethod
+    def _finish(tx: WriteTx, summary: WriteSummary) -> WriteSummary:
+        summary.version = tx.bump_version() if summary.changed else tx.read_version()
+        return summary
+
+    @staticmethod
+    def _upsert_in_tx(
+        tx: WriteTx,
+        source: str,
+        node_map: Mapping[str, NodeData],
+        edge_map: Mapping[EdgeKey, EdgeData],
+        stamp: str,
+        summary: WriteSummary,
+    ) -> None:
+        existing_nodes = tx.get_nodes(list(node_map))
+        node_writes: list[NodeRecord] = []
+        for ref, node in node_map.items():
+            old = existing_nodes.get(ref)
+            assertions, changed = _with_assertion(
+                old.assertions if old else (), source, node.properties, stamp
+            )
+            if old is None:
+                summary.nodes_created += 1
+            elif changed:
+                summary.nodes_updated += 1
+            else:
+                continue
+            node_writes.append(NodeRecord(ref, node.kind, merge_assertions(assertions), assertions))
+        if node_writes:
+            tx.put_nodes(node_writes)
+
+        if not edge_map:
+            return
+        endpoints = {ref for key in edge_map for ref in (key[0], key[2])}
+        missing = endpoints - node_map.keys()
+        if missing:
+            missing -= tx.get_nodes(sorted(missing)).keys()
+        if missing:
+            listed = ", ".join(sorted(missing)[:10])
+            raise NotFoundError(
+                f"edges refer to {len(missing)} element(s) that do not exist: {listed}",
+                code="unknown_element",
+                location=sorted(missing)[0],
+            )
+        existing_edges = tx.get_edges(list(edge_map))
+        edge_writes: list[EdgeRecord] = []
+        for key, edge in edge_map.items():
+            old_edge = existing_edges.get(key)
+            assertions, changed = _with_assertion(
+                old_edge.assertions if old_edge else (), source, edge.properties, stamp
+            )
+            if old_edge is None:
+                summary.edges_created += 1
+            elif changed:
+                summary.edges_updated += 1
+            else:
+                continue
+            edge_writes.append(EdgeRecord(*key, merge_assertions(assertions), assertions))
+        if edge_writes:
+            tx.put_edges(edge_writes)
+
+    @staticmethod
+    def _retract_in_tx(
+        tx: WriteTx,
+        source: str,
+        node_refs: set[str],
+        edge_keys: set[EdgeKey],
+        summary: WriteSummary,
+    ) -> None:
+        """Drop *source*'s assertion of these facts; remove facts nobody asserts any more."""
+        edge_updates: list[EdgeRecord] = []
+        edge_removals: set[EdgeKey] = set()
+        for key, edge in tx.get_edges(sorted(edge_keys)).items():
+            remaining = _without_assertion(edge.assertions, source)
+            if remaining == edge.assertions:
+                continue
+            if remaining:
+                edge_updates.append(EdgeRecord(*key, merge_assertions(remaining), remaining))
+            else:
+                edge_removals.add(key)
+
+        node_updates: list[NodeRecord] = []
+        node_removals: list[str] = []
+        for ref, node in tx.get_nodes(sorted(node_refs)).items():
+            remaining = _without_assertion(node.assertions, source)
+            if remaining == node.assertions:
+                continue
+            if remaining:
+                node_updates.append(
+                    NodeRecord(ref, node.kind, merge_assertions(remaining), remaining)
+                )
+            else:
+                node_removals.append(ref)
+        if node_removals:
+            # A node nobody asserts any more takes every edge touching it along.
+            edge_removals |= tx.edge_keys_touching(node_removals)
+            edge_updates = [e for e in edge_updates if e.key not in edge_removals]
+
+        if edge_removals:
+            tx.remove_edges(sorted(edge_removals))
+        if edge_updates:
+            tx.put_edges(edge_updates)
+        if node_removals:
+            tx.remove_nodes(node_removals)
+        if node_updates:
+            tx.put_nodes(node_updates)
+        summary.edges_removed += len(edge_removals)
+        summary.edges_updated += len(edge_updates)
+        summary.nodes_removed += len(node_removals)
+        summary.nodes_updated += len(node_updates)
+
+    # --------------------------------------------------------- export/import
+
+    def import_records(self, nodes: Sequence[NodeRecord], edges: Sequence[EdgeRecord]) -> int:
+        """Replace the whole graph with these records (assertions kept); return the version."""
+        refs = {n.ref for n in nodes}
+        dangling = [e.key for e in edges if e.from_ref not in refs or e.to_ref not in refs]
+        if dangling:
+            raise InvalidInputError(
+                f"{len(dangling)} edge(s) refer to nodes not in the document, first {dangling[0]}",
+                location="edges",
+            )
+
+        def work(tx: WriteTx) -> int:
+            tx.clear()
+            if nodes:
+                tx.put_nodes(list(nodes))
+            if edges:
+                tx.put_edges(list(edges))
+            return tx.bump_version()
+
+        return self._write(work)

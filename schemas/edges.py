@@ -1,0 +1,149 @@
+"""Edge types, which kinds each may join, and the properties each carries.
+
+Direction is the "depends on" direction (``component:a DEPENDS_ON
+component:b``), so the impact of a change flows backwards along edges.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from schemas.elements import ShortText
+from schemas.refs import Kind, RefError, parse_ref
+
+
+class EdgeType(StrEnum):
+    PART_OF = "PART_OF"
+    DEPENDS_ON = "DEPENDS_ON"
+    PROVIDES = "PROVIDES"
+    CONSUMES = "CONSUMES"
+    PUBLISHES = "PUBLISHES"
+    SUBSCRIBES = "SUBSCRIBES"
+    HAS_CAPABILITY = "HAS_CAPABILITY"
+    USES = "USES"
+    OWNS = "OWNS"
+    AFFECTS = "AFFECTS"
+    SUPERSEDES = "SUPERSEDES"
+
+
+_ALL_KINDS = frozenset(Kind)
+
+#: edge type -> (kinds allowed at the start, kinds allowed at the end)
+ALLOWED_EDGES: dict[EdgeType, tuple[frozenset[Kind], frozenset[Kind]]] = {
+    # a component belongs to a product, or is a sub-component of another component
+    EdgeType.PART_OF: (frozenset({Kind.COMPONENT}), frozenset({Kind.PRODUCT, Kind.COMPONENT})),
+    EdgeType.DEPENDS_ON: (frozenset({Kind.COMPONENT}), frozenset({Kind.COMPONENT})),
+    EdgeType.PROVIDES: (frozenset({Kind.COMPONENT}), frozenset({Kind.API})),
+    EdgeType.CONSUMES: (frozenset({Kind.COMPONENT}), frozenset({Kind.API})),
+    EdgeType.PUBLISHES: (frozenset({Kind.COMPONENT}), frozenset({Kind.API})),
+    EdgeType.SUBSCRIBES: (frozenset({Kind.COMPONENT}), frozenset({Kind.API})),
+    EdgeType.HAS_CAPABILITY: (
+        frozenset({Kind.COMPONENT, Kind.PRODUCT}),
+        frozenset({Kind.CAPABILITY}),
+    ),
+    EdgeType.USES: (frozenset({Kind.COMPONENT}), frozenset({Kind.TECHNOLOGY})),
+    EdgeType.OWNS: (frozenset({Kind.TEAM}), frozenset({Kind.PRODUCT, Kind.COMPONENT, Kind.API})),
+    EdgeType.AFFECTS: (frozenset({Kind.ADR}), _ALL_KINDS),
+    EdgeType.SUPERSEDES: (frozenset({Kind.ADR}), frozenset({Kind.ADR})),
+}
+
+
+class EdgeKindError(ValueError):
+    """An edge whose type does not allow the kinds at its ends."""
+
+
+def check_edge_kinds(from_ref: str, edge_type: EdgeType | str, to_ref: str) -> None:
+    """Raise :class:`EdgeKindError` (or ``RefError``) unless the edge joins allowed kinds."""
+    etype = EdgeType(edge_type)
+    from_kind, _ = parse_ref(from_ref)
+    to_kind, _ = parse_ref(to_ref)
+    starts, ends = ALLOWED_EDGES[etype]
+    if from_kind not in starts or to_kind not in ends:
+        allowed = f"{'|'.join(sorted(starts))} -> {'|'.join(sorted(ends))}"
+        raise EdgeKindError(
+            f"{etype.value} cannot join {from_kind.value} -> {to_kind.value} (allowed: {allowed})"
+        )
+
+
+class _EdgeProps(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    description: ShortText | None = None
+
+
+class DependsOnProps(_EdgeProps):
+    strength: str = Field(default="hard", pattern="^(hard|soft)$")
+
+
+class ConsumesProps(_EdgeProps):
+    operations: list[ShortText] = Field(
+        default_factory=list,
+        max_length=5_000,
+        description='Operations used, as "METHOD /path" or operationId; empty means all.',
+    )
+
+
+class EventProps(_EdgeProps):
+    channels: list[ShortText] = Field(default_factory=list, max_length=5_000)
+
+
+class CapabilityProps(_EdgeProps):
+    declared: bool = True
+    confidence: float | None = Field(default=None, ge=0, le=1)
+
+
+_PROPS_MODELS: dict[EdgeType, type[_EdgeProps]] = {
+    EdgeType.DEPENDS_ON: DependsOnProps,
+    EdgeType.CONSUMES: ConsumesProps,
+    EdgeType.PUBLISHES: EventProps,
+    EdgeType.SUBSCRIBES: EventProps,
+    EdgeType.HAS_CAPABILITY: CapabilityProps,
+}
+
+
+def validate_edge_properties(edge_type: EdgeType, properties: dict[str, Any]) -> dict[str, Any]:
+    """Validate and normalise an edge's properties (raises ``ValidationError``)."""
+    model = _PROPS_MODELS.get(edge_type, _EdgeProps)
+    return model.model_validate(properties).model_dump(
+        mode="json", exclude_none=True, exclude_unset=True
+    )
+
+
+class EdgeIn(BaseModel):
+    """An edge as clients write it: ``{"from": ..., "type": ..., "to": ..., "properties": {}}``."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_ref: str = Field(alias="from", examples=["component:checkout-api"])
+    type: EdgeType
+    to_ref: str = Field(alias="to", examples=["component:auth-service"])
+    properties: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("from_ref", "to_ref")
+    @classmethod
+    def _valid_ref(cls, value: str) -> str:
+        try:
+            parse_ref(value)
+        except RefError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    def checked(self) -> EdgeIn:
+        """Check kinds and properties; raise ``EdgeKindError`` or ``ValidationError``."""
+        check_edge_kinds(self.from_ref, self.type, self.to_ref)
+        props = validate_edge_properties(self.type, self.properties)
+        return self.model_copy(update={"properties": props})
+
+
+__all__ = [
+    "ALLOWED_EDGES",
+    "EdgeIn",
+    "EdgeKindError",
+    "EdgeType",
+    "ValidationError",
+    "check_edge_kinds",
+    "validate_edge_properties",
+]

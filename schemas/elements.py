@@ -1,0 +1,218 @@
+"""Element models, one per kind.
+
+Every model has a ``slug`` and defaults for every other field, so that an
+element another source only *refers to* (a stub) still reads back as a valid
+element. Unknown fields are rejected: a typo in an API request or a manifest
+is an error, not silently dropped data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from schemas.refs import SLUG_PATTERN, Kind
+
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
+ShortText = Annotated[str, StringConstraints(max_length=512)]
+LongText = Annotated[str, StringConstraints(max_length=20_000)]
+
+
+class ProductLifecycle(StrEnum):
+    ACTIVE = "active"
+    SUNSETTING = "sunsetting"
+    RETIRED = "retired"
+
+
+class ComponentLifecycle(StrEnum):
+    EXPERIMENTAL = "experimental"
+    ACTIVE = "active"
+    DEPRECATED = "deprecated"
+    RETIRED = "retired"
+
+
+class ComponentKind(StrEnum):
+    SERVICE = "service"
+    LIBRARY = "library"
+    DATASTORE = "datastore"
+    TOPIC = "topic"
+    FRONTEND = "frontend"
+    EXTERNAL = "external"
+    PLATFORM = "platform"
+    JOB = "job"
+    OTHER = "other"
+
+
+class ApiKind(StrEnum):
+    OPENAPI = "openapi"
+    ASYNCAPI = "asyncapi"
+    GRPC = "grpc"
+    GRAPHQL = "graphql"
+    OTHER = "other"
+
+
+class ApiLifecycle(StrEnum):
+    ACTIVE = "active"
+    DEPRECATED = "deprecated"
+    RETIRED = "retired"
+
+
+class AdrStatus(StrEnum):
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    DEPRECATED = "deprecated"
+    SUPERSEDED = "superseded"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Element(_Model):
+    """Fields every element has."""
+
+    kind: ClassVar[Kind]
+
+    slug: Slug
+    name: ShortText | None = Field(default=None, description="Display name; the slug when absent.")
+    description: LongText | None = None
+    tags: list[ShortText] = Field(default_factory=list, max_length=100)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind.value}:{self.slug}"
+
+    def properties(self) -> dict[str, Any]:
+        """The element's stored properties: every field but the slug, unset ones left out."""
+        return self.model_dump(mode="json", exclude={"slug"}, exclude_none=True, exclude_unset=True)
+
+
+class Product(Element):
+    """A product line the company sells."""
+
+    kind: ClassVar[Kind] = Kind.PRODUCT
+
+    tier: int = Field(default=2, ge=1, le=3, description="1 is the most critical, 3 the least.")
+    lifecycle: ProductLifecycle = ProductLifecycle.ACTIVE
+    owner: Slug | None = Field(default=None, description="Slug of the owning team.")
+    business_weight: float | None = Field(default=None, gt=0, le=1000)
+    domain: ShortText | None = Field(
+        default=None, description="Grouping, such as a Backstage Domain."
+    )
+
+
+class Component(Element):
+    """A deployable or reusable piece: service, library, datastore, topic, frontend ..."""
+
+    kind: ClassVar[Kind] = Kind.COMPONENT
+
+    type: ComponentKind = ComponentKind.SERVICE
+    product: Slug | None = Field(
+        default=None, description="Slug of the owner product; none for platform."
+    )
+    platform: bool = False
+    lifecycle: ComponentLifecycle = ComponentLifecycle.ACTIVE
+    owner: Slug | None = Field(default=None, description="Slug of the owning team.")
+    technologies: list[Slug] = Field(default_factory=list, max_length=100)
+    capabilities: list[Slug] = Field(default_factory=list, max_length=100)
+
+
+class Operation(_Model):
+    """One operation of an API: an HTTP method and path, or an event action and channel."""
+
+    method: Annotated[str, StringConstraints(to_lower=True, max_length=16)]
+    path: Annotated[str, StringConstraints(max_length=2048)]
+    operation_id: ShortText | None = None
+    summary: ShortText | None = None
+    tags: list[ShortText] = Field(default_factory=list)
+    deprecated: bool = False
+    security: list[ShortText] = Field(default_factory=list)
+
+
+class SecurityScheme(_Model):
+    name: ShortText
+    type: ShortText
+    scheme: ShortText | None = None
+
+
+class Api(Element):
+    """A contract a component provides."""
+
+    kind: ClassVar[Kind] = Kind.API
+
+    type: ApiKind = ApiKind.OPENAPI
+    version: ShortText | None = None
+    lifecycle: ApiLifecycle = ApiLifecycle.ACTIVE
+    sunset_date: dt.date | None = None
+    servers: list[ShortText] = Field(default_factory=list)
+    operations: list[Operation] = Field(default_factory=list, max_length=20_000)
+    security_schemes: list[SecurityScheme] = Field(default_factory=list)
+    spec_path: ShortText | None = None
+
+
+class Capability(Element):
+    """What something does for the business: authentication, notifications, search ..."""
+
+    kind: ClassVar[Kind] = Kind.CAPABILITY
+
+    synonyms: list[ShortText] = Field(default_factory=list)
+
+
+class Team(Element):
+    """Who owns things."""
+
+    kind: ClassVar[Kind] = Kind.TEAM
+
+    contact: ShortText | None = None
+
+
+class Technology(Element):
+    """A framework, database or vendor."""
+
+    kind: ClassVar[Kind] = Kind.TECHNOLOGY
+
+    category: ShortText | None = None
+    vendor: ShortText | None = None
+
+
+class Adr(Element):
+    """An architecture decision record (its lifecycle lives in ``adr/``)."""
+
+    kind: ClassVar[Kind] = Kind.ADR
+
+    number: int | None = Field(default=None, ge=1)
+    title: ShortText | None = None
+    status: AdrStatus = AdrStatus.PROPOSED
+    date: dt.date | None = None
+    deciders: list[ShortText] = Field(default_factory=list)
+    context: LongText | None = None
+    decision: LongText | None = None
+    consequences: LongText | None = None
+    alternatives: list[LongText] = Field(default_factory=list)
+
+
+ELEMENT_MODELS: dict[Kind, type[Element]] = {
+    Kind.PRODUCT: Product,
+    Kind.COMPONENT: Component,
+    Kind.API: Api,
+    Kind.CAPABILITY: Capability,
+    Kind.TEAM: Team,
+    Kind.TECHNOLOGY: Technology,
+    Kind.ADR: Adr,
+}
+
+PLURALS: dict[Kind, str] = {
+    Kind.PRODUCT: "products",
+    Kind.COMPONENT: "components",
+    Kind.API: "apis",
+    Kind.CAPABILITY: "capabilities",
+    Kind.TEAM: "teams",
+    Kind.TECHNOLOGY: "technologies",
+    Kind.ADR: "adrs",
+}
+
+HttpMethod = Literal["get", "put", "post", "delete", "patch", "head", "options", "trace"]

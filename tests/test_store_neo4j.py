@@ -1,0 +1,46 @@
+"""The store contract on a real Neo4j 5 server, plus Neo4j specifics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from graph.neo4j_store import Neo4jStore
+from graph.records import NodeData
+from schemas.errors import StoreUnavailableError
+from tests.store_contract import GraphStoreContract
+
+pytestmark = pytest.mark.neo4j
+
+
+class TestNeo4jStore(GraphStoreContract):
+    @pytest.fixture
+    def store(self, neo4j_store: Neo4jStore) -> Iterator[Neo4jStore]:
+        yield neo4j_store
+
+
+def test_nodes_carry_kind_labels_and_plain_properties(neo4j_store: Neo4jStore) -> None:
+    neo4j_store.upsert_node(
+        NodeData("product:checkout", {"name": "Checkout", "tier": 1, "tags": ["a"]}), source="t"
+    )
+    records, _, _ = neo4j_store._driver.execute_query(
+        "MATCH (p:Product:Element {tier: 1}) RETURN p.ref AS ref, p.name AS name, p.tags AS tags"
+    )
+    assert [(r["ref"], r["name"], r["tags"]) for r in records] == [
+        ("product:checkout", "Checkout", ["a"])
+    ]
+
+
+def test_uniqueness_constraint_exists(neo4j_store: Neo4jStore) -> None:
+    records, _, _ = neo4j_store._driver.execute_query("SHOW CONSTRAINTS YIELD name RETURN name")
+    assert "archgraph_element_ref" in {r["name"] for r in records}
+
+
+def test_unreachable_server_reports_unavailable() -> None:
+    store = Neo4jStore("bolt://127.0.0.1:1", connection_timeout=1.0)
+    try:
+        with pytest.raises(StoreUnavailableError):
+            store.ping()
+    finally:
+        store.close()

@@ -1,0 +1,32 @@
+"""The store contract on the embedded SQLite backend, plus SQLite specifics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from graph.records import NodeData
+from graph.sqlite_store import SQLiteStore
+from tests.store_contract import GraphStoreContract
+
+
+class TestSQLiteStore(GraphStoreContract):
+    @pytest.fixture
+    def store(self, sqlite_store: SQLiteStore) -> Iterator[SQLiteStore]:
+        yield sqlite_store
+
+
+def test_store_is_one_wal_file_that_survives_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "archgraph.db"
+    store = SQLiteStore(path)
+    store.upsert_node(NodeData("team:core", {"name": "Core"}), source="t")
+    mode = store._query("PRAGMA journal_mode")[0][0]
+    store.close()
+    assert mode == "wal"
+    reopened = SQLiteStore(path)
+    node = reopened.get_node("team:core")
+    assert node is not None and node.properties == {"name": "Core"}
+    assert reopened.version() == 1
+    reopened.close()
