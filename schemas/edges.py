@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from schemas.elements import ShortText
+from schemas.errors import InvalidInputError
 from schemas.refs import Kind, RefError, parse_ref
 
 
@@ -132,9 +133,14 @@ class EdgeIn(BaseModel):
         return value
 
     def checked(self) -> EdgeIn:
-        """Check kinds and properties; raise ``EdgeKindError`` or ``ValidationError``."""
+        """Check kinds and properties; raise ``EdgeKindError`` or ``InvalidInputError``."""
         check_edge_kinds(self.from_ref, self.type, self.to_ref)
-        props = validate_edge_properties(self.type, self.properties)
+        try:
+            props = validate_edge_properties(self.type, self.properties)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(["body", "properties", *(str(p) for p in first["loc"])])
+            raise InvalidInputError(f"{where}: {first['msg']}", location=where) from None
         return self.model_copy(update={"properties": props})
 
 

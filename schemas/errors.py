@@ -15,6 +15,7 @@ prints the message and exits non-zero.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -26,7 +27,7 @@ class ArchgraphError(Exception):
         self,
         message: str,
         *,
-        location: str | list[str | int] | None = None,
+        location: str | Sequence[str | int] | None = None,
         code: str | None = None,
         details: Any = None,
     ) -> None:

@@ -1,0 +1,1 @@
+"""Architecture decision records: lifecycle, Markdown (MADR, Nygard) parse and render."""

@@ -1,0 +1,1 @@
+"""The archgraph service: HTTP API, settings, auth and the command line."""

@@ -1,0 +1,110 @@
+"""Every failure leaves as JSON: ``{"code", "message", "location"}`` (plus ``details``)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from schemas.errors import ArchgraphError
+
+log = logging.getLogger("archgraph")
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    503: "store_unavailable",
+}
+
+
+def error_body(
+    code: str, message: str, location: Any = None, details: Any = None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": message, "location": location}
+    if details is not None:
+        body["details"] = details
+    return body
+
+
+def _dotted(loc: Sequence[Any]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ArchgraphError)
+    async def archgraph_error(request: Request, exc: ArchgraphError) -> JSONResponse:
+        location = exc.location
+        if location is not None and not isinstance(location, str):
+            location = _dotted(location)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if exc.status >= 500:
+            log.warning("%s %s: %s", request.method, request.url.path, exc.message)
+        return JSONResponse(
+            error_body(exc.code, exc.message, location, exc.details),
+            status_code=exc.status,
+            headers=headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        details = [
+            {
+                "location": _dotted(e.get("loc", ())),
+                "message": e.get("msg", ""),
+                "type": e.get("type"),
+            }
+            for e in errors
+        ]
+        first: dict[str, Any] = details[0] if details else {"location": None, "message": "invalid"}
+        message = (
+            f"{first['location']}: {first['message']}" if first["location"] else first["message"]
+        )
+        if len(details) > 1:
+            message += f" (and {len(details) - 1} more)"
+        return JSONResponse(
+            error_body("validation_error", message, first["location"], details), status_code=422
+        )
+
+    @app.exception_handler(ValidationError)
+    async def model_error(request: Request, exc: ValidationError) -> JSONResponse:
+        first = exc.errors()[0]
+        where = _dotted(first.get("loc", ()))
+        return JSONResponse(
+            error_body("validation_error", f"{where}: {first.get('msg')}", where), status_code=422
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        location = request.url.path if exc.status_code in (404, 405) else None
+        return JSONResponse(
+            error_body(code, str(exc.detail), location),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse(
+            error_body(
+                "internal_error",
+                "an unexpected error happened; see the server log",
+                request.url.path,
+            ),
+            status_code=500,
+        )

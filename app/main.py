@@ -1,0 +1,63 @@
+"""The FastAPI application: ``create_app()`` wires settings, store, auth and routers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from app.auth import KeyRing, load_keys
+from app.errors import install_error_handlers
+from app.routers import graph as graph_routes
+from app.routers import system
+from app.routers.elements import CRUD_KINDS, element_router
+from app.settings import Settings
+from app.stores import describe_store, open_store
+from graph.store import GraphStore
+
+log = logging.getLogger("archgraph")
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None, *, store: GraphStore | None = None) -> FastAPI:
+    """Build the app; *store* overrides the one the settings describe (tests use this)."""
+    settings = settings or Settings()
+    secret = settings.api_keys.get_secret_value() if settings.api_keys else None
+    keys = KeyRing(
+        load_keys(secret, settings.api_keys_file), anonymous_read=settings.anonymous_read
+    )
+    owns_store = store is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if app.state.store is None:
+            app.state.store = open_store(settings)
+            log.info("archgraph store: %s", describe_store(settings))
+        try:
+            yield
+        finally:
+            if owns_store and app.state.store is not None:
+                app.state.store.close()
+
+    app = FastAPI(
+        title="archgraph",
+        version="0.1.0",
+        summary="The portfolio architecture graph: what a change touches, who built it already.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.keys = keys
+    app.state.store = store
+    install_error_handlers(app)
+
+    api = APIRouter(prefix=API_PREFIX)
+    for kind in CRUD_KINDS:
+        api.include_router(element_router(kind))
+    api.include_router(graph_routes.router)
+    api.include_router(system.router)
+    app.include_router(api)
+    app.include_router(system.health)
+    return app

@@ -1,0 +1,209 @@
+"""Elements of any kind by reference, their neighbourhoods, and edges."""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query, Response, status
+from pydantic import BaseModel
+
+from app.deps import EditorKey, ReaderKey, StoreDep
+from app.element_service import API_SOURCE, element_view, get_element
+from graph.records import EdgeData, EdgeRecord
+from graph.store import GraphStore
+from schemas.edges import EdgeIn, EdgeKindError, EdgeType, validate_edge_properties
+from schemas.errors import ConflictError, InvalidInputError, NotFoundError
+from schemas.refs import RefError, parse_ref
+
+router = APIRouter(tags=["graph"])
+
+RefPath = Annotated[str, Path(description="kind:slug, e.g. component:auth-service")]
+MAX_NEIGHBORHOOD = 5_000
+
+
+class EdgeOut(BaseModel):
+    from_: str
+    type: str
+    to: str
+    properties: dict[str, Any]
+    provenance: list[dict[str, str]]
+
+
+def edge_view(edge: EdgeRecord) -> dict[str, Any]:
+    return {
+        "from": edge.from_ref,
+        "type": edge.type,
+        "to": edge.to_ref,
+        "properties": edge.properties,
+        "provenance": [{"source": a.source, "asserted_at": a.asserted_at} for a in edge.assertions],
+    }
+
+
+def _checked_ref(ref: str, where: str) -> str:
+    try:
+        parse_ref(ref)
+    except RefError as exc:
+        raise InvalidInputError(str(exc), location=where) from None
+    return ref
+
+
+@router.get("/elements/{ref}", summary="Read any element by kind:slug")
+def read_element(store: StoreDep, _key: ReaderKey, ref: RefPath) -> dict[str, Any]:
+    return element_view(get_element(store, _checked_ref(ref, "path.ref")))
+
+
+def neighborhood(
+    store: GraphStore,
+    ref: str,
+    *,
+    direction: Literal["in", "out", "both"],
+    types: list[str] | None,
+    depth: int,
+) -> dict[str, Any]:
+    """Breadth-first walk from *ref* up to *depth* hops, each node listed once."""
+    start = get_element(store, ref)
+    seen = {start.ref}
+    nodes: list[dict[str, Any]] = []
+    edges: dict[tuple[str, str, str], dict[str, Any]] = {}
+    frontier: deque[tuple[str, int]] = deque([(start.ref, 0)])
+    truncated = False
+    while frontier:
+        current, level = frontier.popleft()
+        if level >= depth:
+            continue
+        for nb in store.neighbors(current, direction=direction, types=types):
+            edges.setdefault(nb.edge.key, edge_view(nb.edge))
+            if nb.node.ref in seen:
+                continue
+            if len(seen) >= MAX_NEIGHBORHOOD:
+                truncated = True
+                continue
+            seen.add(nb.node.ref)
+            nodes.append(
+                {
+                    **element_view(nb.node),
+                    "depth": level + 1,
+                    "via": nb.edge.type,
+                    "direction": nb.direction,
+                }
+            )
+            frontier.append((nb.node.ref, level + 1))
+    return {
+        "element": element_view(start),
+        "depth": depth,
+        "neighbors": nodes,
+        "edges": list(edges.values()),
+        "truncated": truncated,
+    }
+
+
+@router.get("/elements/{ref}/neighbors", summary="Elements within N hops, with the edges between")
+def read_neighbors(
+    store: StoreDep,
+    _key: ReaderKey,
+    ref: RefPath,
+    direction: Literal["in", "out", "both"] = "both",
+    types: Annotated[str | None, Query(description="comma-separated edge types")] = None,
+    depth: Annotated[int, Query(ge=1, le=6)] = 1,
+) -> dict[str, Any]:
+    type_list = None
+    if types:
+        type_list = [t.strip() for t in types.split(",") if t.strip()]
+        unknown = [t for t in type_list if t not in EdgeType.__members__]
+        if unknown:
+            raise InvalidInputError(
+                f"unknown edge type(s) {', '.join(unknown)}; one of "
+                f"{', '.join(EdgeType.__members__)}",
+                location="query.types",
+            )
+    return neighborhood(
+        store, _checked_ref(ref, "path.ref"), direction=direction, types=type_list, depth=depth
+    )
+
+
+@router.post("/edges", status_code=status.HTTP_201_CREATED, summary="Create an edge")
+def create_edge(store: StoreDep, _key: EditorKey, body: EdgeIn) -> dict[str, Any]:
+    try:
+        checked = body.checked()
+    except EdgeKindError as exc:
+        raise InvalidInputError(str(exc), location="body.type", code="edge_not_allowed") from None
+    for end, ref in (("from", checked.from_ref), ("to", checked.to_ref)):
+        if store.get_node(ref) is None:
+            raise NotFoundError(
+                f"{ref} does not exist", location=f"body.{end}", code="unknown_element"
+            )
+    if store.get_edge(checked.from_ref, checked.type, checked.to_ref) is not None:
+        raise ConflictError(
+            f"{checked.from_ref} {checked.type.value} {checked.to_ref} already exists",
+            location="body",
+            code="already_exists",
+        )
+    edge = EdgeData(checked.from_ref, checked.type.value, checked.to_ref, checked.properties)
+    store.upsert_edge(edge, source=API_SOURCE)
+    record = store.get_edge(*edge.key)
+    assert record is not None
+    return edge_view(record)
+
+
+def _edge_key(from_: str, type_: str, to: str) -> tuple[str, str, str]:
+    _checked_ref(from_, "query.from")
+    _checked_ref(to, "query.to")
+    if type_ not in EdgeType.__members__:
+        raise InvalidInputError(f"unknown edge type {type_!r}", location="query.type")
+    return (from_, type_, to)
+
+
+@router.get("/edges", summary="Edges at an element (from and/or to), optionally of one type")
+def list_edges(
+    store: StoreDep,
+    _key: ReaderKey,
+    from_: Annotated[str | None, Query(alias="from")] = None,
+    to: str | None = None,
+    type: str | None = None,
+) -> dict[str, Any]:
+    if not from_ and not to:
+        raise InvalidInputError("give from, to or both", location="query.from")
+    anchor = from_ or to
+    assert anchor is not None
+    direction: Literal["in", "out"] = "out" if from_ else "in"
+    types = [_edge_key(anchor, type, anchor)[1]] if type else None
+    found = [
+        nb.edge
+        for nb in store.neighbors(_checked_ref(anchor, "query"), direction=direction, types=types)
+        if (not to or nb.edge.to_ref == to)
+    ]
+    return {"items": [edge_view(e) for e in found], "total": len(found)}
+
+
+@router.patch("/edges", summary="Replace the properties the API asserts on an edge")
+def patch_edge(
+    store: StoreDep,
+    _key: EditorKey,
+    body: EdgeIn,
+) -> dict[str, Any]:
+    key = _edge_key(body.from_ref, body.type.value, body.to_ref)
+    if store.get_edge(*key) is None:
+        raise NotFoundError(f"{' '.join(key)} does not exist", location="body")
+    try:
+        props = validate_edge_properties(body.type, body.properties)
+    except ValueError as exc:
+        raise InvalidInputError(str(exc), location="body.properties") from None
+    store.upsert_edge(EdgeData(*key, props), source=API_SOURCE)
+    record = store.get_edge(*key)
+    assert record is not None
+    return edge_view(record)
+
+
+@router.delete("/edges", status_code=status.HTTP_204_NO_CONTENT, summary="Delete an edge")
+def delete_edge(
+    store: StoreDep,
+    _key: EditorKey,
+    from_: Annotated[str, Query(alias="from")],
+    type: str,
+    to: str,
+) -> Response:
+    key = _edge_key(from_, type, to)
+    if not store.delete_edge(*key):
+        raise NotFoundError(f"{' '.join(key)} does not exist", location="query")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

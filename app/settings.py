@@ -1,0 +1,36 @@
+"""Service configuration, read from ``ARCHGRAPH_*`` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting has an environment variable: the field name, upper-cased, prefixed."""
+
+    model_config = SettingsConfigDict(env_prefix="ARCHGRAPH_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("./data"), description="Where the embedded store lives.")
+    neo4j_uri: str | None = Field(default=None, description="Use Neo4j at this URI when set.")
+    neo4j_user: str | None = None
+    neo4j_password: SecretStr | None = None
+    neo4j_database: str | None = None
+    api_keys: SecretStr | None = Field(
+        default=None, description="Comma-separated name:role:secret entries."
+    )
+    api_keys_file: Path | None = Field(
+        default=None, description="A file of name:role:secret lines (# comments allowed)."
+    )
+    anonymous_read: bool = Field(default=False, description="Allow reads without a key.")
+    max_upload_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    max_scan_file_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    load_example: bool = Field(
+        default=False, description="Load examples/portfolio into an empty store at start."
+    )
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "archgraph.db"

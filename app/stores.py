@@ -1,0 +1,27 @@
+"""Opening the configured store: Neo4j when a URI is set, the embedded SQLite file otherwise."""
+
+from __future__ import annotations
+
+from app.settings import Settings
+from graph.neo4j_store import Neo4jStore
+from graph.sqlite_store import SQLiteStore
+from graph.store import GraphStore
+
+
+def open_store(settings: Settings) -> GraphStore:
+    if settings.neo4j_uri:
+        password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else None
+        return Neo4jStore(
+            settings.neo4j_uri,
+            user=settings.neo4j_user,
+            password=password,
+            database=settings.neo4j_database,
+        )
+    return SQLiteStore(settings.sqlite_path)
+
+
+def describe_store(settings: Settings) -> str:
+    """Where the store is, for humans (no credentials)."""
+    if settings.neo4j_uri:
+        return f"Neo4j at {settings.neo4j_uri}"
+    return f"embedded SQLite at {settings.sqlite_path}"

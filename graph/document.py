@@ -1,0 +1,114 @@
+"""The whole graph as one JSON document: how a graph moves between stores.
+
+::
+
+    {"format": "archgraph-graph", "format_version": 1, "exported_at": "...",
+     "backend": "sqlite", "version": 42,
+     "nodes": [{"ref", "kind", "properties", "assertions": [{"source", "asserted_at",
+                "properties"}]}],
+     "edges": [{"from", "type", "to", "properties", "assertions": [...]}]}
+
+Assertions (provenance) travel with the facts, so a graph imported into
+Neo4j still knows which scan or API call asserted what.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from graph.records import Assertion, EdgeRecord, NodeRecord, merge_assertions, utc_now
+from graph.store import GraphStore
+from schemas.edges import EdgeKindError, check_edge_kinds
+from schemas.errors import InvalidInputError
+from schemas.refs import RefError, parse_ref
+
+FORMAT = "archgraph-graph"
+FORMAT_VERSION = 1
+
+
+def export_document(store: GraphStore) -> dict[str, Any]:
+    version = store.version()
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "exported_at": utc_now(),
+        "backend": store.backend,
+        "version": version,
+        "nodes": [
+            {
+                "ref": n.ref,
+                "kind": n.kind,
+                "properties": n.properties,
+                "assertions": [a.to_json() for a in n.assertions],
+            }
+            for n in store.iter_nodes()
+        ],
+        "edges": [
+            {
+                "from": e.from_ref,
+                "type": e.type,
+                "to": e.to_ref,
+                "properties": e.properties,
+                "assertions": [a.to_json() for a in e.assertions],
+            }
+            for e in store.iter_edges()
+        ],
+    }
+
+
+def _assertions(item: Mapping[str, Any], where: str) -> tuple[Assertion, ...]:
+    raw = item.get("assertions") or [
+        {"source": "import", "asserted_at": utc_now(), "properties": item.get("properties") or {}}
+    ]
+    try:
+        return tuple(Assertion.from_json(a) for a in raw)
+    except (KeyError, TypeError, AttributeError):
+        raise InvalidInputError(f"{where}: malformed assertions", location=where) from None
+
+
+def _records(doc: Mapping[str, Any]) -> Iterator[NodeRecord | EdgeRecord]:
+    for i, item in enumerate(doc.get("nodes") or []):
+        where = f"nodes[{i}]"
+        try:
+            kind, _ = parse_ref(item["ref"])
+        except (KeyError, TypeError, RefError) as exc:
+            raise InvalidInputError(f"{where}: {exc}", location=where) from None
+        assertions = _assertions(item, where)
+        yield NodeRecord(item["ref"], kind.value, merge_assertions(assertions), assertions)
+    for i, item in enumerate(doc.get("edges") or []):
+        where = f"edges[{i}]"
+        try:
+            check_edge_kinds(item["from"], item["type"], item["to"])
+        except (KeyError, TypeError, ValueError, RefError, EdgeKindError) as exc:
+            raise InvalidInputError(f"{where}: {exc}", location=where) from None
+        assertions = _assertions(item, where)
+        yield EdgeRecord(
+            item["from"], item["type"], item["to"], merge_assertions(assertions), assertions
+        )
+
+
+def import_document(store: GraphStore, doc: Mapping[str, Any]) -> tuple[int, int, int]:
+    """Replace the store's graph with *doc*; return (nodes, edges, new version).
+
+    The whole document is checked before anything is written.
+    """
+    if not isinstance(doc, Mapping) or doc.get("format") != FORMAT:
+        raise InvalidInputError(f"not an {FORMAT} document (format field)", location="format")
+    if doc.get("format_version") != FORMAT_VERSION:
+        raise InvalidInputError(
+            f"unsupported format_version {doc.get('format_version')!r}; this build reads "
+            f"{FORMAT_VERSION}",
+            location="format_version",
+        )
+    nodes: list[NodeRecord] = []
+    edges: list[EdgeRecord] = []
+    for record in _records(doc):
+        if isinstance(record, NodeRecord):
+            nodes.append(record)
+        else:
+            edges.append(record)
+    if len({n.ref for n in nodes}) != len(nodes):
+        raise InvalidInputError("the document lists a node twice", location="nodes")
+    version = store.import_records(nodes, edges)
+    return len(nodes), len(edges), version
