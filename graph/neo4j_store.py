@@ -236,6 +236,10 @@ class _Neo4jTx(WriteTx):
         return int(recs[0]["v"]) if recs else 0
 
 
+def _bump(tx: WriteTx) -> int:
+    return tx.bump_version()
+
+
 class Neo4jStore(GraphStore):
     """A Neo4j 5 database (single server, cluster or Aura) through the official driver."""
 
@@ -469,10 +473,15 @@ class Neo4jStore(GraphStore):
             if not deleted:
                 break
             run_batch("MATCH (n:Element) WITH n LIMIT $limit DETACH DELETE n", limit=_BATCH // 5)
+
+        def put_nodes(batch: Sequence[NodeRecord], tx: WriteTx) -> None:
+            tx.put_nodes(batch)
+
+        def put_edges(batch: Sequence[EdgeRecord], tx: WriteTx) -> None:
+            tx.put_edges(batch)
+
         for start in range(0, len(nodes), _BATCH):
-            node_batch = nodes[start : start + _BATCH]
-            self._write(partial(WriteTx.put_nodes, records=node_batch))
+            self._write(partial(put_nodes, nodes[start : start + _BATCH]))
         for start in range(0, len(edges), _BATCH):
-            edge_batch = edges[start : start + _BATCH]
-            self._write(partial(WriteTx.put_edges, records=edge_batch))
-        return self._write(WriteTx.bump_version)
+            self._write(partial(put_edges, edges[start : start + _BATCH]))
+        return self._write(_bump)
