@@ -435,6 +435,11 @@ class Neo4jStore(GraphStore):
             key = (rec["from_ref"], rec["type"], rec["to_ref"])
             yield _edge(key, rec["props"], rec["assertions"])
 
+    def source_ids(self) -> set[str]:
+        nodes = self._read("MATCH (n:Element) UNWIND n._sources AS s RETURN DISTINCT s")
+        edges = self._read("MATCH ()-[r]->() UNWIND r._sources AS s RETURN DISTINCT s")
+        return {rec["s"] for rec in (*nodes, *edges)}
+
     def counts(self) -> tuple[int, int]:
         nodes = self._read("MATCH (n:Element) RETURN count(n) AS c")[0]["c"]
         edges = self._read("MATCH (:Element)-[r]->(:Element) RETURN count(r) AS c")[0]["c"]

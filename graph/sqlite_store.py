@@ -335,6 +335,13 @@ class SQLiteStore(GraphStore):
         for row in rows:
             yield _edge(row)
 
+    def source_ids(self) -> set[str]:
+        rows = self._query(
+            "SELECT DISTINCT source FROM node_sources "
+            "UNION SELECT DISTINCT source FROM edge_sources"
+        )
+        return {row[0] for row in rows}
+
     def counts(self) -> tuple[int, int]:
         nodes = int(self._query("SELECT COUNT(*) FROM nodes")[0][0])
         edges = int(self._query("SELECT COUNT(*) FROM edges")[0][0])

@@ -205,6 +205,10 @@ class GraphStore(ABC):
     def counts(self) -> tuple[int, int]:
         """Number of nodes and of edges."""
 
+    @abstractmethod
+    def source_ids(self) -> set[str]:
+        """Every source id that asserts at least one node or edge."""
+
     # ----------------------------------------------------------- transactions
 
     @abstractmethod
@@ -317,15 +321,45 @@ class GraphStore(ABC):
             _check_node(node)
         for edge in edge_map.values():
             _check_edge(edge)
+        return self.replace_sources({source: (nodes, edges)}, at=at)[source]
+
+    def replace_sources(
+        self,
+        sources: Mapping[str, tuple[Sequence[NodeData], Sequence[EdgeData]]],
+        *,
+        at: str | None = None,
+    ) -> dict[str, WriteSummary]:
+        """``replace_source`` for several sources in one transaction: all land, or none.
+
+        Sources are applied in the order given; each summary counts what that
+        source changed. The version increases once if anything changed.
+        """
+        prepared = []
+        for source, (nodes, edges) in sources.items():
+            _check_source(source)
+            node_map = _dedupe_nodes(nodes)
+            edge_map = _dedupe_edges(edges)
+            for node in node_map.values():
+                _check_node(node)
+            for edge in edge_map.values():
+                _check_edge(edge)
+            prepared.append((source, node_map, edge_map))
         stamp = at or utc_now()
 
-        def work(tx: WriteTx) -> WriteSummary:
-            summary = WriteSummary()
-            stale_nodes = tx.source_node_refs(source) - node_map.keys()
-            stale_edges = tx.source_edge_keys(source) - edge_map.keys()
-            self._upsert_in_tx(tx, source, node_map, edge_map, stamp, summary)
-            self._retract_in_tx(tx, source, stale_nodes, stale_edges, summary)
-            return self._finish(tx, summary)
+        def work(tx: WriteTx) -> dict[str, WriteSummary]:
+            summaries: dict[str, WriteSummary] = {}
+            for source, node_map, edge_map in prepared:
+                summary = WriteSummary()
+                stale_nodes = tx.source_node_refs(source) - node_map.keys()
+                stale_edges = tx.source_edge_keys(source) - edge_map.keys()
+                self._upsert_in_tx(tx, source, node_map, edge_map, stamp, summary)
+                self._retract_in_tx(tx, source, stale_nodes, stale_edges, summary)
+                summaries[source] = summary
+            changed = any(s.changed for s in summaries.values())
+            version = tx.bump_version() if changed else tx.read_version()
+            for summary in summaries.values():
+                summary.version = version
+            return summaries
 
         return self._write(work)
 

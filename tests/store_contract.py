@@ -266,6 +266,33 @@ class GraphStoreContract:
         assert summary.nodes_removed == 1 and summary.edges_removed == 1
         assert edges_of(store) == set()
 
+    def test_replace_sources_is_one_transaction(self, store: GraphStore) -> None:
+        seed(store)
+        before = (list(store.iter_nodes()), list(store.iter_edges()), store.version())
+        with pytest.raises(NotFoundError):
+            store.replace_sources(
+                {
+                    "good": ([NodeData("team:t")], []),
+                    "seed": ([], []),  # would retract everything seeded
+                    "bad": (
+                        [NodeData("component:x")],
+                        [EdgeData("component:x", "USES", "technology:none")],
+                    ),
+                }
+            )
+        assert (list(store.iter_nodes()), list(store.iter_edges()), store.version()) == before
+        summaries = store.replace_sources({"good": ([NodeData("team:t")], []), "seed": ([], [])})
+        assert summaries["good"].nodes_created == 1
+        assert summaries["seed"].nodes_removed == 5
+        assert summaries["good"].version == summaries["seed"].version == store.version()
+        assert store.version() == before[2] + 1
+        assert refs_of(store) == {"team:t"}
+
+    def test_source_ids(self, store: GraphStore) -> None:
+        seed(store)
+        store.upsert_edge(EdgeData("component:auth", "DEPENDS_ON", "component:cart"), source="e")
+        assert store.source_ids() == {"seed", "e"}
+
     # ------------------------------------------------------ export / import
 
     def test_import_records_replaces_everything_and_keeps_provenance(
