@@ -5,6 +5,7 @@
     archgraph serve [--host H] [--port P] [--dev]   run the HTTP service
     archgraph export [-o FILE]                      the whole graph as JSON
     archgraph import FILE                           replace the graph with an export
+    archgraph scan PATH [--server URL --key KEY]    scan specs, manifests, catalogs
 
 The store is the one the environment configures (``ARCHGRAPH_NEO4J_URI`` or
 the embedded file under ``ARCHGRAPH_DATA_DIR``); ``--neo4j-uri`` and
@@ -131,6 +132,91 @@ def import_(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+class ProgressBar:
+    """A one-line progress bar on standard error, drawn only on a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.drawn = False
+
+    def __call__(self, progress: Any) -> None:
+        if not self.enabled or not progress.total:
+            return
+        width = 30
+        filled = int(width * progress.done / progress.total)
+        label = str(progress.path)[-40:]
+        sys.stderr.write(
+            f"\r{progress.stage:5} [{'#' * filled}{'.' * (width - filled)}] "
+            f"{progress.done}/{progress.total} {label:40}"
+        )
+        sys.stderr.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        if self.drawn:
+            sys.stderr.write("\n")
+
+
+@command("scan")
+def scan(args: argparse.Namespace, settings: Settings) -> int:
+    from scanners import collect_files, load_scan, render_report, scan_directory
+
+    max_bytes = args.max_file_bytes or settings.max_scan_file_bytes
+    if args.server:
+        name, files, skipped = collect_files(args.path, max_file_bytes=max_bytes)
+        prefix = name if args.prefix is None else args.prefix
+        report = _upload_scan(args.server, args.key, prefix, files)
+        for skip in skipped:
+            if skip.severity.value == "error":
+                print(f"refused   {skip.path}: {skip.reason}", file=sys.stderr)
+        failed = bool(report.get("failed")) or any(s.severity.value == "error" for s in skipped)
+    else:
+        bar = ProgressBar(sys.stderr.isatty() and not args.json)
+        store = open_store(settings)
+        try:
+            result = scan_directory(
+                args.path, max_file_bytes=max_bytes, source_prefix=args.prefix, progress=bar
+            )
+            loaded = load_scan(store, result, progress=bar)
+        finally:
+            bar.close()
+            store.close()
+        report = loaded.to_json()
+        failed = loaded.failed
+    print(json.dumps(report, indent=1) if args.json else render_report(report, notes=args.notes))
+    return 1 if failed else 0
+
+
+def _upload_scan(
+    server: str, key: str | None, prefix: str, files: list[tuple[str, str]]
+) -> dict[str, Any]:
+    import httpx
+
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    body = {"files": [{"name": name, "content": content} for name, content in files]}
+    url = server.rstrip("/") + "/api/v1/scans"
+    try:
+        response = httpx.post(
+            url,
+            json=body,
+            headers=headers,
+            timeout=300,
+            params={"prefix": prefix, "complete": "true"},
+        )
+    except httpx.HTTPError as exc:
+        raise ArchgraphError(f"cannot reach {url}: {exc}", code="server_unreachable") from None
+    data: dict[str, Any] = response.json() if response.content else {}
+    if "report" in data:
+        report: dict[str, Any] = data["report"]
+        return report
+    if response.status_code >= 400:
+        raise ArchgraphError(
+            f"the server answered {response.status_code}: {data.get('message', response.text)}",
+            code=str(data.get("code", "server_error")),
+        )
+    return data
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="archgraph", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", help="embedded store directory (ARCHGRAPH_DATA_DIR)")
@@ -153,6 +239,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="replace the graph with an exported JSON document")
     p.add_argument("file")
+
+    p = sub.add_parser("scan", help="scan a directory of specs, manifests and catalogs")
+    p.add_argument("path")
+    p.add_argument("--server", help="send the files to a running archgraph at this URL")
+    p.add_argument(
+        "--key",
+        default=os.environ.get("ARCHGRAPH_API_KEY"),
+        help="API key for --server (or ARCHGRAPH_API_KEY)",
+    )
+    p.add_argument("--prefix", help="source-id prefix (default: the directory's name)")
+    p.add_argument("--max-file-bytes", type=int, help="largest file to read")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--notes", action="store_true", help="also list notes and skipped files")
 
     for hook in _PARSER_HOOKS:
         hook(sub)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 
 from app.auth import KeyRing, load_keys
 from app.errors import install_error_handlers
 from app.routers import graph as graph_routes
-from app.routers import system
+from app.routers import scans, system
 from app.routers.elements import CRUD_KINDS, element_router
 from app.settings import Settings
 from app.stores import describe_store, open_store
@@ -20,6 +21,28 @@ from graph.store import GraphStore
 log = logging.getLogger("archgraph")
 
 API_PREFIX = "/api/v1"
+
+
+EXAMPLE_PORTFOLIO = Path(__file__).resolve().parent.parent / "examples" / "portfolio"
+
+
+def load_example_if_empty(store: GraphStore) -> None:
+    """Load ``examples/portfolio`` into an empty store, and say so."""
+    from scanners import load_scan, scan_directory
+
+    if store.counts() != (0, 0):
+        print("archgraph: the store already holds a graph; the example portfolio was not loaded")
+        return
+    if not EXAMPLE_PORTFOLIO.is_dir():
+        print(f"archgraph: no example portfolio at {EXAMPLE_PORTFOLIO}; starting empty")
+        return
+    report = load_scan(store, scan_directory(EXAMPLE_PORTFOLIO))
+    nodes, edges = store.counts()
+    print(
+        f"archgraph: the store was empty, so the example portfolio was loaded "
+        f"({len(report.sources)} files, {nodes} elements, {edges} edges) "
+        f"from {EXAMPLE_PORTFOLIO}"
+    )
 
 
 def create_app(settings: Settings | None = None, *, store: GraphStore | None = None) -> FastAPI:
@@ -36,6 +59,8 @@ def create_app(settings: Settings | None = None, *, store: GraphStore | None = N
         if app.state.store is None:
             app.state.store = open_store(settings)
             log.info("archgraph store: %s", describe_store(settings))
+        if settings.load_example:
+            load_example_if_empty(app.state.store)
         try:
             yield
         finally:
@@ -57,6 +82,7 @@ def create_app(settings: Settings | None = None, *, store: GraphStore | None = N
     for kind in CRUD_KINDS:
         api.include_router(element_router(kind))
     api.include_router(graph_routes.router)
+    api.include_router(scans.router)
     api.include_router(system.router)
     app.include_router(api)
     app.include_router(system.health)

@@ -1,0 +1,146 @@
+"""``POST /api/v1/scans``: scan uploaded files into the graph and report per source.
+
+Two ways to send files:
+
+* ``multipart/form-data`` with one or more ``files`` parts; each part's
+  filename is its path (``-F "files=@svc/openapi.yaml;filename=svc/openapi.yaml"``),
+  so relative ``$ref``s and manifest ``provides`` paths resolve among the
+  uploaded files;
+* JSON ``{"files": [{"name": "svc/openapi.yaml", "content": "..."}]}``.
+
+Query ``prefix`` sets the source-id prefix (the CLI sends the scanned
+directory's name, so uploads and local scans replace the same sources);
+``complete=true`` says the upload is a whole tree, so sources under the
+prefix whose files are gone are retracted.
+
+The whole scan is written in one transaction. When any file fails, the
+answer is 422 ``scan_failed`` with the full report; the failed files wrote
+nothing and kept what they asserted before.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from app.deps import EditorKey, StoreDep
+from app.errors import error_body
+from scanners import load_scan, scan_uploads
+from schemas.errors import InvalidInputError, PayloadTooLargeError
+
+router = APIRouter(tags=["scans"])
+
+
+class UploadedFile(BaseModel):
+    name: str = Field(min_length=1, max_length=1024, examples=["payments/openapi.yaml"])
+    content: str
+
+
+class ScanRequest(BaseModel):
+    files: list[UploadedFile] = Field(min_length=1, max_length=20_000)
+
+
+_REQUEST_BODY = {
+    "content": {
+        "application/json": {"schema": ScanRequest.model_json_schema()},
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "files": {"type": "array", "items": {"type": "string", "format": "binary"}}
+                },
+                "required": ["files"],
+            }
+        },
+    },
+    "required": True,
+}
+
+
+async def _read_files(request: Request, limit: int) -> list[tuple[str, bytes | str]]:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLargeError(
+            f"the upload is {int(declared)} bytes; the limit is {limit} "
+            "(ARCHGRAPH_MAX_UPLOAD_BYTES)",
+            location="body",
+        )
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        files: list[tuple[str, bytes | str]] = []
+        total = 0
+        async with request.form(max_files=20_000) as form:  # closes the spooled files
+            for part in form.getlist("files"):
+                if not isinstance(part, UploadFile) or not part.filename:
+                    raise InvalidInputError(
+                        "each 'files' part must be a file with a filename", location="body.files"
+                    )
+                data = await part.read()
+                total += len(data)
+                if total > limit:
+                    raise PayloadTooLargeError(f"the upload exceeds {limit} bytes", location="body")
+                files.append((part.filename, data))
+        if not files:
+            raise InvalidInputError("send at least one 'files' part", location="body.files")
+        return files
+    body = await request.body()
+    if len(body) > limit:
+        raise PayloadTooLargeError(f"the upload exceeds {limit} bytes", location="body")
+    try:
+        parsed = ScanRequest.model_validate(json.loads(body or b"null"))
+    except ValueError as exc:
+        if isinstance(exc, ValidationError):
+            first = exc.errors()[0]
+            where = ".".join(["body", *(str(p) for p in first["loc"])])
+            raise InvalidInputError(f"{where}: {first['msg']}", location=where) from None
+        raise InvalidInputError(
+            'send multipart/form-data files or JSON {"files": [{"name", "content"}]}',
+            location="body",
+        ) from None
+    return [(f.name, f.content) for f in parsed.files]
+
+
+@router.post(
+    "/scans",
+    summary="Scan uploaded specs, manifests and catalogs into the graph",
+    openapi_extra={"requestBody": _REQUEST_BODY},
+)
+async def create_scan(
+    request: Request,
+    store: StoreDep,
+    _key: EditorKey,
+    prefix: Annotated[str, Query(max_length=256, description="source-id prefix")] = "",
+    complete: Annotated[bool, Query(description="the upload is a whole tree: prune")] = False,
+) -> JSONResponse:
+    settings = request.app.state.settings
+    files = await _read_files(request, settings.max_upload_bytes)
+
+    def run() -> dict[str, Any]:
+        scan = scan_uploads(
+            files,
+            max_file_bytes=settings.max_scan_file_bytes,
+            source_prefix=prefix,
+            complete=complete,
+        )
+        return load_scan(store, scan).to_json()
+
+    report = await run_in_threadpool(run)
+    if report["failed"]:
+        failed = [s for s in report["sources"] if s["status"] == "failed"]
+        refused = [s for s in report["skipped"] if s["severity"] == "error"]
+        first = (
+            (failed[0]["file"] if failed else refused[0]["file"]) if (failed or refused) else None
+        )
+        body = error_body(
+            "scan_failed",
+            f"{len(failed) + len(refused)} of {len(files)} file(s) failed; they wrote nothing",
+            first,
+        )
+        return JSONResponse({**body, "report": report}, status_code=422)
+    return JSONResponse(report)

@@ -1,0 +1,299 @@
+"""AsyncAPI 2.x and 3.x documents to an API node of type ``asyncapi``.
+
+An AsyncAPI document describes one application. Its operations become the
+API's operations, with the channel (its address, or its name when it has
+none) as the path and the direction, seen from that application, as the
+method:
+
+* ``send``: the application publishes to the channel. In 3.x that is
+  ``action: send``; in 2.x it is a channel's ``subscribe`` operation (2.x
+  names operations after what *other* applications do).
+* ``receive``: the application consumes from the channel: 3.x
+  ``action: receive``, 2.x ``publish``.
+
+The component that provides the API (``x-archgraph-component``, or a
+manifest's ``provides``) gets PUBLISHES to it with the channels it sends to
+and SUBSCRIBES with the channels it receives from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from scanners.documents import DocumentError, LineIndex, load_documents, split_pointer
+from scanners.resolve import Resolver
+from scanners.result import ResultBuilder, ScanResult, validation_message
+from scanners.specs import (
+    LONG,
+    RECEIVE,
+    SEND,
+    SpecContext,
+    api_slug_for,
+    channels_by_action,
+    lifecycle_of,
+    link_provider,
+    tag_names,
+    text_of,
+)
+from schemas.elements import Api, ApiKind, Operation, SecurityScheme
+
+__all__ = ["SCANNER", "describe_asyncapi", "is_asyncapi", "parse", "scan_documents"]
+
+SCANNER = "asyncapi"
+
+#: 2.x operation keyword -> what the described application does
+_V2_ACTIONS = {"subscribe": SEND, "publish": RECEIVE}
+
+
+def is_asyncapi(doc: Any) -> bool:
+    """Whether a parsed document is an AsyncAPI description."""
+    return isinstance(doc, dict) and "asyncapi" in doc
+
+
+def parse(
+    text: str,
+    *,
+    origin: str,
+    resolver: Resolver | None = None,
+    source_id: str | None = None,
+    provided: bool = False,
+) -> ScanResult:
+    """Scan one AsyncAPI document (see :func:`scanners.openapi.parse` for the arguments)."""
+    builder = ResultBuilder(SCANNER, origin, source_id=source_id)
+    try:
+        docs = load_documents(text)
+    except DocumentError as exc:
+        builder.error(exc.code, exc.message, line=exc.line)
+        return builder.build()
+    return scan_documents(
+        docs, text=text, origin=origin, resolver=resolver, source_id=source_id, provided=provided
+    )
+
+
+def scan_documents(
+    docs: list[Any],
+    *,
+    text: str,
+    origin: str,
+    resolver: Resolver | None = None,
+    source_id: str | None = None,
+    provided: bool = False,
+) -> ScanResult:
+    """Like :func:`parse`, for a document that has already been read."""
+    builder = ResultBuilder(SCANNER, origin, source_id=source_id)
+    lines = LineIndex(text)
+    builder.set_line_lookup(lines.lookup())
+    if len(docs) != 1 or not is_asyncapi(docs[0]):
+        builder.error("asyncapi.not-asyncapi", "expected one AsyncAPI document")
+        return builder.build()
+    doc = docs[0]
+    ctx = SpecContext.create(builder, doc, file=origin, resolver=resolver, lines=lines)
+    api = describe_asyncapi(ctx, doc)
+    if api is not None:
+        builder.add(api)
+        ops = [{"method": op.method, "path": op.path} for op in api.operations]
+        sends, receives = channels_by_action(ops)
+        link_provider(ctx, doc, api.ref, provided=provided, sends=sends, receives=receives)
+    builder.count("refs", ctx.follower.ref_count)
+    return builder.build()
+
+
+def describe_asyncapi(
+    ctx: SpecContext, doc: Mapping[str, Any], *, api_slug: str | None = None
+) -> Api | None:
+    """The API an AsyncAPI document describes (issues go to ``ctx.builder``)."""
+    builder = ctx.builder
+    version = str(doc.get("asyncapi", ""))
+    major = version.split(".", 1)[0]
+    if major not in ("2", "3"):
+        builder.error(
+            "asyncapi.version",
+            f"unsupported asyncapi version {version!r}",
+            pointer=ctx.at("asyncapi"),
+        )
+        return None
+    follow = ctx.follower
+    info, _ = follow.mapping(doc.get("info"), ctx.file, ctx.at("info"))
+    title = text_of(info.get("title"))
+    api_version = text_of(info.get("version"))
+    slug = api_slug or api_slug_for(ctx, doc, title, api_version)
+
+    raw_ops = _operations_v2(ctx, doc) if major == "2" else _operations_v3(ctx, doc)
+    operations: list[Operation] = []
+    for pointer, op_fields in raw_ops:
+        try:
+            operations.append(Operation.model_validate(op_fields))
+        except ValidationError as exc:
+            builder.warning(
+                "asyncapi.operation",
+                f"operation skipped: {validation_message(exc)}",
+                pointer=pointer,
+            )
+    channels = {op.path for op in operations}
+    builder.count("operations", len(operations))
+    builder.count("channels", len(channels))
+    builder.count("channels_declared", len(_mapping(ctx, doc.get("channels"))))
+
+    fields: dict[str, Any] = {
+        "slug": slug,
+        "type": ApiKind.ASYNCAPI,
+        "servers": _servers(ctx, doc),
+        "operations": operations,
+        "security_schemes": _security_schemes(ctx, doc),
+        "spec_path": text_of(ctx.file),
+        **lifecycle_of(ctx, doc),
+    }
+    for key, value in (
+        ("name", title),
+        ("version", api_version),
+        ("description", text_of(info.get("description"), LONG)),
+    ):
+        if value is not None:
+            fields[key] = value
+    try:
+        return Api.model_validate(fields)
+    except ValidationError as exc:
+        builder.error(
+            "asyncapi.invalid", f"API {slug}: {validation_message(exc)}", pointer=ctx.at("info")
+        )
+        return None
+
+
+def _mapping(ctx: SpecContext, value: Any) -> dict[Any, Any]:
+    return ctx.follower.mapping(value, ctx.file)[0]
+
+
+def _common(op: Mapping[str, Any], operation_id: str | None) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "deprecated": op.get("deprecated") is True or op.get("x-deprecated") is True
+    }
+    for key, value in (
+        ("operation_id", operation_id),
+        ("summary", text_of(op.get("summary"))),
+        ("tags", tag_names(op.get("tags"))),
+    ):
+        if value:
+            fields[key] = value
+    return fields
+
+
+def _operations_v2(ctx: SpecContext, doc: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    found: list[tuple[str, dict[str, Any]]] = []
+    for name, item in _mapping(ctx, doc.get("channels")).items():
+        channel, where = ctx.follower.mapping(item, ctx.file, ctx.at("channels", str(name)))
+        for keyword, action in _V2_ACTIONS.items():
+            if keyword not in channel:
+                continue
+            pointer = ctx.at("channels", str(name), keyword)
+            op, _ = ctx.follower.mapping(channel[keyword], where, pointer)
+            fields = {
+                "method": action,
+                "path": str(name),
+                **_common(op, text_of(op.get("operationId"))),
+            }
+            security = _requirement_names(ctx, op.get("security"))
+            if security:
+                fields["security"] = security
+            found.append((pointer, fields))
+    return found
+
+
+def _operations_v3(ctx: SpecContext, doc: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    found: list[tuple[str, dict[str, Any]]] = []
+    for op_id, value in _mapping(ctx, doc.get("operations")).items():
+        pointer = ctx.at("operations", str(op_id))
+        op, where = ctx.follower.mapping(value, ctx.file, pointer)
+        action = op.get("action")
+        if action not in (SEND, RECEIVE):
+            ctx.builder.warning(
+                "asyncapi.action",
+                f"operation {op_id!r} has action {action!r}, not send or receive",
+                pointer=pointer + "/action",
+            )
+            continue
+        address = _channel_address(ctx, op.get("channel"), where, pointer + "/channel")
+        if address is None:
+            continue
+        fields = {"method": action, "path": address, **_common(op, text_of(str(op_id)))}
+        security = _requirement_names(ctx, op.get("security"))
+        if security:
+            fields["security"] = security
+        found.append((pointer, fields))
+    return found
+
+
+def _channel_address(ctx: SpecContext, value: Any, file: str, pointer: str) -> str | None:
+    """The address of a 3.x channel (its key in ``channels`` when the address is null)."""
+    ref = value.get("$ref") if isinstance(value, dict) else None
+    channel, _ = ctx.follower.deref(value, file, pointer)
+    if not isinstance(channel, dict):
+        ctx.builder.warning(
+            "asyncapi.channel", "operation has no resolvable channel", pointer=pointer
+        )
+        return None
+    address = text_of(channel.get("address"), 2048)
+    if address:
+        return address
+    if isinstance(ref, str):
+        tokens = split_pointer(ref.partition("#")[2]) if "#" in ref else []
+        if tokens:
+            return tokens[-1]
+    return None
+
+
+def _requirement_names(ctx: SpecContext, security: Any) -> list[str]:
+    """Names of the security schemes an operation requires (2.x maps, 3.x scheme refs)."""
+    names: list[str] = []
+    for item in security if isinstance(security, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("$ref"), str):
+            name = item["$ref"].rsplit("/", 1)[-1]
+        elif isinstance(item, dict) and "type" in item:
+            name = str(item.get("type"))
+        elif isinstance(item, dict):
+            name = "+".join(sorted(str(k) for k in item)) or "anonymous"
+        else:
+            continue
+        if name and name not in names:
+            names.append(name[:512])
+    return names
+
+
+def _servers(ctx: SpecContext, doc: Mapping[str, Any]) -> list[str]:
+    urls: list[str] = []
+    for _, value in sorted(_mapping(ctx, doc.get("servers")).items(), key=lambda kv: str(kv[0])):
+        server, _ = ctx.follower.mapping(value, ctx.file)
+        protocol = text_of(server.get("protocol"))
+        url = text_of(server.get("url")) or text_of(
+            f"{server.get('host', '')}{server.get('pathname', '') or ''}"
+        )
+        if not url:
+            continue
+        if protocol and "://" not in url:
+            url = f"{protocol}://{url}"
+        text = text_of(url)
+        if text and text not in urls:
+            urls.append(text)
+    return urls[:50]
+
+
+def _security_schemes(ctx: SpecContext, doc: Mapping[str, Any]) -> list[SecurityScheme]:
+    components = _mapping(ctx, doc.get("components"))
+    schemes: list[SecurityScheme] = []
+    for name, value in ctx.follower.mapping(components.get("securitySchemes"), ctx.file)[0].items():
+        scheme, _ = ctx.follower.mapping(value, ctx.file)
+        try:
+            schemes.append(
+                SecurityScheme(
+                    name=str(name)[:512],
+                    type=text_of(scheme.get("type")) or "unknown",
+                    scheme=text_of(scheme.get("scheme")),
+                )
+            )
+        except ValidationError as exc:
+            ctx.builder.warning(
+                "asyncapi.security", f"security scheme {name!r} skipped: {validation_message(exc)}"
+            )
+    return schemes

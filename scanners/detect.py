@@ -1,0 +1,140 @@
+"""Which scanner a file is for, decided from its content rather than its name.
+
+Two steps, so that most files of a repository cost one regular expression:
+
+1. :func:`sniff` looks at the raw text for the tell-tale top-level keys
+   (``openapi:``, ``swagger:``, ``asyncapi:``, ``apiVersion: backstage.io/...``,
+   ``apiVersion: archgraph/...``); a file named ``archgraph.yaml`` counts as a
+   manifest whatever it holds (so a broken one gets a proper error).
+2. :func:`classify` confirms on the parsed documents: the key must be at the
+   top level of the (only) document.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Any
+
+from scanners.backstage_catalog import is_backstage
+from scanners.manifest import FILE_NAMES
+
+__all__ = ["BINARY_SUFFIXES", "Format", "classify", "looks_binary", "sniff"]
+
+
+class Format(StrEnum):
+    """The input formats, named as their scanners (and source ids) are."""
+
+    OPENAPI = "openapi"
+    ASYNCAPI = "asyncapi"
+    MANIFEST = "manifest"
+    BACKSTAGE = "backstage"
+
+
+_KEY = r"""(?:^|[{,])[ \t]*["']?KEY["']?[ \t]*:"""
+
+
+def _key(name: str) -> str:
+    return _KEY.replace("KEY", name)
+
+
+_OPENAPI_RE = re.compile(_key("(?:openapi|swagger)"), re.MULTILINE)
+_ASYNCAPI_RE = re.compile(_key("asyncapi"), re.MULTILINE)
+_BACKSTAGE_RE = re.compile(_key("apiVersion") + r"""[ \t]*["']?backstage\.io/""", re.MULTILINE)
+_MANIFEST_RE = re.compile(_key("apiVersion") + r"""[ \t]*["']?archgraph""", re.MULTILINE)
+
+BINARY_SUFFIXES = frozenset(
+    {
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".gif",
+        ".bmp",
+        ".ico",
+        ".webp",
+        ".svgz",
+        ".pdf",
+        ".zip",
+        ".gz",
+        ".tgz",
+        ".bz2",
+        ".xz",
+        ".7z",
+        ".rar",
+        ".jar",
+        ".war",
+        ".class",
+        ".so",
+        ".dylib",
+        ".dll",
+        ".exe",
+        ".bin",
+        ".o",
+        ".a",
+        ".pyc",
+        ".pyo",
+        ".whl",
+        ".woff",
+        ".woff2",
+        ".ttf",
+        ".otf",
+        ".eot",
+        ".mp3",
+        ".mp4",
+        ".mov",
+        ".avi",
+        ".mkv",
+        ".wav",
+        ".flac",
+        ".ogg",
+        ".sqlite",
+        ".db",
+        ".parquet",
+        ".avro",
+        ".orc",
+    }
+)
+DATA_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
+
+
+def looks_binary(head: bytes) -> bool:
+    """Whether the first bytes of a file say it is not text."""
+    return b"\x00" in head[:8192]
+
+
+def sniff(name: str, text: str) -> Format | None:
+    """The format *text* (from a file called *name*) probably is, or None."""
+    base = name.rsplit("/", 1)[-1]
+    if base in FILE_NAMES or _MANIFEST_RE.search(text):
+        return Format.MANIFEST
+    if _BACKSTAGE_RE.search(text):
+        return Format.BACKSTAGE
+    asyncapi = _ASYNCAPI_RE.search(text)
+    openapi = _OPENAPI_RE.search(text)
+    if asyncapi and openapi:
+        return Format.ASYNCAPI if asyncapi.start() < openapi.start() else Format.OPENAPI
+    if asyncapi:
+        return Format.ASYNCAPI
+    if openapi:
+        return Format.OPENAPI
+    return None
+
+
+def classify(name: str, docs: list[Any]) -> Format | None:
+    """The format of parsed documents, or None when they are none of ours."""
+    base = name.rsplit("/", 1)[-1]
+    if base in FILE_NAMES:
+        return Format.MANIFEST
+    if any(
+        isinstance(d, dict) and str(d.get("apiVersion", "")).startswith("archgraph") for d in docs
+    ):
+        return Format.MANIFEST
+    if any(is_backstage(d) for d in docs):
+        return Format.BACKSTAGE
+    if len(docs) == 1 and isinstance(docs[0], dict):
+        doc = docs[0]
+        if "asyncapi" in doc:
+            return Format.ASYNCAPI
+        if "openapi" in doc or "swagger" in doc:
+            return Format.OPENAPI
+    return None

@@ -1,0 +1,496 @@
+"""Scanning a whole tree, or a set of uploaded files, into one :class:`DirectoryScan`.
+
+Pure with respect to the graph: files are read, nothing is written. The
+steps, in an order that makes the outcome independent of file order:
+
+1. walk the tree (sorted; ``.git``, ``node_modules`` ... skipped; symlinks
+   never followed out of the root; special files never opened; each file
+   bounded by ``max_file_bytes``, the whole scan by ``max_files`` and
+   ``max_total_bytes``);
+2. sniff each file's format from its content (:mod:`scanners.detect`);
+3. read the manifests and Backstage catalogs first: which spec files the
+   manifests ``provide`` and which ones Backstage APIs take their
+   definition from (those are scanned as part of the catalog, not alone);
+4. scan the OpenAPI and AsyncAPI specs, keeping a summary of each;
+5. scan the manifests (with the spec summaries) and the catalogs (with an
+   index of every entity in the scan).
+
+Walking is :mod:`scanners.walk`. Every source id is
+``<scanner>:<prefix>/<path>``, the prefix defaulting to the name of the
+scanned directory, so two repositories that both have an
+``archgraph.yaml`` at the top do not overwrite each other, and re-scanning
+the same tree replaces the same sources.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scanners import asyncapi, backstage, manifest, openapi
+from scanners.backstage_catalog import DEFAULT_MAPPING, BackstageMapping, index_catalog
+from scanners.detect import Format, classify, looks_binary, sniff
+from scanners.documents import DocumentError, decode_text, load_documents
+from scanners.resolve import (
+    DirectoryResolver,
+    MappingResolver,
+    ResolveError,
+    Resolver,
+    join_relative,
+)
+from scanners.result import ResultBuilder, ScanIssue, ScanResult, Severity
+from scanners.specs import SpecSummary, channels_by_action
+from scanners.walk import EXCLUDED_DIRS, FileInput, SkippedFile, too_large, walk_tree
+from schemas.errors import InvalidInputError, PayloadTooLargeError
+
+__all__ = [
+    "DEFAULT_MAX_FILES",
+    "DEFAULT_MAX_FILE_BYTES",
+    "DEFAULT_MAX_TOTAL_BYTES",
+    "EXCLUDED_DIRS",
+    "DirectoryScan",
+    "ScanProgress",
+    "SkippedFile",
+    "collect_files",
+    "scan_directory",
+    "scan_uploads",
+    "source_id",
+]
+
+DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024
+DEFAULT_MAX_FILES = 20_000
+DEFAULT_MAX_TOTAL_BYTES = 512 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ScanProgress:
+    """Where a scan is: *done* of *total* files of the current *stage* handled."""
+
+    stage: str
+    done: int
+    total: int
+    path: str
+
+
+Progress = Callable[[ScanProgress], None]
+
+
+@dataclass(frozen=True)
+class DirectoryScan:
+    """Everything one scan found: a result per source, and what was skipped.
+
+    ``prunable`` is true for a complete directory walk: loading it may then
+    retract sources under ``prefix`` whose files are gone.
+    """
+
+    root: str
+    prefix: str
+    results: tuple[ScanResult, ...]
+    skipped: tuple[SkippedFile, ...]
+    files: tuple[str, ...] = ()
+    prunable: bool = False
+    stats: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        """Whether any file failed (the CLI's exit code)."""
+        return any(r.failed for r in self.results) or any(
+            s.severity is Severity.ERROR for s in self.skipped
+        )
+
+    def protected_paths(self) -> set[str]:
+        """Paths whose old facts must stay: they failed or were refused this time."""
+        paths = {r.origin for r in self.results if r.failed}
+        return paths | {s.path for s in self.skipped if s.severity is Severity.ERROR}
+
+
+def source_id(scanner: str, prefix: str, path: str) -> str:
+    """``source_id("openapi", "shop", "api/openapi.yaml") == "openapi:shop/api/openapi.yaml"``."""
+    return f"{scanner}:{prefix}/{path}" if prefix else f"{scanner}:{path}"
+
+
+# ------------------------------------------------------------------ public
+
+
+def scan_directory(
+    root: str | Path,
+    *,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    max_files: int = DEFAULT_MAX_FILES,
+    max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES,
+    source_prefix: str | None = None,
+    mapping: BackstageMapping = DEFAULT_MAPPING,
+    progress: Progress | None = None,
+) -> DirectoryScan:
+    """Scan every file under *root* that archgraph recognises.
+
+    Raises ``InvalidInputError`` when *root* is not a directory and
+    ``PayloadTooLargeError`` when the tree has more than *max_files* files
+    or *max_total_bytes* bytes to read (nothing is scanned then).
+    """
+    given = Path(root)
+    if not given.is_dir():
+        raise InvalidInputError(f"{root} is not a directory", location=str(root))
+    real_root = Path(os.path.realpath(given))
+    prefix = real_root.name if source_prefix is None else source_prefix.strip("/")
+    inputs, skipped, files = walk_tree(real_root, max_file_bytes, max_files, max_total_bytes)
+    resolver = DirectoryResolver(real_root, max_file_bytes=max_file_bytes)
+    results, more = _scan_inputs(
+        inputs,
+        resolver=resolver,
+        prefix=prefix,
+        mapping=mapping,
+        progress=progress,
+        unrecognised=Severity.INFO,
+    )
+    return DirectoryScan(
+        str(given),
+        prefix,
+        tuple(results),
+        tuple(skipped + more),
+        tuple(files),
+        prunable=True,
+        stats=_stats(results, skipped + more),
+    )
+
+
+def collect_files(
+    root: str | Path,
+    *,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    max_files: int = DEFAULT_MAX_FILES,
+    max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES,
+) -> tuple[str, list[tuple[str, str]], list[SkippedFile]]:
+    """The tree's name and its readable text files, by the same rules as :func:`scan_directory`.
+
+    For ``archgraph scan PATH --server URL``: upload the files as
+    ``(f"{name}/{path}", text)`` (or with ``source_prefix=name``) so the
+    server's source ids match a local scan; report the skipped ones locally.
+    """
+    given = Path(root)
+    if not given.is_dir():
+        raise InvalidInputError(f"{root} is not a directory", location=str(root))
+    real_root = Path(os.path.realpath(given))
+    inputs, skipped, _ = walk_tree(real_root, max_file_bytes, max_files, max_total_bytes)
+    files = [(i.path, i.text) for i in inputs if i.text is not None]
+    skipped += [
+        SkippedFile(i.path, "file.too-large", i.oversize, Severity.ERROR)
+        for i in inputs
+        if i.oversize is not None
+    ]
+    return real_root.name, files, sorted(skipped, key=lambda s: s.path)
+
+
+def scan_uploads(
+    files: Sequence[tuple[str, bytes | str]],
+    *,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    max_files: int = 1_000,
+    source_prefix: str = "",
+    complete: bool = False,
+    mapping: BackstageMapping = DEFAULT_MAPPING,
+    progress: Progress | None = None,
+) -> DirectoryScan:
+    """Scan files given by name and content (the HTTP endpoint's uploads).
+
+    Names are paths relative to an imaginary root (``payments/openapi.yaml``),
+    so relative ``$ref`` values between uploaded files resolve. A name that
+    leaves that root, a file over *max_file_bytes* and a file archgraph does
+    not recognise are each reported as an error for that file. Raises
+    ``PayloadTooLargeError`` for more than *max_files* files.
+
+    *complete* says the uploads are a whole tree (the CLI's ``--server``
+    mode): loading may then prune sources under *source_prefix* whose files
+    were not uploaded. Plain uploads never prune.
+    """
+    if len(files) > max_files:
+        raise PayloadTooLargeError(
+            f"{len(files)} files uploaded, over the limit of {max_files}", location="files"
+        )
+    inputs: list[FileInput] = []
+    skipped: list[SkippedFile] = []
+    texts: dict[str, str] = {}
+    for name, content in files:
+        try:
+            path = join_relative("", name)
+        except ResolveError as exc:
+            skipped.append(SkippedFile(name, "file.bad-name", exc.message, Severity.ERROR))
+            continue
+        if path in texts or any(i.path == path for i in inputs):
+            skipped.append(
+                SkippedFile(
+                    path, "file.duplicate", "uploaded twice; first one kept", Severity.ERROR
+                )
+            )
+            continue
+        size = len(content.encode() if isinstance(content, str) else content)
+        if size > max_file_bytes:
+            raw = (
+                content[:65536]
+                if isinstance(content, str)
+                else content[:65536].decode("utf-8", "replace")
+            )
+            inputs.append(FileInput(path, head=raw, oversize=too_large(size, max_file_bytes)))
+            continue
+        if isinstance(content, bytes):
+            if looks_binary(content[:8192]):
+                skipped.append(SkippedFile(path, "file.binary", "binary content", Severity.ERROR))
+                continue
+            try:
+                content = decode_text(content)
+            except DocumentError as exc:
+                skipped.append(SkippedFile(path, exc.code, exc.message, Severity.ERROR))
+                continue
+        texts[path] = content
+        inputs.append(FileInput(path, text=content))
+    resolver = MappingResolver(texts)
+    results, more = _scan_inputs(
+        inputs,
+        resolver=resolver,
+        prefix=source_prefix.strip("/"),
+        mapping=mapping,
+        progress=progress,
+        unrecognised=Severity.INFO if complete else Severity.ERROR,
+    )
+    return DirectoryScan(
+        "<upload>",
+        source_prefix.strip("/"),
+        tuple(results),
+        tuple(skipped + more),
+        tuple(i.path for i in inputs),
+        prunable=complete,
+        stats=_stats(results, skipped + more),
+    )
+
+
+# ------------------------------------------------------------------ walking
+
+
+# ----------------------------------------------------------------- scanning
+
+
+def _scan_inputs(
+    inputs: list[FileInput],
+    *,
+    resolver: Resolver,
+    prefix: str,
+    mapping: BackstageMapping,
+    progress: Progress | None,
+    unrecognised: Severity,
+) -> tuple[list[ScanResult], list[SkippedFile]]:
+    results: list[ScanResult] = []
+    skipped: list[SkippedFile] = []
+    groups: dict[Format, list[FileInput]] = {fmt: [] for fmt in Format}
+    for item in sorted(inputs, key=lambda i: i.path):
+        item.fmt = sniff(item.path, item.text if item.text is not None else item.head)
+        if item.oversize is not None and item.fmt is not None:
+            results.append(_failed(item.fmt, prefix, item.path, "file.too-large", item.oversize))
+        elif item.oversize is not None:
+            skipped.append(SkippedFile(item.path, "file.too-large", item.oversize, Severity.ERROR))
+        elif item.fmt is None:
+            skipped.append(SkippedFile(item.path, "skip.unrecognised", _UNRECOGNISED, unrecognised))
+        else:
+            groups[item.fmt].append(item)
+
+    # Step 3: manifests and catalogs are small; read them first.
+    for item in groups[Format.MANIFEST] + groups[Format.BACKSTAGE]:
+        _read_docs(item, prefix, results, skipped, unrecognised)
+    catalogs = [
+        i
+        for i in groups[Format.BACKSTAGE] + groups[Format.MANIFEST]
+        if i.fmt is Format.BACKSTAGE and i.docs is not None
+    ]
+    manifests = [
+        i
+        for i in groups[Format.MANIFEST] + groups[Format.BACKSTAGE]
+        if i.fmt is Format.MANIFEST and i.docs is not None
+    ]
+    specs = (
+        groups[Format.OPENAPI]
+        + groups[Format.ASYNCAPI]
+        + [
+            i
+            for i in groups[Format.MANIFEST] + groups[Format.BACKSTAGE]
+            if i.fmt in (Format.OPENAPI, Format.ASYNCAPI) and i.docs is not None
+        ]
+    )
+    catalog = index_catalog((i.path, i.docs or []) for i in catalogs)
+    provided = _provided_paths(manifests)
+
+    total = len(specs) + len(manifests) + len(catalogs)
+    done = 0
+
+    def tick(path: str) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(ScanProgress("scan", done, total, path))
+
+    # Step 4: specs, one at a time (big ones are not kept in memory).
+    summaries: dict[str, SpecSummary] = {}
+    for item in sorted(specs, key=lambda i: i.path):
+        if item.path in catalog.definitions:
+            owner = catalog.definitions[item.path]
+            skipped.append(
+                SkippedFile(
+                    item.path,
+                    "skip.catalog-definition",
+                    f"scanned as the definition of a Backstage API in {owner}",
+                )
+            )
+            tick(item.path)
+            continue
+        if item.docs is None:
+            _read_docs(item, prefix, results, skipped, unrecognised)
+        if item.docs is not None and item.fmt in (Format.OPENAPI, Format.ASYNCAPI):
+            scanner = openapi if item.fmt is Format.OPENAPI else asyncapi
+            result = scanner.scan_documents(
+                item.docs,
+                text=item.text or "",
+                origin=item.path,
+                resolver=resolver,
+                source_id=source_id(item.fmt.value, prefix, item.path),
+                provided=item.path in provided,
+            )
+            results.append(result)
+            summary = _summary(result)
+            if summary is not None:
+                summaries[item.path] = summary
+        elif item.docs is not None and item.fmt is Format.MANIFEST:
+            manifests.append(item)  # a "spec" whose content turned out to be a manifest
+        elif item.docs is not None and item.fmt is Format.BACKSTAGE:
+            catalogs.append(item)
+        item.docs = None
+        tick(item.path)
+
+    # Step 5: manifests and catalogs, knowing every spec and entity.
+    for item in sorted(manifests, key=lambda i: i.path):
+        results.append(
+            manifest.scan_documents(
+                item.docs or [],
+                text=item.text or "",
+                origin=item.path,
+                resolver=resolver,
+                source_id=source_id(Format.MANIFEST.value, prefix, item.path),
+                specs=summaries,
+            )
+        )
+        tick(item.path)
+    catalog.elsewhere = frozenset(ref for r in results for ref in r.described)
+    for item in sorted(catalogs, key=lambda i: i.path):
+        results.append(
+            backstage.scan_documents(
+                item.docs or [],
+                text=item.text or "",
+                origin=item.path,
+                resolver=resolver,
+                source_id=source_id(Format.BACKSTAGE.value, prefix, item.path),
+                catalog=catalog,
+                mapping=mapping,
+            )
+        )
+        tick(item.path)
+    results.sort(key=lambda r: r.source_id)
+    return _flag_conflicts(results), sorted(skipped, key=lambda s: s.path)
+
+
+_UNRECOGNISED = "not an OpenAPI, AsyncAPI, archgraph manifest or Backstage catalog document"
+
+
+def _read_docs(
+    item: FileInput,
+    prefix: str,
+    results: list[ScanResult],
+    skipped: list[SkippedFile],
+    unrecognised: Severity,
+) -> None:
+    """Parse *item* and confirm its format; failures become results or skips."""
+    assert item.fmt is not None
+    try:
+        docs = load_documents(item.text or "")
+    except DocumentError as exc:
+        results.append(_failed(item.fmt, prefix, item.path, exc.code, exc.message, exc.line))
+        return
+    fmt = classify(item.path, docs)
+    if fmt is None:
+        skipped.append(SkippedFile(item.path, "skip.unrecognised", _UNRECOGNISED, unrecognised))
+        return
+    item.fmt, item.docs = fmt, docs
+
+
+def _failed(
+    fmt: Format, prefix: str, path: str, code: str, message: str, line: int | None = None
+) -> ScanResult:
+    builder = ResultBuilder(fmt.value, path, source_id=source_id(fmt.value, prefix, path))
+    builder.error(code, message, line=line)
+    return builder.build()
+
+
+def _provided_paths(manifests: Iterable[FileInput]) -> set[str]:
+    """Root-relative paths of every spec some manifest lists under ``provides``."""
+    paths: set[str] = set()
+    for item in manifests:
+        for doc in item.docs or []:
+            provides = doc.get("provides") if isinstance(doc, dict) else None
+            for entry in provides if isinstance(provides, list) else []:
+                raw = entry.get("path") if isinstance(entry, dict) else entry
+                if isinstance(raw, str) and not raw.startswith("api:"):
+                    with contextlib.suppress(ResolveError):
+                        paths.add(join_relative(item.path, raw))
+    return paths
+
+
+def _summary(result: ScanResult) -> SpecSummary | None:
+    if result.failed:
+        return None
+    api = next((n for n in result.nodes if n.kind == "api" and n.ref in result.described), None)
+    if api is None:
+        return None
+    sends, receives = channels_by_action(list(api.properties.get("operations", [])))
+    return SpecSummary(
+        result.origin,
+        api.ref,
+        str(api.properties.get("type", "openapi")),
+        tuple(sends),
+        tuple(receives),
+    )
+
+
+def _flag_conflicts(results: list[ScanResult]) -> list[ScanResult]:
+    """Warn when two sources describe the same element differently."""
+    first: dict[str, tuple[str, Any]] = {}
+    out: list[ScanResult] = []
+    for result in results:
+        extra = []
+        for ref in result.described:
+            node = result.node(ref)
+            props = dict(node.properties) if node else {}
+            if ref not in first:
+                first[ref] = (result.source_id, props)
+            elif first[ref][1] != props:
+                extra.append(
+                    ScanIssue(
+                        Severity.WARNING,
+                        "element.conflict",
+                        f"{ref} is also described by {first[ref][0]}, differently; the graph "
+                        "merges both (the later assertion wins per property)",
+                        result.origin,
+                    )
+                )
+        out.append(result.with_issues(extra) if extra else result)
+    return out
+
+
+def _stats(results: Sequence[ScanResult], skipped: Sequence[SkippedFile]) -> dict[str, int]:
+    stats: dict[str, int] = {
+        "sources": len(results),
+        "failed": sum(r.failed for r in results),
+        "skipped": len(skipped),
+    }
+    for result in results:
+        stats[f"sources.{result.scanner}"] = stats.get(f"sources.{result.scanner}", 0) + 1
+    return stats

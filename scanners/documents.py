@@ -1,0 +1,353 @@
+"""Reading YAML and JSON safely, and finding the line of a place in a document.
+
+* YAML goes through ``yaml.safe_load`` machinery only (the C loader when
+  PyYAML has it, for speed). Dates stay strings: a manifest's
+  ``sunset: 2025-01-01`` is text, as it would be in JSON.
+* A document whose aliases expand to more than :data:`MAX_EXPANDED_NODES`
+  values (the "billion laughs" attack) or refer to themselves is refused.
+* JSON goes through :mod:`json`.
+* Line numbers are found only when an issue needs one, by composing the YAML
+  node tree (cheap for the files that have issues, skipped for huge ones).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+from urllib.parse import unquote
+
+import yaml
+
+__all__ = [
+    "MAX_DOCUMENT_BYTES",
+    "MAX_EXPANDED_NODES",
+    "DocumentError",
+    "LineIndex",
+    "decode_text",
+    "escape_pointer",
+    "join_pointer",
+    "load_documents",
+    "resolve_pointer",
+]
+
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+"""Hard upper bound on the text a scanner will parse at all."""
+
+MAX_EXPANDED_NODES = 5_000_000
+"""How many values a YAML document may expand to once its aliases are followed."""
+
+LineLookupFn = Callable[[str | None], int | None]
+
+_LINES_BUDGET = 8 * 1024 * 1024  # compose at most this much text to find line numbers
+
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """The safe loader (C when available) without the implicit timestamp type."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != _TIMESTAMP_TAG]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+
+_DEEP = 400  # nesting beyond which the pure-Python loader (recursion-checked) is used
+_BRACKETS_RE = re.compile(r"[\[\]{}]")
+_INDENT_RE = re.compile(r"^[ \t]+", re.MULTILINE)
+
+
+class _PyLoader(yaml.SafeLoader):
+    """The pure-Python safe loader, also without the implicit timestamp type."""
+
+
+_PyLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+
+_ANCHOR_RE = re.compile(r"(?:^|[\s\[{,:-])&[^\s\[\]{},]+", re.MULTILINE)
+
+
+class DocumentError(ValueError):
+    """Text that cannot be read as YAML or JSON, or that is unsafe to read."""
+
+    def __init__(self, message: str, *, code: str = "document.invalid", line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.line = line
+
+
+def decode_text(data: bytes) -> str:
+    """Decode file bytes as UTF-8 (a BOM is dropped); raise ``DocumentError`` otherwise."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DocumentError(
+            f"not UTF-8 text (byte {exc.start})", code="document.encoding"
+        ) from None
+
+
+def _looks_like_json(text: str) -> bool:
+    stripped = text.lstrip("\ufeff \t\r\n")
+    return stripped[:1] in ("{", "[")
+
+
+def load_documents(text: str, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> list[Any]:
+    """Parse YAML (possibly several ``---`` documents) or JSON text into Python values.
+
+    Empty documents are dropped. Raises :class:`DocumentError` with a line
+    number when the text is not valid or not safe.
+    """
+    if len(text) > max_bytes:
+        raise DocumentError(
+            f"document is {len(text)} characters, over the {max_bytes} limit",
+            code="document.too-large",
+        )
+    if _looks_like_json(text):
+        try:
+            return [json.loads(text)]
+        except json.JSONDecodeError as exc:
+            json_error = DocumentError(
+                f"invalid JSON: {exc.msg}", code="document.syntax", line=exc.lineno
+            )
+        except RecursionError:
+            raise DocumentError("JSON nested too deeply", code="document.too-deep") from None
+        try:
+            docs = _load_yaml(text)
+        except DocumentError:
+            raise json_error from None
+        return docs
+    return _load_yaml(text)
+
+
+def _nesting_hint(text: str) -> int:
+    """An upper bound, roughly, on how deeply *text* nests (flow brackets or indentation)."""
+    depth = peak = 0
+    for match in _BRACKETS_RE.finditer(text):
+        if match.group() in "[{":
+            depth += 1
+            peak = max(peak, depth)
+        elif depth:
+            depth -= 1
+    indent = max((m.end() - m.start() for m in _INDENT_RE.finditer(text)), default=0)
+    return max(peak, indent // 2)
+
+
+def _loader_for(text: str) -> type[yaml.SafeLoader]:
+    """The C loader, unless the text nests so deeply that its C recursion could crash.
+
+    libyaml's composer recurses on the C stack without a limit; the pure
+    Python loader raises ``RecursionError`` instead, which becomes a clear error.
+    """
+    return _Loader if _nesting_hint(text) <= _DEEP else _PyLoader
+
+
+def _load_yaml(text: str) -> list[Any]:
+    try:
+        loader = _loader_for(text)
+        docs = [doc for doc in yaml.load_all(text, Loader=loader) if doc is not None]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "syntax error"
+        raise DocumentError(
+            f"invalid YAML: {problem}",
+            code="document.syntax",
+            line=mark.line + 1 if mark is not None else None,
+        ) from None
+    except yaml.YAMLError as exc:
+        raise DocumentError(f"invalid YAML: {exc}", code="document.syntax") from None
+    except RecursionError:
+        raise DocumentError("YAML nested too deeply", code="document.too-deep") from None
+    if _ANCHOR_RE.search(text):
+        for doc in docs:
+            _check_expansion(doc)
+    return docs
+
+
+def _check_expansion(doc: Any) -> None:
+    """Refuse documents whose aliases expand too far or refer to themselves.
+
+    Counts the values the document would have if every alias were copied,
+    remembering each shared container's size so the count itself stays cheap.
+    """
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[Any, Iterator[Any] | None]] = [(doc, None)]
+    totals: list[int] = []
+    while stack:
+        value, children = stack[-1]
+        if children is None:
+            if not isinstance(value, (dict, list)):
+                stack.pop()
+                _add(totals, 1)
+                continue
+            key = id(value)
+            if key in sizes:
+                stack.pop()
+                _add(totals, sizes[key])
+                continue
+            if key in on_path:
+                raise DocumentError(
+                    "YAML aliases refer to themselves (a recursive document)",
+                    code="document.recursive",
+                )
+            on_path.add(key)
+            items = value.values() if isinstance(value, dict) else value
+            stack[-1] = (value, iter(items))
+            totals.append(1 + (len(value) if isinstance(value, dict) else 0))
+            continue
+        child = next(children, _DONE)
+        if child is _DONE:
+            stack.pop()
+            key = id(value)
+            on_path.discard(key)
+            size = totals.pop()
+            sizes[key] = size
+            _add(totals, size)
+        else:
+            stack.append((child, None))
+    if totals and totals[0] > MAX_EXPANDED_NODES:
+        raise _bomb(totals[0])
+
+
+_DONE = object()
+
+
+def _add(totals: list[int], amount: int) -> None:
+    if totals:
+        totals[-1] += amount
+        if totals[-1] > MAX_EXPANDED_NODES:
+            raise _bomb(totals[-1])
+    else:
+        totals.append(amount)
+
+
+def _bomb(size: int) -> DocumentError:
+    return DocumentError(
+        f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} values "
+        "(an alias bomb?); refusing the document",
+        code="document.alias-bomb",
+    )
+
+
+# ------------------------------------------------------------- JSON pointers
+
+
+def escape_pointer(token: str | int) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def join_pointer(base: str, *tokens: str | int) -> str:
+    """``join_pointer("/paths", "/pets", "get") == "/paths/~1pets/get"``."""
+    return base + "".join("/" + escape_pointer(t) for t in tokens)
+
+
+def split_pointer(pointer: str) -> list[str]:
+    """Split a JSON pointer (or a URI fragment holding one) into unescaped tokens."""
+    pointer = unquote(pointer)
+    if not pointer:
+        return []
+    if not pointer.startswith("/"):
+        raise ValueError(f"JSON pointer {pointer!r} does not start with '/'")
+    return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
+
+
+_MISSING = object()
+
+
+def resolve_pointer(doc: Any, pointer: str) -> Any:
+    """The value at *pointer* in *doc*; raise ``KeyError`` when there is none."""
+    value = doc
+    for token in split_pointer(pointer):
+        if isinstance(value, dict):
+            found = value.get(token, _MISSING)
+            if found is _MISSING and token.isdigit():
+                found = value.get(int(token), _MISSING)
+            if found is _MISSING:
+                raise KeyError(pointer)
+            value = found
+        elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
+            value = value[int(token)]
+        else:
+            raise KeyError(pointer)
+    return value
+
+
+def pointer_to_field(pointer: str | None) -> str | None:
+    """``/depends_on/2/strength`` → ``depends_on[2].strength`` (for people)."""
+    if not pointer:
+        return None
+    out = ""
+    for token in split_pointer(pointer):
+        if token.isdigit():
+            out += f"[{token}]"
+        else:
+            out += ("." if out else "") + token
+    return out or None
+
+
+# ------------------------------------------------------------ line numbers
+
+
+class LineIndex:
+    """Finds the 1-based line of a JSON pointer in YAML or JSON text.
+
+    The node tree is composed on first use only, and not at all for texts
+    over a few megabytes (issues there keep their pointer but get no line).
+    """
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._roots: Sequence[yaml.Node] | None = None
+
+    def _compose(self) -> Sequence[yaml.Node]:
+        if self._roots is None:
+            self._roots = []
+            if len(self._text) <= _LINES_BUDGET:
+                try:
+                    loader = _loader_for(self._text)
+                    self._roots = list(yaml.compose_all(self._text, Loader=loader))
+                except (yaml.YAMLError, RecursionError):
+                    self._roots = []
+        return self._roots
+
+    def line(self, pointer: str | None, *, document: int = 0) -> int | None:
+        """The line where *pointer* is (or its nearest existing parent)."""
+        roots = [r for r in self._compose() if r is not None]
+        if document >= len(roots):
+            return None
+        node: yaml.Node = roots[document]
+        try:
+            tokens = split_pointer(pointer or "")
+        except ValueError:
+            return None
+        for token in tokens:
+            child = _child(node, token)
+            if child is None:
+                break
+            node = child
+        return int(node.start_mark.line) + 1
+
+    def lookup(self, document: int = 0) -> LineLookupFn:
+        """A function from pointer to line for one document, for :class:`ResultBuilder`."""
+
+        def find(pointer: str | None) -> int | None:
+            return self.line(pointer, document=document)
+
+        return find
+
+
+def _child(node: yaml.Node, token: str) -> yaml.Node | None:
+    found: yaml.Node | None = None
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and str(key_node.value) == token:
+                found = value_node
+                break
+    elif isinstance(node, yaml.SequenceNode) and token.isdigit():
+        items: list[yaml.Node] = node.value
+        index = int(token)
+        found = items[index] if index < len(items) else None
+    return found

@@ -1,0 +1,312 @@
+"""Loading scan results into a store: the one place scanners' output meets the graph.
+
+A whole scan is written with one ``store.replace_sources`` call, so it is
+atomic: afterwards the store holds exactly what each source asserts now, or,
+if the store refused the batch, exactly what it held before. Rules:
+
+* a source with an error is **not** loaded; what it asserted before stays
+  untouched, and it is reported as failed;
+* all sources of one load share one timestamp (``at``);
+* after a complete directory scan, sources under the scan's prefix whose
+  files are gone are retracted (``pruned``); files that failed or were
+  refused this time keep their old facts;
+* loading the same scan twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from graph.records import EdgeData, NodeData, WriteSummary
+from scanners.directory import DirectoryScan, Progress, ScanProgress, SkippedFile
+from scanners.result import ScanIssue, ScanResult, Severity, issue_text
+from schemas.errors import ArchgraphError, StoreUnavailableError
+
+__all__ = [
+    "SCANNERS",
+    "ScanReport",
+    "SourceReport",
+    "SourceStore",
+    "load_results",
+    "load_scan",
+    "render_report",
+]
+
+SCANNERS = ("openapi", "asyncapi", "manifest", "backstage")
+
+
+class SourceStore(Protocol):
+    """What loading needs from a graph store (every ``GraphStore`` has it)."""
+
+    def replace_sources(
+        self,
+        sources: Mapping[str, tuple[Sequence[NodeData], Sequence[EdgeData]]],
+        *,
+        at: str | None = None,
+    ) -> dict[str, WriteSummary]: ...
+
+    def source_ids(self) -> set[str]: ...
+
+    def version(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class SourceReport:
+    """What loading did with one source.
+
+    ``status`` is ``loaded`` (something changed), ``unchanged``, ``failed``
+    (not loaded: see the errors) or ``pruned`` (its file is gone, so its
+    facts were retracted).
+    """
+
+    source: str
+    scanner: str
+    file: str
+    status: str
+    summary: WriteSummary = field(default_factory=WriteSummary)
+    issues: tuple[ScanIssue, ...] = ()
+
+    @property
+    def created(self) -> int:
+        return self.summary.nodes_created + self.summary.edges_created
+
+    @property
+    def updated(self) -> int:
+        return self.summary.nodes_updated + self.summary.edges_updated
+
+    @property
+    def removed(self) -> int:
+        return self.summary.nodes_removed + self.summary.edges_removed
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+    def to_json(self) -> dict[str, Any]:
+        s = self.summary
+        return {
+            "source": self.source,
+            "scanner": self.scanner,
+            "file": self.file,
+            "status": self.status,
+            "created": self.created,
+            "updated": self.updated,
+            "removed": self.removed,
+            "nodes": {
+                "created": s.nodes_created,
+                "updated": s.nodes_updated,
+                "removed": s.nodes_removed,
+            },
+            "edges": {
+                "created": s.edges_created,
+                "updated": s.edges_updated,
+                "removed": s.edges_removed,
+            },
+            "errors": [i.to_json() for i in self.issues if i.severity is Severity.ERROR],
+            "warnings": [i.to_json() for i in self.issues if i.severity is Severity.WARNING],
+            "notes": [i.to_json() for i in self.issues if i.severity is Severity.INFO],
+        }
+
+
+@dataclass(frozen=True)
+class ScanReport:
+    """The report of one scan and load: per source, plus the files skipped."""
+
+    root: str
+    prefix: str
+    at: str
+    sources: tuple[SourceReport, ...]
+    skipped: tuple[SkippedFile, ...] = ()
+    version: int = 0
+
+    @property
+    def failed(self) -> bool:
+        """Whether any file failed or was refused (the CLI exits non-zero)."""
+        return any(s.failed for s in self.sources) or any(
+            s.severity is Severity.ERROR for s in self.skipped
+        )
+
+    def totals(self) -> dict[str, int]:
+        counts = {
+            "sources": len(self.sources),
+            "created": 0,
+            "updated": 0,
+            "removed": 0,
+            "failed": 0,
+            "warnings": 0,
+            "skipped": len(self.skipped),
+        }
+        for s in self.sources:
+            counts["created"] += s.created
+            counts["updated"] += s.updated
+            counts["removed"] += s.removed
+            counts["failed"] += s.failed
+            counts["warnings"] += sum(i.severity is Severity.WARNING for i in s.issues)
+        return counts
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "root": self.root,
+            "prefix": self.prefix,
+            "at": self.at,
+            "version": self.version,
+            "failed": self.failed,
+            "totals": self.totals(),
+            "sources": [s.to_json() for s in self.sources],
+            "skipped": [s.to_json() for s in self.skipped],
+        }
+
+    def to_text(self, *, notes: bool = False) -> str:
+        """A plain-text report for the terminal: problems first, then totals."""
+        return render_report(self.to_json(), notes=notes)
+
+
+def render_report(data: Mapping[str, Any], *, notes: bool = False) -> str:
+    """The terminal report of a scan, from :meth:`ScanReport.to_json` (local or from a server)."""
+    lines: list[str] = []
+    for s in data["sources"]:
+        shown = [*s["errors"], *s["warnings"], *(s["notes"] if notes else [])]
+        if s["status"] == "unchanged" and not shown:
+            continue
+        lines.append(
+            f"{s['status']:9} {s['source']}  +{s['created']} ~{s['updated']} -{s['removed']}"
+        )
+        lines += [f"          {issue_text(issue)}" for issue in shown]
+    for skip in data["skipped"]:
+        refused = skip["severity"] == Severity.ERROR.value
+        if refused or notes:
+            lines.append(
+                f"{'refused' if refused else 'skipped':9} {skip['file']}: {skip['reason']}"
+            )
+    t = data["totals"]
+    lines.append(
+        f"{t['sources']} sources: {t['created']} created, {t['updated']} updated, "
+        f"{t['removed']} removed; {t['failed']} failed, {t['warnings']} warnings, "
+        f"{t['skipped']} files skipped; graph version {data['version']}"
+    )
+    return "\n".join(lines)
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def load_results(
+    store: SourceStore,
+    results: Iterable[ScanResult],
+    *,
+    at: str | None = None,
+    progress: Progress | None = None,
+    retract: Sequence[tuple[str, str]] = (),
+) -> list[SourceReport]:
+    """Write every loadable result in one transaction; failed results are reported, not written.
+
+    *retract* names further sources (``(source id, file)``) to empty in the
+    same transaction: the files of a directory scan that are gone. If the
+    store refuses the batch, nothing is written and every source is reported
+    as failed with the store's reason.
+    """
+    stamp = at or _now()
+    todo = list(results)
+    good = [r for r in todo if not r.failed]
+    batch: dict[str, tuple[Sequence[NodeData], Sequence[EdgeData]]] = {
+        r.source_id: (r.nodes, r.edges) for r in good
+    }
+    for source, _ in retract:
+        batch.setdefault(source, ([], []))
+    if progress is not None:
+        progress(ScanProgress("load", 0, len(todo), ""))
+    refusal: str | None = None
+    summaries: dict[str, WriteSummary] = {}
+    try:
+        if batch:
+            summaries = store.replace_sources(batch, at=stamp)
+    except StoreUnavailableError:
+        raise
+    except ArchgraphError as exc:
+        refusal = exc.message
+    if progress is not None:
+        progress(ScanProgress("load", len(todo), len(todo), ""))
+    reports: list[SourceReport] = []
+    for result in todo:
+        if result.failed:
+            reports.append(
+                SourceReport(
+                    result.source_id, result.scanner, result.origin, "failed", issues=result.issues
+                )
+            )
+        elif refusal is not None:
+            issue = ScanIssue(
+                Severity.ERROR,
+                "store.rejected",
+                f"the store refused this scan, nothing was written: {refusal}",
+                result.origin,
+            )
+            reports.append(
+                SourceReport(
+                    result.source_id,
+                    result.scanner,
+                    result.origin,
+                    "failed",
+                    issues=(*result.issues, issue),
+                )
+            )
+        else:
+            summary = summaries[result.source_id]
+            status = "loaded" if summary.changed else "unchanged"
+            reports.append(
+                SourceReport(
+                    result.source_id, result.scanner, result.origin, status, summary, result.issues
+                )
+            )
+    if refusal is None:
+        for source, path in retract:
+            reports.append(
+                SourceReport(source, source.partition(":")[0], path, "pruned", summaries[source])
+            )
+    return reports
+
+
+def load_scan(
+    store: SourceStore,
+    scan: DirectoryScan,
+    *,
+    at: str | None = None,
+    prune: bool | None = None,
+    progress: Progress | None = None,
+) -> ScanReport:
+    """Load a :class:`DirectoryScan` in one transaction and report per source.
+
+    *prune* (default: whether the scan is a complete directory walk with a
+    prefix) retracts the sources under the scan's prefix whose files are gone.
+    """
+    stamp = at or _now()
+    if prune is None:
+        # Without a prefix every scanner source in the store would be "under" the
+        # scan, so another tree's sources would be pruned: only when asked.
+        prune = scan.prunable and bool(scan.prefix)
+    stale = _stale_sources(store, scan) if prune else []
+    reports = load_results(store, scan.results, at=stamp, progress=progress, retract=stale)
+    return ScanReport(scan.root, scan.prefix, stamp, tuple(reports), scan.skipped, store.version())
+
+
+def _stale_sources(store: SourceStore, scan: DirectoryScan) -> list[tuple[str, str]]:
+    """Sources under the scan's prefix whose files are gone (failed files keep theirs)."""
+    current = {r.source_id for r in scan.results}
+    protected = scan.protected_paths()
+    stale = []
+    for source in sorted(_sources_under(store, scan.prefix) - current):
+        rest = source.partition(":")[2]
+        path = rest[len(scan.prefix) + 1 :] if scan.prefix else rest
+        if path not in protected:
+            stale.append((source, path))
+    return stale
+
+
+def _sources_under(store: SourceStore, prefix: str) -> set[str]:
+    """Ids of scanner sources in the store whose path lies under *prefix*."""
+    heads = tuple(f"{scanner}:{prefix}/" if prefix else f"{scanner}:" for scanner in SCANNERS)
+    return {s for s in store.source_ids() if s.startswith(heads)}
