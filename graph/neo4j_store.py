@@ -430,7 +430,10 @@ class Neo4jStore(GraphStore):
             yield _node(rec["ref"], rec["kind"], rec["props"], rec["assertions"])
 
     def iter_edges(self) -> Iterator[EdgeRecord]:
-        query = _q(f"MATCH (a:Element)-[r]->(b:Element) RETURN {_EDGE_RETURN}")
+        query = _q(
+            f"MATCH (a:Element)-[r]->(b:Element) RETURN {_EDGE_RETURN} "
+            "ORDER BY from_ref, type, to_ref"
+        )
         for rec in self._stream(query):
             key = (rec["from_ref"], rec["type"], rec["to_ref"])
             yield _edge(key, rec["props"], rec["assertions"])

@@ -51,6 +51,7 @@ class TcpProxy:
         for s in (src, dst):
             with contextlib.suppress(OSError):
                 s.shutdown(socket.SHUT_RDWR)
+            s.close()
 
     def cut(self) -> None:
         """Refuse new connections and drop the open ones."""
