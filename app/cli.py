@@ -6,6 +6,8 @@
     archgraph export [-o FILE]                      the whole graph as JSON
     archgraph import FILE                           replace the graph with an export
     archgraph scan PATH [--server URL --key KEY]    scan specs, manifests, catalogs
+    archgraph impact REF... --change TYPE [--json]  what a change touches, and why
+    archgraph duplicates [--json]                   capabilities built more than once
 
 The store is the one the environment configures (``ARCHGRAPH_NEO4J_URI`` or
 the embedded file under ``ARCHGRAPH_DATA_DIR``); ``--neo4j-uri`` and
@@ -29,7 +31,6 @@ from schemas.errors import ArchgraphError
 
 Command = Callable[[argparse.Namespace, Settings], int]
 _COMMANDS: dict[str, Command] = {}
-_PARSER_HOOKS: list[Callable[[Any], None]] = []
 
 
 def command(name: str) -> Callable[[Command], Command]:
@@ -217,6 +218,20 @@ def _upload_scan(
     return data
 
 
+@command("impact")
+def impact(args: argparse.Namespace, settings: Settings) -> int:
+    from app.cli_analysis import run_impact
+
+    return run_impact(args, settings)
+
+
+@command("duplicates")
+def duplicates(args: argparse.Namespace, settings: Settings) -> int:
+    from app.cli_analysis import run_duplicates
+
+    return run_duplicates(args, settings)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="archgraph", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", help="embedded store directory (ARCHGRAPH_DATA_DIR)")
@@ -253,8 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--notes", action="store_true", help="also list notes and skipped files")
 
-    for hook in _PARSER_HOOKS:
-        hook(sub)
+    from app.cli_analysis import add_parsers
+
+    add_parsers(sub)
     return parser
 
 
@@ -269,6 +285,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into head, say
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

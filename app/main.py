@@ -11,11 +11,12 @@ from fastapi import APIRouter, FastAPI
 
 from app.auth import KeyRing, load_keys
 from app.errors import install_error_handlers
+from app.routers import analysis, scans, system
 from app.routers import graph as graph_routes
-from app.routers import scans, system
 from app.routers.elements import CRUD_KINDS, element_router
 from app.settings import Settings
 from app.stores import describe_store, open_store
+from graph.projection import ProjectionCache
 from graph.store import GraphStore
 
 log = logging.getLogger("archgraph")
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None, *, store: GraphStore | None = N
         if app.state.store is None:
             app.state.store = open_store(settings)
             log.info("archgraph store: %s", describe_store(settings))
+        app.state.projections = ProjectionCache(app.state.store)
         if settings.load_example:
             load_example_if_empty(app.state.store)
         try:
@@ -76,6 +78,7 @@ def create_app(settings: Settings | None = None, *, store: GraphStore | None = N
     app.state.settings = settings
     app.state.keys = keys
     app.state.store = store
+    app.state.projections = ProjectionCache(store) if store is not None else None
     install_error_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX)
@@ -83,6 +86,7 @@ def create_app(settings: Settings | None = None, *, store: GraphStore | None = N
         api.include_router(element_router(kind))
     api.include_router(graph_routes.router)
     api.include_router(scans.router)
+    api.include_router(analysis.router)
     api.include_router(system.router)
     app.include_router(api)
     app.include_router(system.health)

@@ -1,0 +1,479 @@
+"""Portfolio impact of a change: who else it touches, how badly, and at what effort.
+
+:func:`impact` answers ``POST /api/v1/impact``. It resolves the targets into
+seed elements, walks backwards along dependencies (twice when soft edges are
+involved: once over every edge, once over hard edges only, to tell hard
+chains from soft ones), and turns the walk into the per-product report and
+the blast-radius score documented in ``docs/impact.md``.
+
+Errors::
+
+    NotFoundError      a target that is not in the graph (code unknown_element)
+    InvalidInputError  a target of a kind a change cannot be analysed for (team, adr)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple, Protocol
+
+from graph.analysis_walk import OperationFilter, Walk, affected_components, paths_to, walk
+from graph.projection import (
+    API,
+    CAPABILITY,
+    CHANNEL,
+    COMPONENT,
+    CONSUMES,
+    EDGE_TYPES,
+    HAS_CAPABILITY,
+    NO_OWNER,
+    PRODUCT,
+    PROVIDES,
+    PUBLISHES,
+    SUBSCRIBES,
+    TECHNOLOGY,
+    USES,
+    Projection,
+)
+from schemas.analysis import (
+    AffectedProduct,
+    BlastRadius,
+    ChangeType,
+    DepthGroup,
+    Effort,
+    EffortSize,
+    ImpactRequest,
+    ImpactResult,
+    IntegrationPoint,
+    OwnerProduct,
+    ProductTerm,
+    ScoreParts,
+    Strength,
+    TargetInfo,
+    Truncation,
+)
+from schemas.edges import EdgeType
+from schemas.errors import InvalidInputError, NotFoundError
+
+CHANGE_WEIGHTS: dict[ChangeType, float] = {
+    ChangeType.REMOVE: 1.0,
+    ChangeType.OUTAGE: 1.0,
+    ChangeType.BREAKING_CHANGE: 1.0,
+    ChangeType.MIGRATE: 0.6,
+    ChangeType.DEPRECATE: 0.3,
+}
+TIER_WEIGHTS: dict[int, float] = {1: 4.0, 2: 2.0, 3: 1.0}
+STRENGTH_WEIGHTS: dict[str, float] = {"hard": 1.0, "soft": 0.3}
+HARD_COMPONENT_WEIGHT = 0.1
+SOFT_COMPONENT_WEIGHT = 0.03
+FORMULA = (
+    "score = change_weight * (sum over affected products of tier_weight * strength_weight"
+    " * depth_weight * business_weight + 0.1 * hard_components + 0.03 * soft_components);"
+    " depth_weight = 1 / (1 + 0.5 * (depth - 1))"
+)
+EFFORT_BUCKETS: tuple[tuple[float, EffortSize], ...] = ((2.0, "S"), (5.0, "M"), (12.0, "L"))
+MAX_LISTED_CUT = 100
+
+
+def depth_weight(depth: int) -> float:
+    """1 for a direct dependent, 2/3 at depth 2, 1/2 at depth 3 ..."""
+    return 1.0 / (1.0 + 0.5 * (max(depth, 1) - 1))
+
+
+# ------------------------------------------------------------------- targets
+
+
+@dataclass(slots=True)
+class Targets:
+    """A change's targets resolved into seed elements."""
+
+    seeds: list[int] = field(default_factory=list)
+    infos: list[TargetInfo] = field(default_factory=list)
+    owners: set[int] = field(default_factory=set)
+    platform: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+def resolve_targets(p: Projection, refs: Collection[str]) -> Targets:
+    """Seeds (components and APIs) for *refs*, and the products that own them.
+
+    A product stands for its components, a capability for the components
+    having it, a technology for the components using it.
+    """
+    out = Targets()
+    seen: set[int] = set()
+
+    def add(node: int, expanded_from: str | None) -> None:
+        if node in seen:
+            return
+        seen.add(node)
+        out.seeds.append(node)
+        out.infos.append(
+            TargetInfo(
+                ref=p.refs[node],
+                kind=p.kind(node).value,
+                name=p.name(node),
+                expanded_from=expanded_from,
+            )
+        )
+        providers = (
+            [*p.predecessors(node, PROVIDES), *p.predecessors(node, PUBLISHES)]
+            if p.kinds[node] == API
+            else [node]
+        )
+        for n in providers:
+            if p.owner[n] != NO_OWNER:
+                out.owners.add(p.owner[n])
+            elif p.platform[n]:
+                out.platform = True
+
+    for ref in dict.fromkeys(refs):
+        node = p.index.get(ref)
+        if node is None:
+            raise NotFoundError(f"{ref} is not in the graph", code="unknown_element", location=ref)
+        kind = p.kinds[node]
+        if kind in (COMPONENT, API):
+            add(node, None)
+            continue
+        if kind == PRODUCT:
+            members = [c for c in p.nodes_of("component") if p.owner[c] == node]
+            out.owners.add(node)
+        elif kind in (CAPABILITY, TECHNOLOGY):
+            members = _holders(p, node)
+        else:
+            raise InvalidInputError(
+                f"cannot analyse a change to a {p.kind(node).value}: target components, APIs, "
+                "products, capabilities or technologies",
+                location=ref,
+            )
+        if not members:
+            out.warnings.append(f"{ref} has no components: nothing to walk from it")
+        for c in members:
+            add(c, ref)
+    return out
+
+
+def _holders(p: Projection, node: int) -> list[int]:
+    """Components having a capability, or using a technology (edge or field)."""
+    if p.kinds[node] == CAPABILITY:
+        edge, field_name = HAS_CAPABILITY, "capabilities"
+    else:
+        edge, field_name = USES, "technologies"
+    slug = p.refs[node].partition(":")[2]
+    found = {c for c in p.predecessors(node, edge) if p.kinds[c] == COMPONENT}
+    for c in p.nodes_of("component"):
+        values = p.props[c].get(field_name)
+        if isinstance(values, list) and slug in values:
+            found.add(c)
+    return sorted(found)
+
+
+# ---------------------------------------------------------------------- walk
+
+
+@dataclass(slots=True)
+class ImpactWalk:
+    """Both walks of one change: over every edge, and over hard edges only."""
+
+    targets: Targets
+    full: Walk
+    hard: Walk
+    components: list[int]
+    op_filter: OperationFilter | None
+
+
+def walk_change(p: Projection, request: ImpactRequest) -> ImpactWalk:
+    """Resolve the targets of *request* and walk backwards from them."""
+    targets = resolve_targets(p, request.targets)
+    op_filter = None
+    if request.operations:
+        apis = {s for s in targets.seeds if p.kinds[s] == API}
+        apis |= {a for s in targets.seeds for a in p.offers[s]}
+        op_filter = OperationFilter(frozenset(apis), tuple(request.operations))
+        for op in op_filter.unknown_operations(p):
+            targets.warnings.append(f"operation {op!r} is not defined by any changed API")
+    limits: dict[str, Any] = {
+        "max_depth": request.max_depth,
+        "max_components": request.max_components,
+        "op_filter": op_filter,
+    }
+    full = walk(p, targets.seeds, **limits)
+    hard = full
+    if full.soft_edges:
+        hard = walk(p, targets.seeds, hard_only=True, within=full.depth, collect=False, **limits)
+    comps = affected_components(p, full, set(targets.seeds))
+    return ImpactWalk(targets, full, hard, comps, op_filter)
+
+
+# ---------------------------------------------------------------- the report
+
+
+def impact(p: Projection, request: ImpactRequest) -> ImpactResult:
+    """The portfolio impact of the change in *request*, computed on projection *p*."""
+    iw = walk_change(p, request)
+    full, hard, seeds = iw.full, iw.hard, set(iw.targets.seeds)
+    by_product: dict[int, list[int]] = {}
+    platform_components = 0
+    for c in iw.components:
+        o = p.owner[c]
+        if o != NO_OWNER:
+            by_product.setdefault(o, []).append(c)
+        elif p.platform[c]:
+            platform_components += 1
+
+    crossings: dict[int, list[tuple[int, int, int, bool]]] = {}
+    for crossing in full.crossings:
+        crossings.setdefault(p.owner[crossing[0]], []).append(crossing)
+
+    products: list[AffectedProduct] = []
+    terms: list[ProductTerm] = []
+    for prod in sorted(set(by_product) - iw.targets.owners):
+        affected, term = _product_report(
+            p, request, iw, prod, by_product[prod], crossings.get(prod, [])
+        )
+        products.append(affected)
+        terms.append(term)
+    products.sort(key=lambda a: (a.tier, a.min_depth, a.ref))
+    terms.sort(key=lambda t: (-t.term, t.product))
+
+    hard_components = sum(1 for c in iw.components if c in hard.depth)
+    soft_components = len(iw.components) - hard_components
+    change_weight = CHANGE_WEIGHTS[request.change_type]
+    products_sum = sum(t.term for t in terms)
+    components_term = (
+        HARD_COMPONENT_WEIGHT * hard_components + SOFT_COMPONENT_WEIGHT * soft_components
+    )
+    score = change_weight * (products_sum + components_term)
+    tiers = [a.tier for a in products]
+    blast = BlastRadius(
+        products=len(products),
+        tier1_products=tiers.count(1),
+        tier2_products=tiers.count(2),
+        tier3_products=tiers.count(3),
+        hard_products=sum(1 for a in products if a.strength == "hard"),
+        soft_products=sum(1 for a in products if a.strength == "soft"),
+        components=len(iw.components),
+        hard_components=hard_components,
+        soft_components=soft_components,
+        platform_components=platform_components,
+        apis=len(
+            {p.base(n) for n, d in full.depth.items() if d > 0 and p.kinds[n] in (API, CHANNEL)}
+        ),
+        max_depth=max((full.depth[c] for c in iw.components), default=0),
+        score=round(score, 3),
+        parts=ScoreParts(
+            change_type=request.change_type,
+            change_weight=change_weight,
+            product_terms=terms,
+            products_sum=round(products_sum, 3),
+            hard_components=hard_components,
+            soft_components=soft_components,
+            components_term=round(components_term, 3),
+            formula=FORMULA,
+        ),
+    )
+    owners = [
+        OwnerProduct(
+            ref=p.refs[o],
+            name=p.name(o),
+            tier=p.product_tier(o),
+            affected_components=len(by_product.get(o, [])),
+        )
+        for o in sorted(iw.targets.owners)
+    ]
+    return ImpactResult(
+        graph_version=p.version,
+        change_type=request.change_type,
+        operations=list(request.operations),
+        targets=iw.targets.infos,
+        owners=owners,
+        owned_by_platform=iw.targets.platform,
+        affected_products=products,
+        components_by_depth=_depth_groups(p, full, hard, iw.components, seeds),
+        unaffected_consumers=sorted(p.refs[c] for c in full.excluded - full.depth.keys()),
+        blast_radius=blast,
+        truncated=full.reason is not None,
+        truncation=_truncation(p, request, full),
+        warnings=iw.targets.warnings,
+    )
+
+
+def _product_report(
+    p: Projection,
+    request: ImpactRequest,
+    iw: ImpactWalk,
+    prod: int,
+    comps: list[int],
+    crossings: list[tuple[int, int, int, bool]],
+) -> tuple[AffectedProduct, ProductTerm]:
+    full, hard = iw.full, iw.hard
+    min_depth = min(full.depth[c] for c in comps)
+    hard_comps = [c for c in comps if c in hard.depth]
+    chain: Walk = hard if hard_comps else full
+    pool = hard_comps or comps
+    chain_depth = min(chain.depth[c] for c in pool)
+    best = [c for c in pool if chain.depth[c] == chain_depth]
+    paths: list[list[str]] = []
+    for c in best:
+        if len(paths) >= request.max_paths:
+            break
+        for path in paths_to(p, chain, c, request.max_paths - len(paths)):
+            paths.append([p.refs[prod], *(p.refs[n] for n in path)])
+
+    every = sorted(_point_data(p, full, c) for c in crossings)
+    effort = estimate_effort(every)
+    points = [IntegrationPoint(**pt._asdict()) for pt in every[: request.max_points_per_product]]
+    strength = "hard" if hard_comps else "soft"
+    tier = p.product_tier(prod)
+    bw = p.props[prod].get("business_weight")
+    business = float(bw) if isinstance(bw, int | float) and bw > 0 else 1.0
+    term = TIER_WEIGHTS[tier] * STRENGTH_WEIGHTS[strength] * depth_weight(chain_depth) * business
+    lifecycle = p.props[prod].get("lifecycle")
+    affected = AffectedProduct(
+        ref=p.refs[prod],
+        name=p.name(prod),
+        tier=tier,
+        lifecycle=str(lifecycle) if lifecycle else None,
+        min_depth=min_depth,
+        strength=strength,
+        paths=paths,
+        components=[p.refs[c] for c in comps],
+        integration_points=points,
+        effort=effort,
+        score=round(term, 3),
+    )
+    product_term = ProductTerm(
+        product=p.refs[prod],
+        tier=tier,
+        tier_weight=TIER_WEIGHTS[tier],
+        strength=strength,
+        strength_weight=STRENGTH_WEIGHTS[strength],
+        depth=chain_depth,
+        depth_weight=round(depth_weight(chain_depth), 4),
+        business_weight=business,
+        term=round(term, 3),
+    )
+    return affected, product_term
+
+
+class PointData(NamedTuple):
+    """An integration point before it becomes a response model (cheap to sort and count)."""
+
+    depth: int
+    component: str
+    type: str
+    element: str
+    strength: Strength
+    operations: list[str] | None
+
+
+class _PointLike(Protocol):
+    @property
+    def depth(self) -> int: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def strength(self) -> Strength: ...
+    @property
+    def operations(self) -> list[str] | None: ...
+
+
+def _point_data(p: Projection, full: Walk, crossing: tuple[int, int, int, bool]) -> PointData:
+    component, etype, element, soft = crossing
+    ops: list[str] | None = None
+    if (component, element) in full.matched:
+        ops = full.matched[(component, element)]
+    elif etype in (CONSUMES, SUBSCRIBES):
+        edge = p.find_edge(component, etype, p.base(element))
+        props: Mapping[str, Any] = p.edge_properties(edge) if edge is not None else {}
+        declared = props.get("operations" if etype == CONSUMES else "channels")
+        ops = [str(o) for o in declared] if isinstance(declared, list) and declared else None
+    return PointData(
+        full.depth[element],
+        p.refs[component],
+        EDGE_TYPES[etype].value,
+        p.refs[element],
+        "soft" if soft else "hard",
+        ops,
+    )
+
+
+_API_USES = frozenset({EdgeType.CONSUMES.value, EdgeType.SUBSCRIBES.value})
+
+
+def estimate_effort(points: Sequence[_PointLike]) -> Effort:
+    """T-shirt size of the work to adapt these integration points (see docs/impact.md).
+
+    Each point weighs 2 when it touches a changed element directly, else 1,
+    halved when soft; each operation used there adds 0.25 (at most 20 per
+    point), an API use with undeclared operations adds 0.5.
+    """
+    total = 0.0
+    operations = 0
+    for ip in points:
+        base = 2.0 if ip.depth == 0 else 1.0
+        total += base * (0.5 if ip.strength == "soft" else 1.0)
+        if ip.operations is not None:
+            total += 0.25 * min(len(ip.operations), 20)
+            operations += len(ip.operations)
+        elif ip.type in _API_USES:
+            total += 0.5
+    size: EffortSize = "XL"
+    for bound, bucket in EFFORT_BUCKETS:
+        if total <= bound:
+            size = bucket
+            break
+    return Effort(
+        size=size, points=round(total, 2), integration_points=len(points), operations=operations
+    )
+
+
+def _depth_groups(
+    p: Projection, full: Walk, hard: Walk, comps: list[int], seeds: set[int]
+) -> list[DepthGroup]:
+    groups: dict[int, tuple[list[str], list[str], list[str]]] = {}
+    for c in comps:
+        g = groups.setdefault(full.depth[c], ([], [], []))
+        (g[0] if c in hard.depth else g[1]).append(p.refs[c])
+    apis: dict[str, int] = {}
+    for n, d in full.depth.items():
+        if p.kinds[n] in (API, CHANNEL) and p.base(n) not in seeds:
+            ref = p.refs[n]
+            apis[ref] = min(d, apis.get(ref, d))
+    for ref, d in apis.items():
+        groups.setdefault(d, ([], [], []))[2].append(ref)
+    return [
+        DepthGroup(depth=d, hard=g[0], soft=g[1], apis=sorted(g[2]))
+        for d, g in sorted(groups.items())
+    ]
+
+
+def _truncation(p: Projection, request: ImpactRequest, full: Walk) -> Truncation | None:
+    if full.reason is None:
+        return None
+    listed = sorted({p.refs[n] for n in full.unexpanded})
+    return Truncation(
+        reason="depth" if full.reason == "depth" else "size",
+        max_depth=request.max_depth,
+        max_components=request.max_components,
+        unexpanded=listed[:MAX_LISTED_CUT],
+        unexpanded_count=len(listed),
+        beyond_count=len(full.beyond),
+    )
+
+
+__all__ = [
+    "CHANGE_WEIGHTS",
+    "FORMULA",
+    "STRENGTH_WEIGHTS",
+    "TIER_WEIGHTS",
+    "ImpactWalk",
+    "PointData",
+    "Targets",
+    "depth_weight",
+    "estimate_effort",
+    "impact",
+    "resolve_targets",
+    "walk_change",
+]
