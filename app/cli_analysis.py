@@ -7,6 +7,7 @@ from typing import Any
 
 from app.settings import Settings
 from app.stores import open_store
+from graph.duplicates import DEFAULT_MIN_CONFIDENCE
 from graph.projection import Projection, build_projection
 from schemas.analysis import ChangeType, DuplicatesResult, ImpactRequest, ImpactResult
 
@@ -121,5 +122,5 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("duplicates", help="capabilities built in more than one product")
-    p.add_argument("--min-confidence", type=float, default=0.5)
+    p.add_argument("--min-confidence", type=float, default=DEFAULT_MIN_CONFIDENCE)
     p.add_argument("--json", action="store_true")

@@ -65,6 +65,7 @@ INSERT OR IGNORE INTO meta(key, value) VALUES ('version', '0');
 """
 
 _CHUNK = 500  # SQLite allows 32766 host parameters; stay far below it
+_PAGE = 5_000  # rows per read when iterating the whole graph
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
@@ -327,13 +328,31 @@ class SQLiteStore(GraphStore):
         return result
 
     def iter_nodes(self) -> Iterator[NodeRecord]:
-        for row in self._query(f"SELECT {_NODE_COLS} FROM nodes ORDER BY ref"):
-            yield _node(row)
+        """Every node in ref order, read in pages so a large graph is never all in memory."""
+        after = ""
+        while True:
+            rows = self._query(
+                f"SELECT {_NODE_COLS} FROM nodes WHERE ref > ? ORDER BY ref LIMIT ?",
+                (after, _PAGE),
+            )
+            yield from (_node(row) for row in rows)
+            if len(rows) < _PAGE:
+                return
+            after = rows[-1][0]
 
     def iter_edges(self) -> Iterator[EdgeRecord]:
-        rows = self._query(f"SELECT {_EDGE_COLS} FROM edges ORDER BY from_ref, type, to_ref")
-        for row in rows:
-            yield _edge(row)
+        """Every edge in (from, type, to) order, read in pages."""
+        after = ("", "", "")
+        while True:
+            rows = self._query(
+                f"SELECT {_EDGE_COLS} FROM edges WHERE (from_ref, type, to_ref) > (?, ?, ?) "
+                "ORDER BY from_ref, type, to_ref LIMIT ?",
+                (*after, _PAGE),
+            )
+            yield from (_edge(row) for row in rows)
+            if len(rows) < _PAGE:
+                return
+            after = (rows[-1][0], rows[-1][1], rows[-1][2])
 
     def source_ids(self) -> set[str]:
         rows = self._query(

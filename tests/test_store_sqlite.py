@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.records import NodeData
+from graph.records import EdgeData, NodeData
 from graph.sqlite_store import SQLiteStore
 from tests.store_contract import GraphStoreContract
 
@@ -30,3 +30,17 @@ def test_store_is_one_wal_file_that_survives_reopening(tmp_path: Path) -> None:
     assert node is not None and node.properties == {"name": "Core"}
     assert reopened.version() == 1
     reopened.close()
+
+
+def test_whole_graph_reads_page_through_every_row(
+    sqlite_store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import graph.sqlite_store as module
+
+    monkeypatch.setattr(module, "_PAGE", 7)
+    refs = [f"component:c{i:03d}" for i in range(50)]
+    sqlite_store.upsert_nodes([NodeData(r) for r in refs], source="t")
+    edges = [EdgeData(refs[i], "DEPENDS_ON", refs[j]) for i in range(0, 50, 3) for j in (1, 2)]
+    sqlite_store.upsert_edges(edges, source="t")
+    assert [n.ref for n in sqlite_store.iter_nodes()] == refs
+    assert [e.key for e in sqlite_store.iter_edges()] == sorted(e.key for e in edges)

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from app.deps import ReaderKey
 from graph.analysis_compare import compare
 from graph.diligence import acquisition_fit, spin_off, sunset
-from graph.duplicates import find_duplicates, platform_adoption
+from graph.duplicates import DEFAULT_MIN_CONFIDENCE, find_duplicates, platform_adoption
 from graph.impact import impact
 from graph.projection import Projection, ProjectionCache
 from graph.risks import find_risks
@@ -64,7 +64,7 @@ async def post_compare(request: Request, _key: ReaderKey, body: CompareRequest) 
 async def get_duplicates(
     request: Request,
     _key: ReaderKey,
-    min_confidence: Annotated[float, Query(ge=0, le=1)] = 0.5,
+    min_confidence: Annotated[float, Query(ge=0, le=1)] = DEFAULT_MIN_CONFIDENCE,
     capability: Annotated[str | None, Query(description="only this capability ref")] = None,
 ) -> DuplicatesResult:
     return await run_in_threadpool(
