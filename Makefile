@@ -43,7 +43,7 @@ test: $(STAMP) neo4j-fetch lint typecheck
 	ARCHGRAPH_REQUIRE_NEO4J=1 $(BIN)/python -m pytest
 
 bench: $(STAMP) neo4j-fetch
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run --write
 
 # Refresh the pinned versions after changing dependencies in pyproject.toml.
 lock: $(STAMP)

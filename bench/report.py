@@ -1,0 +1,135 @@
+"""Turn the benchmark's results into ``docs/benchmarks.md``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from pathlib import Path
+from typing import Any
+
+TARGETS = {"p50": 20.0, "p95": 100.0}
+
+
+def _ms(block: dict[str, Any]) -> str:
+    return (
+        f"{block['p50']:.1f} / {block['p95']:.1f} / {block['p99']:.1f} "
+        f"(max {block['max']:.0f}, n = {block['n']})"
+    )
+
+
+def _ok(block: dict[str, Any]) -> str:
+    good = all(block[k] <= v for k, v in TARGETS.items())
+    return "meets p50 <= 20 ms, p95 <= 100 ms" if good else "misses the target"
+
+
+def _builds(builds: list[dict[str, Any]]) -> str:
+    secs = statistics.median(b["seconds"] for b in builds)
+    traced = [b for b in builds if "projection_mb" in b]
+    kept = f"the projection keeps {traced[-1]['projection_mb']:.0f} MB; " if traced else ""
+    last = builds[-1]
+    return (
+        f"{secs:.2f} s (median of {len(builds)}); {kept}process RSS grows "
+        f"{last['retained_mb']:.0f} MB, peak RSS {last['peak_rss_mb']:.0f} MB"
+    )
+
+
+def render(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    spec = results["spec"]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Produced by `make bench` (`python -m bench.run --write`) on "
+        f"{dt.date.today().isoformat()}; re-run it to refresh this page. What is measured "
+        "and how is described in `bench/run.py`; the formulas being exercised are in "
+        "[impact.md](impact.md).",
+        "",
+        "## Machine",
+        "",
+        f"- CPU: {m['cpu']}, {m['cores']} cores",
+        f"- memory: {m['memory']}",
+        f"- {m['os']}, Python {m['python']}, SQLite {m['sqlite']}",
+    ]
+    neo = results.get("neo4j") or {}
+    if neo.get("server"):
+        lines.append(f"- {neo['server']} (JVM heap 1 GB, launched by `tests/neo4j/server.py`)")
+    lines += [
+        "",
+        "## Portfolio",
+        "",
+        f"Seeded synthetic portfolio (`bench/generate.py`, seed {spec['seed']}): "
+        f"{spec['products']} products, {spec['components']:,} components "
+        f"({spec['platform_share']:.0%} platform, Zipf popularity), {spec['apis']:,} APIs, "
+        f"{spec['edges']:,} edges. Latency targets: {results['queries']:,} random targets, "
+        "uniform over components and APIs, one per request.",
+        "",
+        "## Results",
+        "",
+        "| measure | result |",
+        "| --- | --- |",
+    ]
+    ip = results["in_process"]
+    lines.append(
+        f"| warm impact, in process, `impact()` + JSON, ms p50 / p95 / p99 | "
+        f"{_ms(ip['impact_and_json_ms'])} |"
+    )
+    lines.append(f"| of which the walk alone | {_ms(ip['walk_only_ms'])} |")
+    lines.append(
+        f"| affected components per query, p50 / max | "
+        f"{ip['affected_components']['p50']} / {ip['affected_components']['max']:,} |"
+    )
+    http = results.get("http") or {}
+    if "latency_ms" in http:
+        lines.append(
+            f"| warm impact over HTTP (`{http['route']}`, {http.get('route_kind', 'real')}), "
+            "ms p50 / p95 / p99 | "
+            f"{_ms(http['latency_ms'])}: {_ok(http['latency_ms'])} |"
+        )
+        lines.append(
+            f"| response size p50 / max | {http['response_kb']['p50']:.1f} kB / "
+            f"{http['response_kb']['max']:.0f} kB |"
+        )
+    elif http:
+        lines.append(f"| impact over HTTP | not measured: {http.get('error')} |")
+    lines.append(f"| load into SQLite (`import_records`) | {results['sqlite_load_s']:.1f} s |")
+    lines.append(f"| projection build from SQLite | {_builds(results['sqlite_build'])} |")
+    if neo.get("build"):
+        lines.append(f"| load into Neo4j (`import_records`) | {neo['load_s']:.0f} s |")
+        lines.append(f"| projection build from Neo4j | {_builds(neo['build'])} |")
+    cy = neo.get("cypher")
+    if cy:
+        lines.append(
+            f"| hand-written Cypher (one query per BFS level, median {cy['levels_median']:.0f} "
+            f"levels), ms p50 / p95 / p99 | {_ms(cy['cypher_ms'])} |"
+        )
+        lines.append(f"| engine on the same targets | {_ms(cy['engine_impact_ms'])} |")
+        lines.append(
+            f"| engine vs Cypher | {cy['identical_sets']}/{cy['targets']} identical affected "
+            f"sets; {cy['median_ratio']:.0f}x faster at the median, "
+            f"{cy['total_ratio']:.0f}x in total time |"
+        )
+    elif neo.get("error"):
+        lines.append(f"| Neo4j | not measured: {neo['error']} |")
+    mil = results.get("million")
+    if mil:
+        b = mil["sqlite_build"]
+        lines.append(
+            f"| {mil['edges']:,}-edge projection (scale 5: {b['nodes']:,} elements) | "
+            f"built from SQLite in {_builds([b])}; target 1.5 GB |"
+        )
+    if cy:
+        lines += ["", "The Cypher query:", "", "```cypher", cy["query"], "```"]
+        if cy["mismatches"]:
+            lines += ["", "Differing sets: " + "; ".join(cy["mismatches"])]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def write_report(results: dict[str, Any], path: Path) -> None:
+    notes = ""
+    if path.exists():
+        text = path.read_text()
+        marker = "\n## Notes\n"
+        if marker in text:
+            notes = text[text.index(marker) :]
+    path.write_text(render(results) + notes)

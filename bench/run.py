@@ -1,0 +1,399 @@
+"""The impact benchmark: ``make bench`` (``python -m bench.run``).
+
+In one run, on the seeded synthetic portfolio of :mod:`bench.generate`
+(200 products, 20,000 components, 5,000 APIs, 200,000 edges):
+
+1. projection build time from SQLite, and from Neo4j when one is available
+   (``ARCHGRAPH_NEO4J_URI``, else the test launcher in ``tests/neo4j``);
+2. warm impact latency in process and over HTTP (a uvicorn server in a child
+   process, the client here), p50 / p95 / p99 over ``--queries`` random targets;
+3. memory: the projection's retained size and the build's peak, each measured
+   in a fresh child process; and the same for a 1,000,000-edge portfolio;
+4. on Neo4j, the affected sets of a hand-written Cypher variable-length query
+   for the same targets: equal or not, and how much slower.
+
+Results print as they come and, with ``--write``, go to ``docs/benchmarks.md``.
+Timings are wall-clock; nothing here is a pass/fail test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import logging
+import os
+import platform
+import random
+import resource
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from bench.generate import Spec, generate
+from bench.report import write_report
+from graph.impact import impact, walk_change
+from graph.projection import Projection, build_projection
+from graph.sqlite_store import SQLiteStore
+from graph.store import GraphStore
+from schemas.analysis import ImpactRequest
+
+REPO = Path(__file__).resolve().parent.parent
+Results = dict[str, Any]
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    """p50 / p95 / p99 / max of *samples* (seconds) in milliseconds, nearest rank."""
+    ordered = sorted(samples)
+
+    def rank(q: float) -> float:
+        return ordered[min(len(ordered) - 1, max(0, int(q * len(ordered) + 0.5) - 1))] * 1000
+
+    return {
+        "n": len(ordered),
+        "p50": rank(0.50),
+        "p95": rank(0.95),
+        "p99": rank(0.99),
+        "max": ordered[-1] * 1000,
+        "mean": statistics.fmean(ordered) * 1000,
+    }
+
+
+def rss_mb() -> float:
+    """Current resident set size in MB (Linux)."""
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+
+
+def machine() -> dict[str, str]:
+    cpu = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kb = next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
+        memory = f"{mem_kb / 1024 / 1024:.1f} GB"
+    except (OSError, StopIteration):
+        memory = "unknown"
+    return {
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "memory": memory,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+    }
+
+
+def targets_for(g_components: list[str], g_apis: list[str], n: int, seed: int) -> list[str]:
+    """*n* random targets, uniform over components and APIs."""
+    rnd = random.Random(seed)  # noqa: S311 (seeded, reproducible targets)
+    pool = g_components + g_apis
+    return [rnd.choice(pool) for _ in range(n)]
+
+
+# ----------------------------------------------------------------- children
+
+
+def _child(args: list[str], timeout: float = 3600) -> Results:
+    """Run ``python -m bench.run --child ...`` and return the JSON it prints last."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--child", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"child {args} failed:\n{proc.stderr[-3000:]}")
+    result: Results = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def child_main(argv: list[str]) -> None:
+    """Child modes: measured in a fresh process so memory figures are the projection's own."""
+    mode = argv[0]
+    if mode == "build-sqlite":
+        store: GraphStore = SQLiteStore(argv[1])
+        print(json.dumps(_measure_build(store, traced="--traced" in argv)))
+    elif mode == "build-neo4j":
+        from graph.neo4j_store import Neo4jStore
+
+        store = Neo4jStore(argv[1])
+        print(json.dumps(_measure_build(store)))
+        store.close()
+    elif mode == "load-sqlite":
+        scale = float(argv[2])
+        g = generate(Spec().scaled(scale))
+        started = time.perf_counter()
+        sqlite = SQLiteStore(argv[1])
+        sqlite.import_records(list(g.node_records()), list(g.edge_records()))
+        print(json.dumps({"seconds": time.perf_counter() - started, "edges": len(g.edges)}))
+    elif mode == "serve":
+        _serve(argv[1], int(argv[2]))
+    else:
+        raise SystemExit(f"unknown child mode {mode}")
+
+
+def _measure_build(store: GraphStore, traced: bool = False) -> Results:
+    """Build once and measure time and RSS; with *traced*, build again under tracemalloc
+    to get the bytes the projection itself keeps (RSS keeps freed arenas, so it overstates)."""
+    gc.collect()
+    before = rss_mb()
+    started = time.perf_counter()
+    p = build_projection(store)
+    seconds = time.perf_counter() - started
+    gc.collect()
+    after = rss_mb()
+    out = {
+        "seconds": seconds,
+        "rss_before_mb": before,
+        "retained_mb": after - before,
+        "peak_rss_mb": peak_rss_mb(),
+        "nodes": p.node_count,
+        "edges": p.edge_count,
+        "version": p.version,
+    }
+    if traced:
+        import tracemalloc
+
+        del p
+        gc.collect()
+        tracemalloc.start()
+        p = build_projection(store)
+        gc.collect()
+        out["projection_mb"] = tracemalloc.get_traced_memory()[0] / 1e6
+        out["traced_peak_mb"] = tracemalloc.get_traced_memory()[1] / 1e6
+        tracemalloc.stop()
+    return out
+
+
+# ----------------------------------------------------------------------- HTTP
+
+
+def _serve(db: str, port: int) -> None:
+    """Serve the app over *db* on *port*: the real ``POST /api/v1/impact`` when the app
+    has it, else a route of the same shape mounted here (``return impact(projection, request)``).
+    """
+    import uvicorn
+    from fastapi import APIRouter
+
+    from app.main import create_app
+    from app.settings import Settings
+    from graph.projection import ProjectionCache
+    from schemas.analysis import ImpactResult
+
+    store = SQLiteStore(db)
+    with tempfile.TemporaryDirectory() as data:
+        app = create_app(Settings(data_dir=Path(data), anonymous_read=True), store=store)
+        cache = ProjectionCache(store)
+        router = APIRouter()
+
+        @router.post("/bench/impact", response_model=ImpactResult)
+        def bench_impact(request: ImpactRequest) -> ImpactResult:
+            return impact(cache.get(), request)
+
+        app.include_router(router)
+        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def http_latency(db: str, targets: list[str]) -> Results:
+    import httpx
+
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bench.run", "--child", "serve", db, str(port)], cwd=REPO
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=60) as client:
+            for _ in range(600):
+                try:
+                    client.get("/healthz")
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            path = "/api/v1/impact"
+            probe = client.post(path, json={"targets": [targets[0]]})
+            route = "real"
+            if probe.status_code != 200:
+                path, route = "/bench/impact", "mounted by the benchmark, same handler"
+                probe = client.post(path, json={"targets": [targets[0]]})
+                probe.raise_for_status()
+            for t in targets[:50]:  # warm up: projection built, code paths hot
+                client.post(path, json={"targets": [t]}).raise_for_status()
+            samples = []
+            sizes = []
+            for t in targets:
+                started = time.perf_counter()
+                response = client.post(path, json={"targets": [t]})
+                samples.append(time.perf_counter() - started)
+                response.raise_for_status()
+                sizes.append(len(response.content))
+        return {
+            "route": f"POST {path}",
+            "route_kind": route,
+            "latency_ms": percentiles(samples),
+            "response_kb": {
+                "p50": sorted(sizes)[len(sizes) // 2] / 1e3,
+                "max": max(sizes) / 1e3,
+            },
+        }
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+# --------------------------------------------------------------------- in process
+
+
+def in_process_latency(p: Projection, targets: list[str]) -> Results:
+    for t in targets[:50]:
+        impact(p, ImpactRequest(targets=[t]))
+    samples, walks, sizes = [], [], []
+    for t in targets:
+        request = ImpactRequest(targets=[t])
+        started = time.perf_counter()
+        walk_change(p, request)
+        walks.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        result = impact(p, request)
+        body = result.model_dump_json()
+        samples.append(time.perf_counter() - started)
+        sizes.append((result.blast_radius.components, result.blast_radius.products, len(body)))
+    comps = sorted(s[0] for s in sizes)
+    prods = sorted(s[1] for s in sizes)
+    return {
+        "impact_and_json_ms": percentiles(samples),
+        "walk_only_ms": percentiles(walks),
+        "affected_components": {"p50": comps[len(comps) // 2], "max": comps[-1]},
+        "affected_products": {"p50": prods[len(prods) // 2], "max": prods[-1]},
+    }
+
+
+@contextmanager
+def timed(results: Results, key: str) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    results[key] = time.perf_counter() - started
+
+
+# -------------------------------------------------------------------------- main
+
+
+def run(args: argparse.Namespace) -> Results:
+    results: Results = {"machine": machine(), "spec": vars(Spec()), "queries": args.queries}
+    log(f"machine: {results['machine']}")
+    with tempfile.TemporaryDirectory(prefix="archgraph-bench-") as tmp:
+        db = str(Path(tmp) / "bench.db")
+        with timed(results, "generate_s"):
+            g = generate(Spec())
+        log(f"generated {len(g.nodes)} nodes, {len(g.edges)} edges in {results['generate_s']:.1f}s")
+        nodes, edges = list(g.node_records()), list(g.edge_records())
+        store = SQLiteStore(db)
+        with timed(results, "sqlite_load_s"):
+            store.import_records(nodes, edges)
+        log(f"SQLite: loaded in {results['sqlite_load_s']:.1f}s")
+        results["sqlite_build"] = [_child(["build-sqlite", db]) for _ in range(2)]
+        results["sqlite_build"].append(_child(["build-sqlite", db, "--traced"]))
+        log(f"SQLite: projection build {_fmt_builds(results['sqlite_build'])}")
+        targets = targets_for(g.components, g.apis, args.queries, seed=7)
+
+        p = build_projection(store)
+        results["in_process"] = in_process_latency(p, targets)
+        log(f"in process: {json.dumps(results['in_process'])}")
+        if not args.skip_http:
+            try:
+                results["http"] = http_latency(db, targets)
+                log(f"HTTP: {json.dumps(results['http'])}")
+            except Exception as exc:  # the app may not be importable yet
+                results["http"] = {"error": f"{type(exc).__name__}: {exc}"}
+                log(f"HTTP: skipped: {results['http']['error']}")
+        if not args.skip_neo4j:
+            from bench.cypher import neo4j_part
+
+            results["neo4j"] = neo4j_part(p, nodes, edges, targets[: args.cypher_queries], log)
+        store.close()
+        del p, g, nodes, edges
+        gc.collect()
+        if not args.skip_million:
+            results["million"] = million(Path(tmp) / "million.db", log)
+    return results
+
+
+def million(db: Path, say: Callable[[str], None]) -> Results:
+    out: Results = {}
+    load = _child(["load-sqlite", str(db), "5"])
+    out["edges"] = load["edges"]
+    out["sqlite_load_s"] = load["seconds"]
+    say(f"1M: loaded {load['edges']} edges into SQLite in {load['seconds']:.0f}s")
+    out["sqlite_build"] = _child(["build-sqlite", str(db), "--traced"])
+    say(f"1M: projection build {_fmt_builds([out['sqlite_build']])}")
+    return out
+
+
+def _fmt_builds(builds: list[Results]) -> str:
+    secs = [b["seconds"] for b in builds]
+    last = builds[-1]
+    kept = f", projection {last['projection_mb']:.0f} MB" if "projection_mb" in last else ""
+    return (
+        f"{statistics.median(secs):.2f}s median of {len(secs)}, RSS growth "
+        f"{last['retained_mb']:.0f} MB{kept}, peak RSS {last['peak_rss_mb']:.0f} MB"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    logging.getLogger("neo4j").setLevel(logging.ERROR)  # schema notices on an empty database
+    if argv and argv[0] == "--child":
+        child_main(argv[1:])
+        return
+    parser = argparse.ArgumentParser(description="archgraph impact benchmark")
+    parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--cypher-queries", type=int, default=100)
+    parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--skip-neo4j", action="store_true")
+    parser.add_argument("--skip-million", action="store_true")
+    parser.add_argument("--write", action="store_true", help="write docs/benchmarks.md")
+    parser.add_argument("--json", type=Path, help="also save the raw results here")
+    args = parser.parse_args(argv)
+    results = run(args)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    if args.write:
+        write_report(results, REPO / "docs" / "benchmarks.md")
+        log("wrote docs/benchmarks.md")
+
+
+if __name__ == "__main__":
+    main()
