@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help run test lint typecheck unit neo4j-fetch bench lock docker-lint clean
+.PHONY: help run test lint typecheck unit neo4j-fetch bench lock clean
 
 help:
 	@echo "make run    start the service on 127.0.0.1:8000 with the embedded store"
