@@ -78,6 +78,25 @@ def merge_assertions(assertions: Iterable[Assertion]) -> dict[str, Any]:
     return merged
 
 
+def with_assertion(
+    existing: tuple[Assertion, ...], source: str, properties: Mapping[str, Any], at: str
+) -> tuple[tuple[Assertion, ...], bool]:
+    """Set *source*'s assertion; return the new assertions and whether anything changed.
+
+    An assertion whose properties are unchanged keeps its original time, so
+    re-asserting the same facts writes nothing (scans are idempotent).
+    """
+    others = tuple(a for a in existing if a.source != source)
+    current = next((a for a in existing if a.source == source), None)
+    if current is not None and dict(current.properties) == dict(properties):
+        return existing, False
+    return (*others, Assertion(source, at, dict(properties))), True
+
+
+def without_assertion(existing: tuple[Assertion, ...], source: str) -> tuple[Assertion, ...]:
+    return tuple(a for a in existing if a.source != source)
+
+
 @dataclass(frozen=True, slots=True)
 class NodeRecord:
     ref: str

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from graph.records import (
-    Assertion,
     EdgeData,
     EdgeKey,
     EdgeRecord,
@@ -30,6 +29,8 @@ from graph.records import (
     WriteSummary,
     merge_assertions,
     utc_now,
+    with_assertion,
+    without_assertion,
 )
 from schemas.edges import EdgeKindError, EdgeType, check_edge_kinds
 from schemas.errors import InvalidInputError, NotFoundError
@@ -108,25 +109,6 @@ def _check_edge(edge: EdgeData) -> None:
         raise InvalidInputError(str(exc), location="->".join(edge.key)) from None
 
 
-def _with_assertion(
-    existing: tuple[Assertion, ...], source: str, properties: Mapping[str, Any], at: str
-) -> tuple[tuple[Assertion, ...], bool]:
-    """Set *source*'s assertion; return the new assertions and whether anything changed.
-
-    An assertion whose properties are unchanged keeps its original time, so
-    re-asserting the same facts writes nothing (scans are idempotent).
-    """
-    others = tuple(a for a in existing if a.source != source)
-    current = next((a for a in existing if a.source == source), None)
-    if current is not None and dict(current.properties) == dict(properties):
-        return existing, False
-    return (*others, Assertion(source, at, dict(properties))), True
-
-
-def _without_assertion(existing: tuple[Assertion, ...], source: str) -> tuple[Assertion, ...]:
-    return tuple(a for a in existing if a.source != source)
-
-
 def _dedupe_nodes(nodes: Iterable[NodeData]) -> dict[str, NodeData]:
     """Merge repeated refs in one batch (later properties win)."""
     merged: dict[str, NodeData] = {}
@@ -144,6 +126,20 @@ def _dedupe_edges(edges: Iterable[EdgeData]) -> dict[EdgeKey, EdgeData]:
         props = {**previous.properties, **edge.properties} if previous else dict(edge.properties)
         merged[edge.key] = EdgeData(edge.from_ref, edge.type, edge.to_ref, props)
     return merged
+
+
+def _prepare(
+    source: str, nodes: Iterable[NodeData], edges: Iterable[EdgeData]
+) -> tuple[dict[str, NodeData], dict[EdgeKey, EdgeData]]:
+    """Check one source's batch before any write, and merge repeats within it."""
+    _check_source(source)
+    node_map = _dedupe_nodes(nodes)
+    edge_map = _dedupe_edges(edges)
+    for node in node_map.values():
+        _check_node(node)
+    for edge in edge_map.values():
+        _check_edge(edge)
+    return node_map, edge_map
 
 
 class GraphStore(ABC):
@@ -263,13 +259,7 @@ class GraphStore(ABC):
         and the edges its fields imply (a component's product, say) change
         together.
         """
-        _check_source(source)
-        node_map = _dedupe_nodes(nodes)
-        edge_map = _dedupe_edges(edges)
-        for node in node_map.values():
-            _check_node(node)
-        for edge in edge_map.values():
-            _check_edge(edge)
+        node_map, edge_map = _prepare(source, nodes, edges)
         stamp = at or utc_now()
 
         def work(tx: WriteTx) -> WriteSummary:
@@ -336,14 +326,7 @@ class GraphStore(ABC):
         """
         prepared = []
         for source, (nodes, edges) in sources.items():
-            _check_source(source)
-            node_map = _dedupe_nodes(nodes)
-            edge_map = _dedupe_edges(edges)
-            for node in node_map.values():
-                _check_node(node)
-            for edge in edge_map.values():
-                _check_edge(edge)
-            prepared.append((source, node_map, edge_map))
+            prepared.append((source, *_prepare(source, nodes, edges)))
         stamp = at or utc_now()
 
         def work(tx: WriteTx) -> dict[str, WriteSummary]:
@@ -397,7 +380,7 @@ class GraphStore(ABC):
         node_writes: list[NodeRecord] = []
         for ref, node in node_map.items():
             old = existing_nodes.get(ref)
-            assertions, changed = _with_assertion(
+            assertions, changed = with_assertion(
                 old.assertions if old else (), source, node.properties, stamp
             )
             if old is None:
@@ -427,7 +410,7 @@ class GraphStore(ABC):
         edge_writes: list[EdgeRecord] = []
         for key, edge in edge_map.items():
             old_edge = existing_edges.get(key)
-            assertions, changed = _with_assertion(
+            assertions, changed = with_assertion(
                 old_edge.assertions if old_edge else (), source, edge.properties, stamp
             )
             if old_edge is None:
@@ -452,7 +435,7 @@ class GraphStore(ABC):
         edge_updates: list[EdgeRecord] = []
         edge_removals: set[EdgeKey] = set()
         for key, edge in tx.get_edges(sorted(edge_keys)).items():
-            remaining = _without_assertion(edge.assertions, source)
+            remaining = without_assertion(edge.assertions, source)
             if remaining == edge.assertions:
                 continue
             if remaining:
@@ -463,7 +446,7 @@ class GraphStore(ABC):
         node_updates: list[NodeRecord] = []
         node_removals: list[str] = []
         for ref, node in tx.get_nodes(sorted(node_refs)).items():
-            remaining = _without_assertion(node.assertions, source)
+            remaining = without_assertion(node.assertions, source)
             if remaining == node.assertions:
                 continue
             if remaining:

@@ -23,9 +23,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from scanners.documents import DocumentError, LineIndex, load_documents, split_pointer
+from scanners.documents import LineIndex, split_pointer
 from scanners.resolve import Resolver
-from scanners.result import ResultBuilder, ScanResult, validation_message
+from scanners.result import ResultBuilder, ScanResult, documents_or_failure, validation_message
 from scanners.specs import (
     LONG,
     RECEIVE,
@@ -62,12 +62,9 @@ def parse(
     provided: bool = False,
 ) -> ScanResult:
     """Scan one AsyncAPI document (see :func:`scanners.openapi.parse` for the arguments)."""
-    builder = ResultBuilder(SCANNER, origin, source_id=source_id)
-    try:
-        docs = load_documents(text)
-    except DocumentError as exc:
-        builder.error(exc.code, exc.message, line=exc.line)
-        return builder.build()
+    docs = documents_or_failure(SCANNER, text, origin=origin, source_id=source_id)
+    if isinstance(docs, ScanResult):
+        return docs
     return scan_documents(
         docs, text=text, origin=origin, resolver=resolver, source_id=source_id, provided=provided
     )

@@ -43,7 +43,7 @@ from scanners.backstage_catalog import (
 )
 from scanners.documents import DocumentError, LineIndex, load_documents
 from scanners.resolve import REF_SEVERITY, ResolveError, Resolver, is_remote, join_relative
-from scanners.result import ResultBuilder, ScanResult, Severity
+from scanners.result import ResultBuilder, ScanResult, Severity, documents_or_failure
 from scanners.specs import LONG, SpecContext, channels_by_action, tag_names, text_of
 from schemas.edges import ALLOWED_EDGES, EdgeType
 from schemas.refs import Kind
@@ -99,12 +99,9 @@ def parse(
     *catalog* indexes every entity of the scan (so relations across files
     resolve); without it only this file's entities count as known.
     """
-    builder = ResultBuilder(SCANNER, origin, source_id=source_id)
-    try:
-        docs = load_documents(text)
-    except DocumentError as exc:
-        builder.error(exc.code, exc.message, line=exc.line)
-        return builder.build()
+    docs = documents_or_failure(SCANNER, text, origin=origin, source_id=source_id)
+    if isinstance(docs, ScanResult):
+        return docs
     return scan_documents(
         docs,
         text=text,

@@ -35,7 +35,7 @@ from scanners.documents import (
     pointer_to_field,
 )
 from scanners.resolve import ResolveError, Resolver, join_relative
-from scanners.result import ResultBuilder, ScanResult, Severity
+from scanners.result import ResultBuilder, ScanResult, Severity, documents_or_failure
 from scanners.specs import SpecContext, SpecSummary, summarize_api
 from schemas.edges import EdgeType
 from schemas.refs import Kind
@@ -92,12 +92,9 @@ def parse(
     specs: Mapping[str, SpecSummary] | None = None,
 ) -> ScanResult:
     """Scan one manifest file; *specs* maps root-relative spec paths to what they yield."""
-    builder = ResultBuilder(SCANNER, origin, source_id=source_id)
-    try:
-        docs = load_documents(text)
-    except DocumentError as exc:
-        builder.error(exc.code, exc.message, line=exc.line)
-        return builder.build()
+    docs = documents_or_failure(SCANNER, text, origin=origin, source_id=source_id)
+    if isinstance(docs, ScanResult):
+        return docs
     return scan_documents(
         docs, text=text, origin=origin, resolver=resolver, source_id=source_id, specs=specs
     )

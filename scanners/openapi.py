@@ -20,9 +20,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from scanners.documents import DocumentError, LineIndex, join_pointer, load_documents
+from scanners.documents import LineIndex, join_pointer
 from scanners.resolve import Resolver
-from scanners.result import ResultBuilder, ScanResult, validation_message
+from scanners.result import ResultBuilder, ScanResult, documents_or_failure, validation_message
 from scanners.specs import (
     LONG,
     SpecContext,
@@ -59,12 +59,9 @@ def parse(
     *provided* says a manifest of the same scan provides this spec (so no
     "no provider" warning).
     """
-    builder = ResultBuilder(SCANNER, origin, source_id=source_id)
-    try:
-        docs = load_documents(text)
-    except DocumentError as exc:
-        builder.error(exc.code, exc.message, line=exc.line)
-        return builder.build()
+    docs = documents_or_failure(SCANNER, text, origin=origin, source_id=source_id)
+    if isinstance(docs, ScanResult):
+        return docs
     return scan_documents(
         docs, text=text, origin=origin, resolver=resolver, source_id=source_id, provided=provided
     )

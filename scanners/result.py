@@ -378,3 +378,20 @@ def ref_kind(ref: str) -> Kind | None:
         return parse_ref(ref)[0]
     except RefError:
         return None
+
+
+def documents_or_failure(
+    scanner: str, text: str, *, origin: str, source_id: str | None
+) -> list[Any] | ScanResult:
+    """The YAML/JSON documents in *text*, or a failed result saying why they cannot be read.
+
+    The shared first step of every scanner's ``parse``.
+    """
+    from scanners.documents import DocumentError, load_documents
+
+    try:
+        return load_documents(text)
+    except DocumentError as exc:
+        builder = ResultBuilder(scanner, origin, source_id=source_id)
+        builder.error(exc.code, exc.message, line=exc.line)
+        return builder.build()
