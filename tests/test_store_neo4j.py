@@ -44,3 +44,16 @@ def test_unreachable_server_reports_unavailable() -> None:
             store.ping()
     finally:
         store.close()
+
+
+def test_routing_scheme_works_against_a_single_server(neo4j_uri: str) -> None:
+    """neo4j:// (cluster routing) also serves a single instance, so one URI form fits all."""
+    store = Neo4jStore(neo4j_uri.replace("bolt://", "neo4j://"))
+    try:
+        store.clear()
+        store.upsert_node(NodeData("team:routing", {"name": "R"}), source="t")
+        node = store.get_node("team:routing")
+        assert node is not None and node.properties == {"name": "R"}
+    finally:
+        store.clear()
+        store.close()
