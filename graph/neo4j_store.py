@@ -29,7 +29,7 @@ from neo4j import GraphDatabase, ManagedTransaction, RoutingControl
 from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
 
 from graph.records import Assertion, EdgeKey, EdgeRecord, Neighbor, NodePage, NodeRecord
-from graph.store import Direction, FilterValue, GraphStore, WriteTx
+from graph.store import Direction, FilterValue, GraphStore, WriteTx, check_import_records
 from schemas.edges import EdgeType
 from schemas.errors import InvalidInputError, StoreUnavailableError
 from schemas.refs import Kind
@@ -456,13 +456,7 @@ class Neo4jStore(GraphStore):
         Checked before anything is written; the version is bumped last, so
         readers' cached projections rebuild only once the import is whole.
         """
-        refs = {n.ref for n in nodes}
-        dangling = [e.key for e in edges if e.from_ref not in refs or e.to_ref not in refs]
-        if dangling:
-            raise InvalidInputError(
-                f"{len(dangling)} edge(s) refer to nodes not in the document, first {dangling[0]}",
-                location="edges",
-            )
+        check_import_records(nodes, edges)
         for rec in nodes:
             _label(rec.kind)
         for edge in edges:

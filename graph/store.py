@@ -142,6 +142,17 @@ def _prepare(
     return node_map, edge_map
 
 
+def check_import_records(nodes: Sequence[NodeRecord], edges: Sequence[EdgeRecord]) -> None:
+    """Refuse a whole-graph import whose edges name nodes it does not contain."""
+    refs = {n.ref for n in nodes}
+    dangling = [e.key for e in edges if e.from_ref not in refs or e.to_ref not in refs]
+    if dangling:
+        raise InvalidInputError(
+            f"{len(dangling)} edge(s) refer to nodes not in the document, first {dangling[0]}",
+            location="edges",
+        )
+
+
 class GraphStore(ABC):
     """The graph of the portfolio, as one backend keeps it."""
 
@@ -304,13 +315,6 @@ class GraphStore(ABC):
         and disappear when no other source asserts them. Facts from other
         sources stay. Re-asserting unchanged facts writes nothing.
         """
-        _check_source(source)
-        node_map = _dedupe_nodes(nodes)
-        edge_map = _dedupe_edges(edges)
-        for node in node_map.values():
-            _check_node(node)
-        for edge in edge_map.values():
-            _check_edge(edge)
         return self.replace_sources({source: (nodes, edges)}, at=at)[source]
 
     def replace_sources(
@@ -477,13 +481,7 @@ class GraphStore(ABC):
 
     def import_records(self, nodes: Sequence[NodeRecord], edges: Sequence[EdgeRecord]) -> int:
         """Replace the whole graph with these records (assertions kept); return the version."""
-        refs = {n.ref for n in nodes}
-        dangling = [e.key for e in edges if e.from_ref not in refs or e.to_ref not in refs]
-        if dangling:
-            raise InvalidInputError(
-                f"{len(dangling)} edge(s) refer to nodes not in the document, first {dangling[0]}",
-                location="edges",
-            )
+        check_import_records(nodes, edges)
 
         def work(tx: WriteTx) -> int:
             tx.clear()

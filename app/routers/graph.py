@@ -6,7 +6,6 @@ from collections import deque
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response, status
-from pydantic import BaseModel
 
 from app.deps import EditorKey, ReaderKey, StoreDep
 from app.element_service import API_SOURCE, element_view, get_element
@@ -20,14 +19,6 @@ router = APIRouter(tags=["graph"])
 
 RefPath = Annotated[str, Path(description="kind:slug, e.g. component:auth-service")]
 MAX_NEIGHBORHOOD = 5_000
-
-
-class EdgeOut(BaseModel):
-    from_: str
-    type: str
-    to: str
-    properties: dict[str, Any]
-    provenance: list[dict[str, str]]
 
 
 def edge_view(edge: EdgeRecord) -> dict[str, Any]:
@@ -146,12 +137,14 @@ def create_edge(store: StoreDep, _key: EditorKey, body: EdgeIn) -> dict[str, Any
     return edge_view(record)
 
 
-def _edge_key(from_: str, type_: str, to: str) -> tuple[str, str, str]:
-    _checked_ref(from_, "query.from")
-    _checked_ref(to, "query.to")
+def _checked_type(type_: str) -> str:
     if type_ not in EdgeType.__members__:
         raise InvalidInputError(f"unknown edge type {type_!r}", location="query.type")
-    return (from_, type_, to)
+    return type_
+
+
+def _edge_key(from_: str, type_: str, to: str) -> tuple[str, str, str]:
+    return (_checked_ref(from_, "query.from"), _checked_type(type_), _checked_ref(to, "query.to"))
 
 
 @router.get("/edges", summary="Edges at an element (from and/or to), optionally of one type")
@@ -167,7 +160,7 @@ def list_edges(
     anchor = from_ or to
     assert anchor is not None
     direction: Literal["in", "out"] = "out" if from_ else "in"
-    types = [_edge_key(anchor, type, anchor)[1]] if type else None
+    types = [_checked_type(type)] if type else None
     found = [
         nb.edge
         for nb in store.neighbors(_checked_ref(anchor, "query"), direction=direction, types=types)

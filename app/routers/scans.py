@@ -134,9 +134,7 @@ async def create_scan(
     if report["failed"]:
         failed = [s for s in report["sources"] if s["status"] == "failed"]
         refused = [s for s in report["skipped"] if s["severity"] == "error"]
-        first = (
-            (failed[0]["file"] if failed else refused[0]["file"]) if (failed or refused) else None
-        )
+        first = next((item["file"] for item in (*failed, *refused)), None)
         body = error_body(
             "scan_failed",
             f"{len(failed) + len(refused)} of {len(files)} file(s) failed; they wrote nothing",
