@@ -23,18 +23,17 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from scanners.documents import LineIndex, split_pointer
+from scanners.documents import split_pointer
 from scanners.resolve import Resolver
-from scanners.result import ResultBuilder, ScanResult, documents_or_failure, validation_message
+from scanners.result import ScanResult, documents_or_failure, validation_message
 from scanners.specs import (
     LONG,
     RECEIVE,
     SEND,
     SpecContext,
     api_slug_for,
-    channels_by_action,
     lifecycle_of,
-    link_provider,
+    scan_spec_documents,
     tag_names,
     text_of,
 )
@@ -80,22 +79,18 @@ def scan_documents(
     provided: bool = False,
 ) -> ScanResult:
     """Like :func:`parse`, for a document that has already been read."""
-    builder = ResultBuilder(SCANNER, origin, source_id=source_id)
-    lines = LineIndex(text)
-    builder.set_line_lookup(lines.lookup())
-    if len(docs) != 1 or not is_asyncapi(docs[0]):
-        builder.error("asyncapi.not-asyncapi", "expected one AsyncAPI document")
-        return builder.build()
-    doc = docs[0]
-    ctx = SpecContext.create(builder, doc, file=origin, resolver=resolver, lines=lines)
-    api = describe_asyncapi(ctx, doc)
-    if api is not None:
-        builder.add(api)
-        ops = [{"method": op.method, "path": op.path} for op in api.operations]
-        sends, receives = channels_by_action(ops)
-        link_provider(ctx, doc, api.ref, provided=provided, sends=sends, receives=receives)
-    builder.count("refs", ctx.follower.ref_count)
-    return builder.build()
+    return scan_spec_documents(
+        docs,
+        text=text,
+        origin=origin,
+        resolver=resolver,
+        source_id=source_id,
+        provided=provided,
+        scanner=SCANNER,
+        label="AsyncAPI",
+        accepts=is_asyncapi,
+        describe=describe_asyncapi,
+    )
 
 
 def describe_asyncapi(

@@ -20,15 +20,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from scanners.documents import LineIndex, join_pointer
+from scanners.documents import join_pointer
 from scanners.resolve import Resolver
-from scanners.result import ResultBuilder, ScanResult, documents_or_failure, validation_message
+from scanners.result import ScanResult, documents_or_failure, validation_message
 from scanners.specs import (
     LONG,
     SpecContext,
     api_slug_for,
     lifecycle_of,
-    link_provider,
+    scan_spec_documents,
     tag_names,
     text_of,
 )
@@ -77,20 +77,18 @@ def scan_documents(
     provided: bool = False,
 ) -> ScanResult:
     """Like :func:`parse`, for a document that has already been read."""
-    builder = ResultBuilder(SCANNER, origin, source_id=source_id)
-    lines = LineIndex(text)
-    builder.set_line_lookup(lines.lookup())
-    if len(docs) != 1 or not is_openapi(docs[0]):
-        builder.error("openapi.not-openapi", "expected one OpenAPI document")
-        return builder.build()
-    doc = docs[0]
-    ctx = SpecContext.create(builder, doc, file=origin, resolver=resolver, lines=lines)
-    api = describe_openapi(ctx, doc)
-    if api is not None:
-        builder.add(api)
-        link_provider(ctx, doc, api.ref, provided=provided)
-    builder.count("refs", ctx.follower.ref_count)
-    return builder.build()
+    return scan_spec_documents(
+        docs,
+        text=text,
+        origin=origin,
+        resolver=resolver,
+        source_id=source_id,
+        provided=provided,
+        scanner=SCANNER,
+        label="OpenAPI",
+        accepts=is_openapi,
+        describe=describe_openapi,
+    )
 
 
 def describe_openapi(

@@ -14,13 +14,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from scanners.documents import LineIndex, join_pointer
 from scanners.resolve import REF_SEVERITY, RefFollower, Resolver
-from scanners.result import ResultBuilder, Severity
+from scanners.result import ResultBuilder, ScanResult, Severity
 from schemas.edges import EdgeType
 from schemas.elements import Api, ApiLifecycle
 from schemas.refs import Kind, RefError, is_slug, parse_ref, slugify
@@ -275,3 +275,40 @@ def summarize_api(path: str, api: Api) -> SpecSummary:
     ops = [{"method": op.method, "path": op.path} for op in api.operations]
     sends, receives = channels_by_action(ops)
     return SpecSummary(path, api.ref, api.type.value, tuple(sends), tuple(receives))
+
+
+def scan_spec_documents(
+    docs: list[Any],
+    *,
+    text: str,
+    origin: str,
+    resolver: Resolver | None,
+    source_id: str | None,
+    provided: bool,
+    scanner: str,
+    label: str,
+    accepts: Callable[[Any], bool],
+    describe: Callable[[SpecContext, Mapping[str, Any]], Api | None],
+) -> ScanResult:
+    """Scan one API spec that has already been read: the shared body of the
+    OpenAPI and AsyncAPI scanners, which differ only in *accepts* and *describe*.
+
+    Event APIs (operations ``send``/``receive``) also link their provider as
+    publisher and subscriber of the channels.
+    """
+    builder = ResultBuilder(scanner, origin, source_id=source_id)
+    lines = LineIndex(text)
+    builder.set_line_lookup(lines.lookup())
+    if len(docs) != 1 or not accepts(docs[0]):
+        builder.error(f"{scanner}.not-{scanner}", f"expected one {label} document")
+        return builder.build()
+    doc = docs[0]
+    ctx = SpecContext.create(builder, doc, file=origin, resolver=resolver, lines=lines)
+    api = describe(ctx, doc)
+    if api is not None:
+        builder.add(api)
+        ops = [{"method": op.method, "path": op.path} for op in api.operations]
+        sends, receives = channels_by_action(ops)
+        link_provider(ctx, doc, api.ref, provided=provided, sends=sends, receives=receives)
+    builder.count("refs", ctx.follower.ref_count)
+    return builder.build()
