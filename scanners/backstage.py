@@ -32,7 +32,6 @@ from typing import Any
 from scanners import asyncapi, openapi
 from scanners.backstage_catalog import (
     DEFAULT_MAPPING,
-    DEFINITION_KEYS,
     KNOWN_KINDS,
     BackstageMapping,
     CatalogIndex,
@@ -41,11 +40,12 @@ from scanners.backstage_catalog import (
     is_backstage,
     parse_entity_ref,
 )
+from scanners.backstage_definitions import definition_text
 from scanners.documents import DocumentError, LineIndex, load_documents
-from scanners.resolve import REF_SEVERITY, ResolveError, Resolver, is_remote, join_relative
-from scanners.result import ResultBuilder, ScanResult, Severity, documents_or_failure
+from scanners.resolve import Resolver
+from scanners.result import ResultBuilder, ScanResult, documents_or_failure
 from scanners.specs import LONG, SpecContext, channels_by_action, tag_names, text_of
-from schemas.edges import ALLOWED_EDGES, EdgeType
+from schemas.edges import EdgeType, edge_kinds_allowed
 from schemas.refs import Kind
 
 __all__ = ["SCANNER", "is_backstage", "parse", "scan_documents"]
@@ -302,7 +302,7 @@ class _Entity:
             edge_type is None
             or ends[0] is None
             or ends[1] is None
-            or not _allowed(edge_type, ends[0], ends[1])
+            or not edge_kinds_allowed(edge_type, ends[0], ends[1])
         ):
             if edge_type is None:
                 why = "archgraph has no such relationship"
@@ -392,7 +392,7 @@ class _Entity:
                 if not slug:
                     continue
                 props = {"declared": True} if edge_type is EdgeType.HAS_CAPABILITY else {}
-                if _allowed(edge_type, self.ref, f"{target.value}:{slug}"):
+                if edge_kinds_allowed(edge_type, self.ref, f"{target.value}:{slug}"):
                     self.b.edge(
                         self.ref,
                         edge_type,
@@ -418,7 +418,13 @@ class _Entity:
                     pointer="/spec/definition",
                 )
             return fields
-        loaded = self._definition_text(spec.get("definition"))
+        loaded = definition_text(
+            spec.get("definition"),
+            origin=self.origin,
+            key=str(self.key),
+            builder=self.b,
+            resolver=self.resolver,
+        )
         if loaded is None:
             return fields
         text, file, pointer = loaded
@@ -465,50 +471,6 @@ class _Entity:
         self._event_edges(described.get("operations", []))
         return {**described, **fields}
 
-    def _definition_text(self, definition: Any) -> tuple[str, str, str] | None:
-        """The definition's text, the file it is in, and its pointer there."""
-        if isinstance(definition, str):
-            return definition, self.origin, "/spec/definition"
-        placeholder = next(
-            (
-                definition[k]
-                for k in DEFINITION_KEYS
-                if isinstance(definition, dict) and k in definition
-            ),
-            None,
-        )
-        if not isinstance(placeholder, str):
-            self.b.warning(
-                "backstage.definition",
-                f"{self.key}: spec.definition is missing or not text",
-                pointer="/spec/definition",
-            )
-            return None
-        if is_remote(placeholder):
-            self.b.warning(
-                "ref.remote",
-                f"{self.key}: definition {placeholder} is remote and never fetched",
-                pointer="/spec/definition",
-            )
-            return None
-        try:
-            path = join_relative(self.origin, placeholder)
-            if self.resolver is None:
-                raise ResolveError(
-                    f"{placeholder} cannot be read: this scan has no other files",
-                    code="ref.missing",
-                )
-            return self.resolver(path), path, ""
-        except ResolveError as exc:
-            severity = Severity(REF_SEVERITY.get(exc.code, "warning"))
-            self.b.issue(
-                severity,
-                exc.code,
-                f"{self.key}: definition: {exc.message}",
-                pointer="/spec/definition",
-            )
-            return None
-
     def _event_edges(self, operations: list[Mapping[str, Any]]) -> None:
         """PUBLISHES / SUBSCRIBES from each component that provides this event API."""
         sends, receives = channels_by_action(list(operations))
@@ -523,8 +485,3 @@ class _Entity:
                 self.b.edge(component, EdgeType.PUBLISHES, self.ref, {"channels": sends})
             if receives:
                 self.b.edge(component, EdgeType.SUBSCRIBES, self.ref, {"channels": receives})
-
-
-def _allowed(edge_type: EdgeType, from_ref: str, to_ref: str) -> bool:
-    starts, ends = ALLOWED_EDGES[edge_type]
-    return Kind(from_ref.partition(":")[0]) in starts and Kind(to_ref.partition(":")[0]) in ends

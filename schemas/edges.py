@@ -56,13 +56,19 @@ class EdgeKindError(ValueError):
     """An edge whose type does not allow the kinds at its ends."""
 
 
+def edge_kinds_allowed(edge_type: EdgeType | str, from_ref: str, to_ref: str) -> bool:
+    """Whether an edge of this type may join these two (valid) references."""
+    starts, ends = ALLOWED_EDGES[EdgeType(edge_type)]
+    return parse_ref(from_ref)[0] in starts and parse_ref(to_ref)[0] in ends
+
+
 def check_edge_kinds(from_ref: str, edge_type: EdgeType | str, to_ref: str) -> None:
     """Raise :class:`EdgeKindError` (or ``RefError``) unless the edge joins allowed kinds."""
     etype = EdgeType(edge_type)
     from_kind, _ = parse_ref(from_ref)
     to_kind, _ = parse_ref(to_ref)
     starts, ends = ALLOWED_EDGES[etype]
-    if from_kind not in starts or to_kind not in ends:
+    if not edge_kinds_allowed(etype, from_ref, to_ref):
         allowed = f"{'|'.join(sorted(starts))} -> {'|'.join(sorted(ends))}"
         raise EdgeKindError(
             f"{etype.value} cannot join {from_kind.value} -> {to_kind.value} (allowed: {allowed})"
@@ -151,5 +157,6 @@ __all__ = [
     "EdgeType",
     "ValidationError",
     "check_edge_kinds",
+    "edge_kinds_allowed",
     "validate_edge_properties",
 ]
