@@ -93,7 +93,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("export")
 def export(args: argparse.Namespace, settings: Settings) -> int:
-    from graph.document import export_document
+    from graph.storage import export_document
 
     store = open_store(settings)
     try:
@@ -115,7 +115,7 @@ def export(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("import")
 def import_(args: argparse.Namespace, settings: Settings) -> int:
-    from graph.document import import_document
+    from graph.storage import import_document
 
     try:
         doc = json.loads(Path(args.file).read_text(encoding="utf-8"))
@@ -160,7 +160,8 @@ class ProgressBar:
 
 @command("scan")
 def scan(args: argparse.Namespace, settings: Settings) -> int:
-    from scanners import collect_files, load_scan, render_report, scan_directory
+    from app.scan_service import load_scan, render_report
+    from scanners import collect_files, scan_directory
 
     max_bytes = args.max_file_bytes or settings.max_scan_file_bytes
     if args.server:

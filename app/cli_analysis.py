@@ -7,8 +7,7 @@ from typing import Any
 
 from app.settings import Settings
 from app.stores import open_store
-from graph.duplicates import DEFAULT_MIN_CONFIDENCE
-from graph.projection import Projection, build_projection
+from graph.analysis import DEFAULT_MIN_CONFIDENCE, Projection, build_projection
 from schemas.analysis import ChangeType, DuplicatesResult, ImpactRequest, ImpactResult
 
 
@@ -84,7 +83,7 @@ def render_duplicates(result: DuplicatesResult) -> str:
 
 
 def run_impact(args: argparse.Namespace, settings: Settings) -> int:
-    from graph.impact import impact
+    from graph.analysis import impact
 
     request = ImpactRequest(
         targets=args.refs,
@@ -101,7 +100,7 @@ def run_impact(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_duplicates(args: argparse.Namespace, settings: Settings) -> int:
-    from graph.duplicates import find_duplicates
+    from graph.analysis import find_duplicates
 
     result = find_duplicates(_with_projection(settings), min_confidence=args.min_confidence)
     print(result.model_dump_json(indent=1) if args.json else render_duplicates(result))

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from app.auth import ApiKey, KeyRing, Role
-from graph.store import GraphStore
+from graph.storage import GraphStore
 
 
 def get_store(request: Request) -> GraphStore:

@@ -21,10 +21,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError, create_model
 
-from graph.records import EdgeData, EdgeKey, NodeData, NodeRecord
-from graph.store import FilterValue, GraphStore
+from graph.storage import FilterValue, GraphStore, NodeRecord
 from schemas.elements import ELEMENT_MODELS, Element
 from schemas.errors import ConflictError, InvalidInputError, NotFoundError
+from schemas.facts import EdgeData, EdgeKey, NodeData
 from schemas.refs import Kind, make_ref
 
 API_SOURCE = "api"

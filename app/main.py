@@ -16,8 +16,8 @@ from app.routers import graph as graph_routes
 from app.routers.elements import CRUD_KINDS, element_router
 from app.settings import Settings
 from app.stores import describe_store, open_store
-from graph.projection import ProjectionCache
-from graph.store import GraphStore
+from graph.analysis import ProjectionCache
+from graph.storage import GraphStore
 
 log = logging.getLogger("archgraph")
 
@@ -29,7 +29,8 @@ EXAMPLE_PORTFOLIO = Path(__file__).resolve().parent.parent / "examples" / "portf
 
 def load_example_if_empty(store: GraphStore) -> None:
     """Load ``examples/portfolio`` into an empty store, and say so."""
-    from scanners import load_scan, scan_directory
+    from app.scan_service import load_scan
+    from scanners import scan_directory
 
     if store.counts() != (0, 0):
         print("archgraph: the store already holds a graph; the example portfolio was not loaded")

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from app.settings import Settings
-from graph.neo4j_store import Neo4jStore
-from graph.sqlite_store import SQLiteStore
-from graph.store import GraphStore
+from graph.storage import GraphStore, SQLiteStore
+from graph.storage.neo4j_store import Neo4jStore
 
 
 def open_store(settings: Settings) -> GraphStore:

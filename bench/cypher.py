@@ -6,7 +6,7 @@ every element reachable from the target by walking ``DEPENDS_ON``,
 ``PUBLISHES`` edges forwards, which is the impact rule of ``docs/impact.md``
 (the synthetic portfolio names no event channels, so channel facets play no
 part). The components it returns, target excluded, must equal the components
-:func:`graph.impact.impact` reports.
+:func:`graph.analysis.impact.impact` reports.
 
 One variable-length statement cannot say that in Neo4j 5.26: the rule mixes
 directions by edge type, quantified path patterns have no alternation, and
@@ -29,10 +29,10 @@ from typing import Any
 
 from neo4j import Driver
 
-from graph.impact import impact, walk_change
-from graph.neo4j_store import Neo4jStore
-from graph.projection import Projection
-from graph.records import EdgeRecord, NodeRecord
+from bench.measure import format_builds, percentiles, run_child
+from graph.analysis import Projection, impact, walk_change
+from graph.storage import EdgeRecord, NodeRecord
+from graph.storage.neo4j_store import Neo4jStore
 from schemas.analysis import ImpactRequest
 
 LEVEL_QUERY = """
@@ -88,8 +88,6 @@ def neo4j_part(
     targets: list[str],
     log: Callable[[str], None],
 ) -> dict[str, Any]:
-    from bench.run import _child, _fmt_builds, percentiles
-
     out: dict[str, Any] = {}
     try:
         uri, server = _uri(log)
@@ -107,8 +105,8 @@ def neo4j_part(
         store.import_records(nodes, edges)
         out["load_s"] = time.perf_counter() - started
         log(f"Neo4j {out['server']}: loaded in {out['load_s']:.0f}s")
-        out["build"] = [_child(["build-neo4j", uri]) for _ in range(2)]
-        log(f"Neo4j: projection build {_fmt_builds(out['build'])}")
+        out["build"] = [run_child(["build-neo4j", uri]) for _ in range(2)]
+        log(f"Neo4j: projection build {format_builds(out['build'])}")
         out["cypher"] = compare_cypher(store, p, targets, log, percentiles)
         store.close()
     finally:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any
 
-from graph.records import Assertion, EdgeRecord, NodeRecord
+from graph.storage import Assertion, EdgeRecord, NodeRecord
 
 SOURCE = "bench"
 STAMP = "2025-01-01T00:00:00Z"

@@ -22,13 +22,8 @@ import argparse
 import gc
 import json
 import logging
-import os
-import platform
 import random
-import resource
 import socket
-import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,75 +31,23 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from bench.generate import Spec, generate
+from bench.measure import (
+    REPO,
+    Results,
+    format_builds,
+    log,
+    machine,
+    peak_rss_mb,
+    percentiles,
+    rss_mb,
+    run_child,
+)
 from bench.report import write_report
-from graph.impact import impact, walk_change
-from graph.projection import Projection, build_projection
-from graph.sqlite_store import SQLiteStore
-from graph.store import GraphStore
+from graph.analysis import Projection, build_projection, impact, walk_change
+from graph.storage import GraphStore, SQLiteStore
 from schemas.analysis import ImpactRequest
-
-REPO = Path(__file__).resolve().parent.parent
-Results = dict[str, Any]
-
-
-def log(message: str) -> None:
-    print(message, flush=True)
-
-
-def percentiles(samples: list[float]) -> dict[str, float]:
-    """p50 / p95 / p99 / max of *samples* (seconds) in milliseconds, nearest rank."""
-    ordered = sorted(samples)
-
-    def rank(q: float) -> float:
-        return ordered[min(len(ordered) - 1, max(0, int(q * len(ordered) + 0.5) - 1))] * 1000
-
-    return {
-        "n": len(ordered),
-        "p50": rank(0.50),
-        "p95": rank(0.95),
-        "p99": rank(0.99),
-        "max": ordered[-1] * 1000,
-        "mean": statistics.fmean(ordered) * 1000,
-    }
-
-
-def rss_mb() -> float:
-    """Current resident set size in MB (Linux)."""
-    with open("/proc/self/statm") as f:
-        pages = int(f.read().split()[1])
-    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
-
-
-def machine() -> dict[str, str]:
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        mem_kb = next(
-            int(line.split()[1])
-            for line in Path("/proc/meminfo").read_text().splitlines()
-            if line.startswith("MemTotal")
-        )
-        memory = f"{mem_kb / 1024 / 1024:.1f} GB"
-    except (OSError, StopIteration):
-        memory = "unknown"
-    return {
-        "cpu": cpu,
-        "cores": str(os.cpu_count()),
-        "memory": memory,
-        "os": f"{platform.system()} {platform.release()}",
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
-    }
 
 
 def targets_for(g_components: list[str], g_apis: list[str], n: int, seed: int) -> list[str]:
@@ -117,22 +60,6 @@ def targets_for(g_components: list[str], g_apis: list[str], n: int, seed: int) -
 # ----------------------------------------------------------------- children
 
 
-def _child(args: list[str], timeout: float = 3600) -> Results:
-    """Run ``python -m bench.run --child ...`` and return the JSON it prints last."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench.run", "--child", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"child {args} failed:\n{proc.stderr[-3000:]}")
-    result: Results = json.loads(proc.stdout.strip().splitlines()[-1])
-    return result
-
-
 def child_main(argv: list[str]) -> None:
     """Child modes: measured in a fresh process so memory figures are the projection's own."""
     mode = argv[0]
@@ -140,7 +67,7 @@ def child_main(argv: list[str]) -> None:
         store: GraphStore = SQLiteStore(argv[1])
         print(json.dumps(_measure_build(store, traced="--traced" in argv)))
     elif mode == "build-neo4j":
-        from graph.neo4j_store import Neo4jStore
+        from graph.storage.neo4j_store import Neo4jStore
 
         store = Neo4jStore(argv[1])
         print(json.dumps(_measure_build(store)))
@@ -203,7 +130,7 @@ def _serve(db: str, port: int) -> None:
 
     from app.main import create_app
     from app.settings import Settings
-    from graph.projection import ProjectionCache
+    from graph.analysis import ProjectionCache
     from schemas.analysis import ImpactResult
 
     store = SQLiteStore(db)
@@ -324,9 +251,9 @@ def run(args: argparse.Namespace) -> Results:
         with timed(results, "sqlite_load_s"):
             store.import_records(nodes, edges)
         log(f"SQLite: loaded in {results['sqlite_load_s']:.1f}s")
-        results["sqlite_build"] = [_child(["build-sqlite", db]) for _ in range(2)]
-        results["sqlite_build"].append(_child(["build-sqlite", db, "--traced"]))
-        log(f"SQLite: projection build {_fmt_builds(results['sqlite_build'])}")
+        results["sqlite_build"] = [run_child(["build-sqlite", db]) for _ in range(2)]
+        results["sqlite_build"].append(run_child(["build-sqlite", db, "--traced"]))
+        log(f"SQLite: projection build {format_builds(results['sqlite_build'])}")
         targets = targets_for(g.components, g.apis, args.queries, seed=7)
 
         p = build_projection(store)
@@ -353,23 +280,13 @@ def run(args: argparse.Namespace) -> Results:
 
 def million(db: Path, say: Callable[[str], None]) -> Results:
     out: Results = {}
-    load = _child(["load-sqlite", str(db), "5"])
+    load = run_child(["load-sqlite", str(db), "5"])
     out["edges"] = load["edges"]
     out["sqlite_load_s"] = load["seconds"]
     say(f"1M: loaded {load['edges']} edges into SQLite in {load['seconds']:.0f}s")
-    out["sqlite_build"] = _child(["build-sqlite", str(db), "--traced"])
-    say(f"1M: projection build {_fmt_builds([out['sqlite_build']])}")
+    out["sqlite_build"] = run_child(["build-sqlite", str(db), "--traced"])
+    say(f"1M: projection build {format_builds([out['sqlite_build']])}")
     return out
-
-
-def _fmt_builds(builds: list[Results]) -> str:
-    secs = [b["seconds"] for b in builds]
-    last = builds[-1]
-    kept = f", projection {last['projection_mb']:.0f} MB" if "projection_mb" in last else ""
-    return (
-        f"{statistics.median(secs):.2f}s median of {len(secs)}, RSS growth "
-        f"{last['retained_mb']:.0f} MB{kept}, peak RSS {last['peak_rss_mb']:.0f} MB"
-    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -24,22 +24,21 @@ from typing import Any
 from pydantic import ValidationError
 
 from scanners.documents import split_pointer
-from scanners.resolve import Resolver
-from scanners.result import ScanResult, documents_or_failure, validation_message
+from scanners.result import parser, validation_message
 from scanners.specs import (
     LONG,
     RECEIVE,
     SEND,
     SpecContext,
+    SpecFormat,
     api_slug_for,
-    lifecycle_of,
-    scan_spec_documents,
+    make_api,
     tag_names,
     text_of,
 )
 from schemas.elements import Api, ApiKind, Operation, SecurityScheme
 
-__all__ = ["SCANNER", "describe_asyncapi", "is_asyncapi", "parse", "scan_documents"]
+__all__ = ["FORMAT", "SCANNER", "describe_asyncapi", "is_asyncapi", "parse", "scan_documents"]
 
 SCANNER = "asyncapi"
 
@@ -50,47 +49,6 @@ _V2_ACTIONS = {"subscribe": SEND, "publish": RECEIVE}
 def is_asyncapi(doc: Any) -> bool:
     """Whether a parsed document is an AsyncAPI description."""
     return isinstance(doc, dict) and "asyncapi" in doc
-
-
-def parse(
-    text: str,
-    *,
-    origin: str,
-    resolver: Resolver | None = None,
-    source_id: str | None = None,
-    provided: bool = False,
-) -> ScanResult:
-    """Scan one AsyncAPI document (see :func:`scanners.openapi.parse` for the arguments)."""
-    docs = documents_or_failure(SCANNER, text, origin=origin, source_id=source_id)
-    if isinstance(docs, ScanResult):
-        return docs
-    return scan_documents(
-        docs, text=text, origin=origin, resolver=resolver, source_id=source_id, provided=provided
-    )
-
-
-def scan_documents(
-    docs: list[Any],
-    *,
-    text: str,
-    origin: str,
-    resolver: Resolver | None = None,
-    source_id: str | None = None,
-    provided: bool = False,
-) -> ScanResult:
-    """Like :func:`parse`, for a document that has already been read."""
-    return scan_spec_documents(
-        docs,
-        text=text,
-        origin=origin,
-        resolver=resolver,
-        source_id=source_id,
-        provided=provided,
-        scanner=SCANNER,
-        label="AsyncAPI",
-        accepts=is_asyncapi,
-        describe=describe_asyncapi,
-    )
 
 
 def describe_asyncapi(
@@ -135,23 +93,16 @@ def describe_asyncapi(
         "servers": _servers(ctx, doc),
         "operations": operations,
         "security_schemes": _security_schemes(ctx, doc),
-        "spec_path": text_of(ctx.file),
-        **lifecycle_of(ctx, doc),
     }
-    for key, value in (
-        ("name", title),
-        ("version", api_version),
-        ("description", text_of(info.get("description"), LONG)),
-    ):
-        if value is not None:
-            fields[key] = value
-    try:
-        return Api.model_validate(fields)
-    except ValidationError as exc:
-        builder.error(
-            "asyncapi.invalid", f"API {slug}: {validation_message(exc)}", pointer=ctx.at("info")
-        )
-        return None
+    return make_api(
+        ctx,
+        doc,
+        scanner=SCANNER,
+        fields=fields,
+        title=title,
+        version=api_version,
+        description=text_of(info.get("description"), LONG),
+    )
 
 
 def _mapping(ctx: SpecContext, value: Any) -> dict[Any, Any]:
@@ -289,3 +240,8 @@ def _security_schemes(ctx: SpecContext, doc: Mapping[str, Any]) -> list[Security
                 "asyncapi.security", f"security scheme {name!r} skipped: {validation_message(exc)}"
             )
     return schemes
+
+
+FORMAT = SpecFormat(SCANNER, "AsyncAPI", is_asyncapi, describe_asyncapi)
+scan_documents = FORMAT.scan_documents
+parse = parser(SCANNER, scan_documents)

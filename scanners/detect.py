@@ -16,7 +16,7 @@ import re
 from enum import StrEnum
 from typing import Any
 
-from scanners.backstage_catalog import is_backstage
+from scanners.backstage import is_backstage
 from scanners.manifest import FILE_NAMES
 
 __all__ = ["BINARY_SUFFIXES", "Format", "classify", "looks_binary", "sniff"]

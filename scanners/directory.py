@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from scanners import asyncapi, backstage, manifest, openapi
-from scanners.backstage_catalog import DEFAULT_MAPPING, BackstageMapping, index_catalog
+from scanners.backstage import DEFAULT_MAPPING, BackstageMapping, index_catalog
 from scanners.detect import Format, classify, looks_binary, sniff
 from scanners.documents import DocumentError, decode_text, load_documents
 from scanners.resolve import (
@@ -42,7 +42,7 @@ from scanners.resolve import (
     Resolver,
     join_relative,
 )
-from scanners.result import ResultBuilder, ScanIssue, ScanResult, Severity
+from scanners.result import ReadFile, ResultBuilder, ScanIssue, ScanResult, Severity
 from scanners.specs import SpecSummary, channels_by_action
 from scanners.walk import EXCLUDED_DIRS, FileInput, SkippedFile, too_large, walk_tree
 from schemas.errors import InvalidInputError, PayloadTooLargeError
@@ -349,11 +349,8 @@ def _scan_inputs(
         if item.docs is not None and item.fmt in (Format.OPENAPI, Format.ASYNCAPI):
             scanner = openapi if item.fmt is Format.OPENAPI else asyncapi
             result = scanner.scan_documents(
-                item.docs,
-                text=item.text or "",
-                origin=item.path,
+                _read_file(item, source_id(item.fmt.value, prefix, item.path)),
                 resolver=resolver,
-                source_id=source_id(item.fmt.value, prefix, item.path),
                 provided=item.path in provided,
             )
             results.append(result)
@@ -371,11 +368,8 @@ def _scan_inputs(
     for item in sorted(manifests, key=lambda i: i.path):
         results.append(
             manifest.scan_documents(
-                item.docs or [],
-                text=item.text or "",
-                origin=item.path,
+                _read_file(item, source_id(Format.MANIFEST.value, prefix, item.path)),
                 resolver=resolver,
-                source_id=source_id(Format.MANIFEST.value, prefix, item.path),
                 specs=summaries,
             )
         )
@@ -384,11 +378,8 @@ def _scan_inputs(
     for item in sorted(catalogs, key=lambda i: i.path):
         results.append(
             backstage.scan_documents(
-                item.docs or [],
-                text=item.text or "",
-                origin=item.path,
+                _read_file(item, source_id(Format.BACKSTAGE.value, prefix, item.path)),
                 resolver=resolver,
-                source_id=source_id(Format.BACKSTAGE.value, prefix, item.path),
                 catalog=catalog,
                 mapping=mapping,
             )
@@ -399,6 +390,11 @@ def _scan_inputs(
 
 
 _UNRECOGNISED = "not an OpenAPI, AsyncAPI, archgraph manifest or Backstage catalog document"
+
+
+def _read_file(item: FileInput, source: str) -> ReadFile:
+    """What a format's ``scan_documents`` takes, from a file the walk read."""
+    return ReadFile(item.path, item.text or "", item.docs or [], source)
 
 
 def _read_docs(

@@ -35,7 +35,7 @@ from scanners.documents import (
     pointer_to_field,
 )
 from scanners.resolve import ResolveError, Resolver, join_relative
-from scanners.result import ResultBuilder, ScanResult, Severity, documents_or_failure
+from scanners.result import ReadFile, ResultBuilder, ScanResult, Severity, parser
 from scanners.specs import SpecContext, SpecSummary, summarize_api
 from schemas.edges import EdgeType
 from schemas.refs import Kind
@@ -83,35 +83,16 @@ def is_manifest(doc: Any, name: str = "") -> bool:
     return name.rsplit("/", 1)[-1] in FILE_NAMES
 
 
-def parse(
-    text: str,
-    *,
-    origin: str,
-    resolver: Resolver | None = None,
-    source_id: str | None = None,
-    specs: Mapping[str, SpecSummary] | None = None,
-) -> ScanResult:
-    """Scan one manifest file; *specs* maps root-relative spec paths to what they yield."""
-    docs = documents_or_failure(SCANNER, text, origin=origin, source_id=source_id)
-    if isinstance(docs, ScanResult):
-        return docs
-    return scan_documents(
-        docs, text=text, origin=origin, resolver=resolver, source_id=source_id, specs=specs
-    )
-
-
 def scan_documents(
-    docs: list[Any],
+    file: ReadFile,
     *,
-    text: str,
-    origin: str,
     resolver: Resolver | None = None,
-    source_id: str | None = None,
     specs: Mapping[str, SpecSummary] | None = None,
 ) -> ScanResult:
-    """Like :func:`parse`, for documents that have already been read."""
-    builder = ResultBuilder(SCANNER, origin, source_id=source_id)
-    lines = LineIndex(text)
+    """Scan one file that has already been read into documents."""
+    docs, origin = file.docs, file.origin
+    builder = file.builder(SCANNER)
+    lines = LineIndex(file.text)
     if not docs:
         builder.error("manifest.empty", "the manifest is empty")
         return builder.build()
@@ -404,3 +385,6 @@ class _Manifest:
             )
             return None
         return summarize_api(path, api)
+
+
+parse = parser(SCANNER, scan_documents)

@@ -21,20 +21,19 @@ from typing import Any
 from pydantic import ValidationError
 
 from scanners.documents import join_pointer
-from scanners.resolve import Resolver
-from scanners.result import ScanResult, documents_or_failure, validation_message
+from scanners.result import parser, validation_message
 from scanners.specs import (
     LONG,
     SpecContext,
+    SpecFormat,
     api_slug_for,
-    lifecycle_of,
-    scan_spec_documents,
+    make_api,
     tag_names,
     text_of,
 )
 from schemas.elements import Api, ApiKind, Operation, SecurityScheme
 
-__all__ = ["SCANNER", "describe_openapi", "is_openapi", "parse", "scan_documents"]
+__all__ = ["FORMAT", "SCANNER", "describe_openapi", "is_openapi", "parse", "scan_documents"]
 
 SCANNER = "openapi"
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -43,52 +42,6 @@ METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 def is_openapi(doc: Any) -> bool:
     """Whether a parsed document is an OpenAPI or Swagger description."""
     return isinstance(doc, dict) and ("openapi" in doc or "swagger" in doc)
-
-
-def parse(
-    text: str,
-    *,
-    origin: str,
-    resolver: Resolver | None = None,
-    source_id: str | None = None,
-    provided: bool = False,
-) -> ScanResult:
-    """Scan one OpenAPI document.
-
-    *resolver* reads other files of the tree for relative ``$ref`` values;
-    *provided* says a manifest of the same scan provides this spec (so no
-    "no provider" warning).
-    """
-    docs = documents_or_failure(SCANNER, text, origin=origin, source_id=source_id)
-    if isinstance(docs, ScanResult):
-        return docs
-    return scan_documents(
-        docs, text=text, origin=origin, resolver=resolver, source_id=source_id, provided=provided
-    )
-
-
-def scan_documents(
-    docs: list[Any],
-    *,
-    text: str,
-    origin: str,
-    resolver: Resolver | None = None,
-    source_id: str | None = None,
-    provided: bool = False,
-) -> ScanResult:
-    """Like :func:`parse`, for a document that has already been read."""
-    return scan_spec_documents(
-        docs,
-        text=text,
-        origin=origin,
-        resolver=resolver,
-        source_id=source_id,
-        provided=provided,
-        scanner=SCANNER,
-        label="OpenAPI",
-        accepts=is_openapi,
-        describe=describe_openapi,
-    )
 
 
 def describe_openapi(
@@ -142,23 +95,16 @@ def describe_openapi(
         "servers": _servers(ctx, doc, bool(swagger)),
         "operations": operations,
         "security_schemes": schemes,
-        "spec_path": text_of(ctx.file),
-        **lifecycle_of(ctx, doc),
     }
-    for key, value in (
-        ("name", title),
-        ("version", version),
-        ("description", text_of(info.get("description"), LONG)),
-    ):
-        if value is not None:
-            fields[key] = value
-    try:
-        return Api.model_validate(fields)
-    except ValidationError as exc:
-        builder.error(
-            "openapi.invalid", f"API {slug}: {validation_message(exc)}", pointer=ctx.at("info")
-        )
-        return None
+    return make_api(
+        ctx,
+        doc,
+        scanner=SCANNER,
+        fields=fields,
+        title=title,
+        version=version,
+        description=text_of(info.get("description"), LONG),
+    )
 
 
 def _operations(
@@ -265,3 +211,8 @@ def _servers(ctx: SpecContext, doc: Mapping[str, Any], swagger: bool) -> list[st
             if url:
                 urls.append(url)
     return list(dict.fromkeys(u for u in (text_of(u) for u in urls) if u))[:50]
+
+
+FORMAT = SpecFormat(SCANNER, "OpenAPI", is_openapi, describe_openapi)
+scan_documents = FORMAT.scan_documents
+parse = parser(SCANNER, scan_documents)

@@ -25,16 +25,22 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from graph.records import EdgeData, NodeData
+from scanners.documents import DocumentError, load_documents
 from schemas.edges import EdgeKindError, EdgeType, check_edge_kinds, validate_edge_properties
 from schemas.elements import ELEMENT_MODELS, Element
+from schemas.facts import EdgeData, NodeData
 from schemas.refs import Kind, RefError, parse_ref
 
 __all__ = [
+    "ReadFile",
     "ResultBuilder",
     "ScanIssue",
     "ScanResult",
     "Severity",
+    "documents_or_failure",
+    "issue_text",
+    "parser",
+    "ref_kind",
     "validation_message",
 ]
 
@@ -387,11 +393,41 @@ def documents_or_failure(
 
     The shared first step of every scanner's ``parse``.
     """
-    from scanners.documents import DocumentError, load_documents
-
     try:
         return load_documents(text)
     except DocumentError as exc:
         builder = ResultBuilder(scanner, origin, source_id=source_id)
         builder.error(exc.code, exc.message, line=exc.line)
         return builder.build()
+
+
+@dataclass(frozen=True, slots=True)
+class ReadFile:
+    """One file read into its YAML/JSON documents: what every format's
+    ``scan_documents`` takes (the directory scan reads each file once)."""
+
+    origin: str
+    text: str
+    docs: list[Any]
+    source_id: str | None = None
+
+    def builder(self, scanner: str) -> ResultBuilder:
+        """A result builder for this file."""
+        return ResultBuilder(scanner, self.origin, source_id=self.source_id)
+
+
+def parser(scanner: str, scan: Callable[..., ScanResult]) -> Callable[..., ScanResult]:
+    """A format's ``parse(text, *, origin, source_id=None, **options)``, from its
+    ``scan_documents(file, **options)``: the file is read into documents first,
+    and one that cannot be read comes back as a failed result saying why."""
+
+    def parse(
+        text: str, *, origin: str, source_id: str | None = None, **options: Any
+    ) -> ScanResult:
+        docs = documents_or_failure(scanner, text, origin=origin, source_id=source_id)
+        if isinstance(docs, ScanResult):
+            return docs
+        return scan(ReadFile(origin, text, docs, source_id), **options)
+
+    parse.__doc__ = f"Scan one {scanner} file; options as for ``scan_documents``."
+    return parse

@@ -18,19 +18,29 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
+
 from scanners.documents import LineIndex, join_pointer
 from scanners.resolve import REF_SEVERITY, RefFollower, Resolver
-from scanners.result import ResultBuilder, ScanResult, Severity
+from scanners.result import (
+    ReadFile,
+    ResultBuilder,
+    ScanResult,
+    Severity,
+    validation_message,
+)
 from schemas.edges import EdgeType
 from schemas.elements import Api, ApiLifecycle
 from schemas.refs import Kind, RefError, is_slug, parse_ref, slugify
 
 __all__ = [
     "SpecContext",
+    "SpecFormat",
     "SpecSummary",
     "api_slug_for",
     "extension",
     "link_provider",
+    "make_api",
     "summarize_api",
     "text_of",
 ]
@@ -277,38 +287,78 @@ def summarize_api(path: str, api: Api) -> SpecSummary:
     return SpecSummary(path, api.ref, api.type.value, tuple(sends), tuple(receives))
 
 
-def scan_spec_documents(
-    docs: list[Any],
+def make_api(
+    ctx: SpecContext,
+    doc: Mapping[str, Any],
     *,
-    text: str,
-    origin: str,
-    resolver: Resolver | None,
-    source_id: str | None,
-    provided: bool,
     scanner: str,
-    label: str,
-    accepts: Callable[[Any], bool],
-    describe: Callable[[SpecContext, Mapping[str, Any]], Api | None],
-) -> ScanResult:
-    """Scan one API spec that has already been read: the shared body of the
-    OpenAPI and AsyncAPI scanners, which differ only in *accepts* and *describe*.
+    fields: dict[str, Any],
+    title: str | None,
+    version: str | None,
+    description: str | None,
+) -> Api | None:
+    """The API node of a spec: *fields* plus the common ones every format has.
 
-    Event APIs (operations ``send``/``receive``) also link their provider as
-    publisher and subscriber of the channels.
+    Adds the spec path and lifecycle, sets name, version and description when
+    the spec gives them, and reports a model error as ``<scanner>.invalid``.
     """
-    builder = ResultBuilder(scanner, origin, source_id=source_id)
-    lines = LineIndex(text)
-    builder.set_line_lookup(lines.lookup())
-    if len(docs) != 1 or not accepts(docs[0]):
-        builder.error(f"{scanner}.not-{scanner}", f"expected one {label} document")
+    fields = {**fields, "spec_path": text_of(ctx.file), **lifecycle_of(ctx, doc)}
+    for key, value in (("name", title), ("version", version), ("description", description)):
+        if value is not None:
+            fields[key] = value
+    try:
+        return Api.model_validate(fields)
+    except ValidationError as exc:
+        slug = fields.get("slug")
+        ctx.builder.error(
+            f"{scanner}.invalid", f"API {slug}: {validation_message(exc)}", pointer=ctx.at("info")
+        )
+        return None
+
+
+@dataclass(frozen=True)
+class SpecFormat:
+    """One API description format (OpenAPI, AsyncAPI): its scanner name, its
+    label for messages, how to recognise a document and how to describe it.
+
+    :meth:`scan_documents` is the format's entry point (its module's ``parse``
+    wraps it with :func:`~scanners.result.parser`); both formats share this
+    body, so they differ only in *accepts* and *describe*. *provided* says a
+    manifest of the same scan provides the spec (so no "no provider" warning).
+    """
+
+    scanner: str
+    label: str
+    accepts: Callable[[Any], bool]
+    describe: Callable[[SpecContext, Mapping[str, Any]], Api | None]
+
+    def scan_documents(
+        self,
+        file: ReadFile,
+        *,
+        resolver: Resolver | None = None,
+        provided: bool = False,
+    ) -> ScanResult:
+        """Scan one API spec that has already been read.
+
+        Event APIs (operations ``send``/``receive``) also link their provider
+        as publisher and subscriber of the channels.
+        """
+        scanner = self.scanner
+        docs, origin = file.docs, file.origin
+        builder = file.builder(scanner)
+        lines = LineIndex(file.text)
+        builder.set_line_lookup(lines.lookup())
+        if len(docs) != 1 or not self.accepts(docs[0]):
+            builder.error(f"{scanner}.not-{scanner}", f"expected one {self.label} document")
+            return builder.build()
+        doc = docs[0]
+        ctx = SpecContext.create(builder, doc, file=origin, resolver=resolver, lines=lines)
+        api = self.describe(ctx, doc)
+        if api is not None:
+            builder.add(api)
+            ops = [{"method": op.method, "path": op.path} for op in api.operations]
+            sends, receives = channels_by_action(ops)
+            link_provider(ctx, doc, api.ref, provided=provided, sends=sends, receives=receives)
+        builder.count("refs", ctx.follower.ref_count)
         return builder.build()
-    doc = docs[0]
-    ctx = SpecContext.create(builder, doc, file=origin, resolver=resolver, lines=lines)
-    api = describe(ctx, doc)
-    if api is not None:
-        builder.add(api)
-        ops = [{"method": op.method, "path": op.path} for op in api.operations]
-        sends, receives = channels_by_action(ops)
-        link_provider(ctx, doc, api.ref, provided=provided, sends=sends, receives=receives)
-    builder.count("refs", ctx.follower.ref_count)
-    return builder.build()

@@ -19,6 +19,7 @@ from schemas.elements import (
     Team,
     Technology,
 )
+from schemas.facts import EdgeData, EdgeKey, NodeData
 from schemas.refs import SLUG_PATTERN, Kind, make_ref, parse_ref, slugify
 
 __all__ = [
@@ -29,10 +30,13 @@ __all__ = [
     "Api",
     "Capability",
     "Component",
+    "EdgeData",
     "EdgeIn",
+    "EdgeKey",
     "EdgeType",
     "Element",
     "Kind",
+    "NodeData",
     "Operation",
     "Product",
     "Team",

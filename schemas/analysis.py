@@ -1,7 +1,7 @@
 """Request and response shapes of the analyses: impact, alternatives, duplicates, risks.
 
-The functions in ``graph.impact``, ``graph.duplicates``, ``graph.risks`` and
-``graph.diligence`` return these models, so a route is one line. Element
+The functions of :mod:`graph.analysis` (impact, duplicates, risks,
+diligence) return these models, so a route is one line. Element
 references are ``kind:slug`` strings throughout; lists are sorted so equal
 graphs give equal answers on every store. ``docs/impact.md`` explains the
 semantics and the scoring formulas.

@@ -19,9 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from graph.neo4j_store import Neo4jStore
-from graph.sqlite_store import SQLiteStore
-from graph.store import GraphStore
+from graph.storage import GraphStore, SQLiteStore
+from graph.storage.neo4j_store import Neo4jStore
 
 REPO = Path(__file__).resolve().parent.parent
 

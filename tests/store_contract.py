@@ -11,9 +11,9 @@ import threading
 
 import pytest
 
-from graph.records import EdgeData, EdgeRecord, NodeData, NodeRecord
-from graph.store import GraphStore
+from graph.storage import EdgeRecord, GraphStore, NodeRecord
 from schemas.errors import InvalidInputError, NotFoundError
+from schemas.facts import EdgeData, NodeData
 
 
 def edges_of(store: GraphStore) -> set[tuple[str, str, str]]:

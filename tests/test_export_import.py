@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from graph.document import export_document, import_document
-from graph.neo4j_store import Neo4jStore
-from graph.sqlite_store import SQLiteStore
+from graph.storage import SQLiteStore, export_document, import_document
+from graph.storage.neo4j_store import Neo4jStore
 from schemas.errors import InvalidInputError
 from tests.store_contract import seed
 

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from graph.neo4j_store import Neo4jStore
-from graph.records import NodeData
+from graph.storage.neo4j_store import Neo4jStore
 from schemas.errors import StoreUnavailableError
+from schemas.facts import NodeData
 from tests.store_contract import GraphStoreContract
 
 pytestmark = pytest.mark.neo4j

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from graph.records import EdgeData, NodeData
-from graph.sqlite_store import SQLiteStore
+from graph.storage import SQLiteStore
+from schemas.facts import EdgeData, NodeData
 from tests.store_contract import GraphStoreContract
 
 
@@ -35,7 +35,7 @@ def test_store_is_one_wal_file_that_survives_reopening(tmp_path: Path) -> None:
 def test_whole_graph_reads_page_through_every_row(
     sqlite_store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import graph.sqlite_store as module
+    import graph.storage.sqlite_store as module
 
     monkeypatch.setattr(module, "_PAGE", 7)
     refs = [f"component:c{i:03d}" for i in range(50)]

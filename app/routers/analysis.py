@@ -13,12 +13,19 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from app.deps import ReaderKey
-from graph.analysis_compare import compare
-from graph.diligence import acquisition_fit, spin_off, sunset
-from graph.duplicates import DEFAULT_MIN_CONFIDENCE, find_duplicates, platform_adoption
-from graph.impact import impact
-from graph.projection import Projection, ProjectionCache
-from graph.risks import find_risks
+from graph.analysis import (
+    DEFAULT_MIN_CONFIDENCE,
+    Projection,
+    ProjectionCache,
+    acquisition_fit,
+    compare,
+    find_duplicates,
+    find_risks,
+    impact,
+    platform_adoption,
+    spin_off,
+    sunset,
+)
 from schemas.analysis import (
     AcquisitionReport,
     AdoptionMatrix,

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from app.deps import EditorKey, ReaderKey, StoreDep
 from app.element_service import API_SOURCE, element_view, get_element
-from graph.records import EdgeData, EdgeRecord
-from graph.store import GraphStore
+from graph.storage import EdgeRecord, GraphStore
 from schemas.edges import EdgeIn, EdgeKindError, EdgeType, validate_edge_properties
 from schemas.errors import ConflictError, InvalidInputError, NotFoundError
+from schemas.facts import EdgeData
 from schemas.refs import RefError, parse_ref
 
 router = APIRouter(tags=["graph"])

@@ -31,7 +31,8 @@ from starlette.datastructures import UploadFile
 
 from app.deps import EditorKey, StoreDep
 from app.errors import error_body
-from scanners import load_scan, scan_uploads
+from app.scan_service import load_scan
+from scanners import scan_uploads
 from schemas.errors import InvalidInputError, PayloadTooLargeError
 
 router = APIRouter(tags=["scans"])

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from app.deps import AdminKey, ReaderKey, StoreDep
 from app.errors import error_body
-from graph.document import export_document, import_document
+from graph.storage import export_document, import_document
 from schemas.errors import StoreUnavailableError
 
 health = APIRouter(tags=["health"])

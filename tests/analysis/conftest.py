@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from graph.projection import Projection, build_projection
-from graph.records import EdgeData, NodeData
-from graph.store import GraphStore
+from graph.analysis import Projection, build_projection
+from graph.storage import GraphStore
+from schemas.facts import EdgeData, NodeData
 
 Edge = tuple[str, str, str] | tuple[str, str, str, Mapping[str, Any]]
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from graph.analysis_compare import compare
-from graph.projection import Projection
+from graph.analysis import Projection, compare
 from schemas.analysis import CompareRequest
 
 

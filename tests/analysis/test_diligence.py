@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph.diligence import acquisition_fit, spin_off, sunset
-from graph.projection import Projection
+from graph.analysis import Projection, acquisition_fit, spin_off, sunset
 from schemas.errors import InvalidInputError, NotFoundError
 
 

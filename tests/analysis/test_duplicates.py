@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from graph.duplicates import find_duplicates, platform_adoption
-from graph.projection import Projection
+from graph.analysis import Projection, find_duplicates, platform_adoption
 from schemas.analysis import DuplicateGroup
 
 

@@ -7,13 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from graph.duplicates import find_duplicates
-from graph.impact import impact
-from graph.projection import Projection, build_projection
-from graph.risks import find_risks
-from graph.store import GraphStore
-from scanners.directory import DirectoryScan, scan_directory
-from scanners.load import load_scan
+from app.scan_service import load_scan
+from graph.analysis import Projection, build_projection, find_duplicates, find_risks, impact
+from graph.storage import GraphStore
+from scanners import DirectoryScan, scan_directory
 from schemas.analysis import ImpactRequest
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "portfolio"

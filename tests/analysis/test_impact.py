@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from graph.impact import estimate_effort, impact
-from graph.projection import Projection
-from graph.store import GraphStore
+from graph.analysis import Projection
+from graph.analysis.impact import estimate_effort, impact
+from graph.storage import GraphStore
 from schemas.analysis import ChangeType, ImpactRequest, IntegrationPoint
 from schemas.errors import InvalidInputError, NotFoundError
 from tests.analysis.conftest import SMALL_EDGES, SMALL_NODES, load

@@ -16,8 +16,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graph.impact import impact
-from graph.store import GraphStore
+from graph.analysis import impact
+from graph.storage import GraphStore
 from schemas.analysis import ImpactRequest, ImpactResult
 from tests.analysis.conftest import load
 

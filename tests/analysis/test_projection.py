@@ -6,14 +6,10 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from graph.projection import (
-    NO_OWNER,
-    ProjectionCache,
-    decode_dependent,
-    encode_dependent,
-)
-from graph.records import EdgeRecord, NodeData, NodeRecord
-from graph.store import GraphStore
+from graph.analysis import ProjectionCache
+from graph.analysis.projection import NO_OWNER, decode_dependent, encode_dependent
+from graph.storage import EdgeRecord, GraphStore, NodeRecord
+from schemas.facts import NodeData
 from tests.analysis.conftest import SMALL_EDGES, SMALL_NODES, load
 
 
@@ -85,7 +81,7 @@ def test_dependents_encode_edge_type_and_strength(any_store: GraphStore) -> None
     p = load(any_store, SMALL_NODES, SMALL_EDGES)
     auth = p.index["component:auth"]
     entries = {(p.refs[n], t, soft) for n, t, soft in map(decode_dependent, p.dependents[auth])}
-    from graph.projection import DEPENDS_ON
+    from graph.analysis.projection import DEPENDS_ON
 
     assert entries == {
         ("component:checkout-api", DEPENDS_ON, False),

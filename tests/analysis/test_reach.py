@@ -8,9 +8,8 @@ import networkx as nx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph.analysis_build import projection_from_records
-from graph.analysis_reach import compute_reach, strongly_connected
-from graph.impact import impact
+from graph.analysis import impact, projection_from_records
+from graph.analysis.reach import compute_reach, strongly_connected
 from schemas.analysis import ImpactRequest
 from tests.analysis.test_impact_properties import Portfolio, portfolios
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from graph.projection import Projection
-from graph.risks import find_risks
-from graph.store import GraphStore
+from graph.analysis import Projection, find_risks
+from graph.storage import GraphStore
 from tests.analysis.conftest import load
 
 

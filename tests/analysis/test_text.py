@@ -6,8 +6,8 @@ import doctest
 
 import pytest
 
-import graph.analysis_text
-from graph.analysis_text import (
+import graph.analysis.text
+from graph.analysis.text import (
     api_operation_aliases,
     expand_operation,
     normalize_path,
@@ -56,5 +56,5 @@ def test_tokens_stem_and_drop_noise() -> None:
 
 
 def test_doctests() -> None:
-    failures, _ = doctest.testmod(graph.analysis_text)
+    failures, _ = doctest.testmod(graph.analysis.text)
     assert failures == 0

@@ -16,7 +16,7 @@ import pytest
 
 from app.main import create_app
 from app.settings import Settings
-from graph.store import GraphStore
+from graph.storage import GraphStore
 
 ADMIN = "admin-secret-0123456789"
 EDITOR = "editor-secret-0123456789"

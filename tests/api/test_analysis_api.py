@@ -13,8 +13,9 @@ import pytest
 
 from app.cli import main
 from app.main import EXAMPLE_PORTFOLIO
-from graph.store import GraphStore
-from scanners import load_scan, scan_directory
+from app.scan_service import load_scan
+from graph.storage import GraphStore
+from scanners import scan_directory
 from tests.api.conftest import ApiClient, assert_error
 
 

@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 
 from app.auth import KeyConfigError, parse_keys
-from graph.neo4j_store import Neo4jStore
-from graph.sqlite_store import SQLiteStore
-from graph.store import GraphStore
+from graph.storage import GraphStore, SQLiteStore
+from graph.storage.neo4j_store import Neo4jStore
 from tests.api.conftest import ADMIN, EDITOR, READER, ApiClient, assert_error, make_client
 
 

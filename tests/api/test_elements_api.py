@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graph.store import GraphStore
+from graph.storage import GraphStore
 from tests.api.conftest import ApiClient, assert_error
 
 

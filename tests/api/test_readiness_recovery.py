@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from graph.neo4j_store import Neo4jStore
+from graph.storage.neo4j_store import Neo4jStore
 from tests.api.conftest import assert_error, make_client
 from tests.tcp_proxy import TcpProxy
 

@@ -10,8 +10,7 @@ import pytest
 from app.cli import main
 from app.main import EXAMPLE_PORTFOLIO, create_app, load_example_if_empty
 from app.settings import Settings
-from graph.sqlite_store import SQLiteStore
-from graph.store import GraphStore
+from graph.storage import GraphStore, SQLiteStore
 from tests.api.conftest import READER, ApiClient, assert_error
 
 MANIFEST = """\

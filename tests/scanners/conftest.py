@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from scanners.result import ScanResult
+from scanners import ScanResult
 
 WriteTree = Callable[[dict[str, str | bytes]], Path]
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from scanners import backstage
-from scanners.backstage_catalog import (
+from scanners.backstage.catalog import (
     BackstageMapping,
     EntityKey,
     entity_slug,

@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 import yaml
 
-from graph.sqlite_store import SQLiteStore
-from scanners import DirectoryScan, load_scan, openapi, scan_directory
+from app.scan_service import load_scan
+from graph.storage import SQLiteStore
+from scanners import DirectoryScan, ScanResult, openapi, scan_directory
 from scanners.resolve import DirectoryResolver
-from scanners.result import ScanResult
 
 pytestmark = pytest.mark.corpus
 

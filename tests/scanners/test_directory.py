@@ -5,9 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from scanners import ScanProgress, scan_directory, scan_uploads
-from scanners.directory import DirectoryScan
-from scanners.result import Severity
+from scanners import DirectoryScan, ScanProgress, Severity, scan_directory, scan_uploads
 from schemas.errors import InvalidInputError, PayloadTooLargeError
 
 from .conftest import WriteTree

@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from graph.records import NodeData
-from graph.sqlite_store import SQLiteStore
-from scanners import load_results, load_scan, scan_directory, scan_uploads
+from app.scan_service import load_results, load_scan
+from graph.storage import SQLiteStore
+from scanners import scan_directory, scan_uploads
 from scanners.result import ResultBuilder
 from schemas.edges import EdgeType
+from schemas.facts import NodeData
 
 from .conftest import WriteTree, dedent
 

@@ -3,9 +3,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from scanners import openapi
+from scanners import Severity, openapi
 from scanners.resolve import DirectoryResolver, MappingResolver
-from scanners.result import Severity
 
 from .conftest import WriteTree, codes, dedent, edges, props
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from graph.sqlite_store import SQLiteStore
-from scanners import load_scan, scan_directory
+from app.scan_service import load_scan
+from graph.storage import SQLiteStore
+from scanners import scan_directory
 
 PORTFOLIO = Path(__file__).resolve().parents[2] / "examples" / "portfolio"
 

@@ -20,10 +20,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from graph.records import EdgeData, NodeData, WriteSummary
-from scanners.directory import DirectoryScan, Progress, ScanProgress, SkippedFile
-from scanners.result import ScanIssue, ScanResult, Severity, issue_text
+from graph.storage import WriteSummary
+from scanners import (
+    DirectoryScan,
+    Progress,
+    ScanIssue,
+    ScanProgress,
+    ScanResult,
+    Severity,
+    SkippedFile,
+    issue_text,
+)
 from schemas.errors import ArchgraphError, StoreUnavailableError
+from schemas.facts import EdgeData, NodeData
 
 __all__ = [
     "SCANNERS",

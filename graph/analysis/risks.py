@@ -22,10 +22,8 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 
-from graph.analysis_capabilities import declared
-from graph.analysis_reach import impact_successors, reach, tier_mask
-from graph.analysis_text import api_operation_aliases, expand_operation, operations_match
-from graph.projection import (
+from graph.analysis.capabilities import declared
+from graph.analysis.projection import (
     API,
     COMPONENT,
     CONSUMES,
@@ -34,6 +32,8 @@ from graph.projection import (
     SUBSCRIBES,
     Projection,
 )
+from graph.analysis.reach import impact_successors, reach, tier_mask
+from graph.analysis.text import api_operation_aliases, expand_operation, operations_match
 from schemas.analysis import (
     CrossProductCycle,
     DependedUpon,

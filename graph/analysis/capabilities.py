@@ -25,8 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from graph.analysis_text import GENERIC_OPERATIONS, operation_key, stem, tokens, words
-from graph.projection import (
+from graph.analysis.projection import (
     CAPABILITY,
     CONSUMES,
     DEPENDS_ON,
@@ -36,6 +35,7 @@ from graph.projection import (
     SUBSCRIBES,
     Projection,
 )
+from graph.analysis.text import GENERIC_OPERATIONS, operation_key, stem, tokens, words
 
 NAME_WEIGHT = 0.6
 DESCRIPTION_WEIGHT = 0.35

@@ -9,7 +9,7 @@ The same engine as impact, pointed differently:
   platform components (followed transitively through the platform), and
   other products' APIs and components it uses directly;
 * :func:`acquisition_fit`: for a product just scanned, the capabilities it
-  duplicates (from :func:`graph.duplicates.find_duplicates`), and the
+  duplicates (from :func:`graph.analysis.duplicates.find_duplicates`), and the
   technologies nothing else in the portfolio uses.
 """
 
@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from collections import deque
 
-from graph.analysis_capabilities import claims, declared
-from graph.duplicates import DEFAULT_MIN_CONFIDENCE, find_duplicates
-from graph.impact import impact
-from graph.projection import (
+from graph.analysis.capabilities import claims, declared
+from graph.analysis.duplicates import DEFAULT_MIN_CONFIDENCE, find_duplicates
+from graph.analysis.impact import impact
+from graph.analysis.projection import (
     API,
     COMPONENT,
     CONSUMES,

@@ -1,53 +1,25 @@
 """What the stores hold: nodes and edges with their per-source assertions.
 
-Input to a store is :class:`NodeData` / :class:`EdgeData` (what one source
-asserts). What comes back is :class:`NodeRecord` / :class:`EdgeRecord`: the
-effective properties (every source's assertion merged, later over earlier)
-plus the assertions themselves, which are the provenance.
+Input to a store is :class:`~schemas.facts.NodeData` /
+:class:`~schemas.facts.EdgeData` (what one source asserts). What comes back
+is :class:`NodeRecord` / :class:`EdgeRecord`: the effective properties (every
+source's assertion merged, later over earlier) plus the assertions
+themselves, which are the provenance.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from schemas.refs import parse_ref
-
-EdgeKey = tuple[str, str, str]
-"""``(from_ref, type, to_ref)``: an edge's identity."""
+from schemas.facts import EdgeKey
 
 
 def utc_now() -> str:
     """The current time as an ISO-8601 UTC string with seconds precision."""
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-@dataclass(frozen=True, slots=True)
-class NodeData:
-    """A node as one source asserts it."""
-
-    ref: str
-    properties: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def kind(self) -> str:
-        return parse_ref(self.ref)[0].value
-
-
-@dataclass(frozen=True, slots=True)
-class EdgeData:
-    """An edge as one source asserts it."""
-
-    from_ref: str
-    type: str
-    to_ref: str
-    properties: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def key(self) -> EdgeKey:
-        return (self.from_ref, self.type, self.to_ref)
 
 
 @dataclass(frozen=True, slots=True)

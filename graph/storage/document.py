@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from graph.records import Assertion, EdgeRecord, NodeRecord, merge_assertions, utc_now
-from graph.store import GraphStore
+from graph.storage.records import Assertion, EdgeRecord, NodeRecord, merge_assertions, utc_now
+from graph.storage.store import GraphStore
 from schemas.edges import EdgeKindError, check_edge_kinds
 from schemas.errors import InvalidInputError
 from schemas.refs import RefError, parse_ref

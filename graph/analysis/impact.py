@@ -18,8 +18,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
-from graph.analysis_walk import OperationFilter, Walk, affected_components, paths_to, walk
-from graph.projection import (
+from graph.analysis.projection import (
     API,
     CAPABILITY,
     CHANNEL,
@@ -36,6 +35,7 @@ from graph.projection import (
     USES,
     Projection,
 )
+from graph.analysis.walk import OperationFilter, Walk, affected_components, paths_to, walk
 from schemas.analysis import (
     AffectedProduct,
     BlastRadius,

@@ -3,7 +3,7 @@
 :func:`find_duplicates` answers ``GET /api/v1/duplicates``: groups of
 components, in two or more products (or in a product and the platform),
 that provide the same capability, declared or inferred
-(:mod:`graph.analysis_capabilities`), each with a confidence and the
+(:mod:`graph.analysis.capabilities`), each with a confidence and the
 evidence. Components of different owners whose APIs offer largely the same
 operations form a group of their own when no capability explains them.
 Where a platform component provides the capability (declaring it, or else
@@ -21,10 +21,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from graph.analysis_capabilities import Claim, claims, declared, offered_operations, vocabulary
-from graph.analysis_reach import reach
-from graph.analysis_text import tokens
-from graph.projection import NO_OWNER, Projection
+from graph.analysis.capabilities import Claim, claims, declared, offered_operations, vocabulary
+from graph.analysis.projection import NO_OWNER, Projection
+from graph.analysis.reach import reach
+from graph.analysis.text import tokens
 from schemas.analysis import (
     AdoptionGap,
     AdoptionMatrix,

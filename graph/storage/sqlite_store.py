@@ -16,16 +16,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from graph.records import (
-    Assertion,
-    EdgeKey,
-    EdgeRecord,
-    Neighbor,
-    NodePage,
-    NodeRecord,
-)
-from graph.store import Direction, FilterValue, GraphStore, WriteTx
+from graph.storage.records import Assertion, EdgeRecord, Neighbor, NodePage, NodeRecord
+from graph.storage.store import Direction, FilterValue, GraphStore, WriteTx
 from schemas.errors import InvalidInputError, StoreUnavailableError
+from schemas.facts import EdgeKey
 
 T = TypeVar("T")
 

@@ -28,10 +28,11 @@ import neo4j
 from neo4j import GraphDatabase, ManagedTransaction, RoutingControl
 from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
 
-from graph.records import Assertion, EdgeKey, EdgeRecord, Neighbor, NodePage, NodeRecord
-from graph.store import Direction, FilterValue, GraphStore, WriteTx, check_import_records
+from graph.storage.records import Assertion, EdgeRecord, Neighbor, NodePage, NodeRecord
+from graph.storage.store import Direction, FilterValue, GraphStore, WriteTx, check_import_records
 from schemas.edges import EdgeType
 from schemas.errors import InvalidInputError, StoreUnavailableError
+from schemas.facts import EdgeKey
 from schemas.refs import Kind
 
 T = TypeVar("T")

@@ -1,9 +1,8 @@
-"""Building a :class:`~graph.projection.Projection` from plain records.
+"""Building a :class:`~graph.analysis.projection.Projection`.
 
-Split from :mod:`graph.projection` to keep modules small: this is the part
-that turns refs and edge lists into ids, sorted arrays, owners and the impact
-walk's adjacency lists. :func:`graph.projection.build_projection` reads a store
-and calls :func:`projection_from_records`; tests call it directly.
+:func:`build_projection` reads a store once; :func:`projection_from_records`
+turns the refs and edge lists it read into ids, sorted arrays, owners and the
+impact walk's adjacency lists (tests call it directly).
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from array import array
 from collections.abc import Mapping
 from typing import Any
 
-from graph.projection import (
+from graph.analysis.projection import (
     API,
     CHANNEL,
     COMPONENT,
@@ -33,9 +32,31 @@ from graph.projection import (
     encode_dependent,
     is_soft,
 )
+from graph.storage.store import GraphStore
 from schemas.refs import Kind
 
 _DEFAULT_TIER = 2
+
+
+def build_projection(store: GraphStore) -> Projection:
+    """Read *store* into a :class:`Projection` stamped with the version read first.
+
+    The version is read before iterating, so a write that lands while the
+    projection is being read leaves it stamped older than the store, and the
+    next :meth:`~graph.analysis.cache.ProjectionCache.get` rebuilds.
+    """
+    version = store.version()
+    node_props: dict[str, Mapping[str, Any]] = {}
+    node_kind: dict[str, str] = {}
+    for rec in store.iter_nodes():
+        node_props[rec.ref] = rec.properties
+        node_kind[rec.ref] = rec.kind
+    raw_edges: list[tuple[str, str, str, Mapping[str, Any] | None]] = []
+    for erec in store.iter_edges():
+        if erec.type not in EDGE_CODE:
+            continue
+        raw_edges.append((erec.from_ref, erec.type, erec.to_ref, erec.properties or None))
+    return projection_from_records(version, node_kind, node_props, raw_edges)
 
 
 def projection_from_records(
@@ -303,4 +324,4 @@ def _impact_lists(
     return dependents, offered
 
 
-__all__ = ["projection_from_records"]
+__all__ = ["build_projection", "projection_from_records"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scanners.backstage_catalog import DEFINITION_KEYS
+from scanners.backstage.catalog import DEFINITION_KEYS
 from scanners.resolve import REF_SEVERITY, ResolveError, Resolver, is_remote, join_relative
 from scanners.result import ResultBuilder, Severity
 

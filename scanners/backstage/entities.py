@@ -1,6 +1,6 @@
 """Backstage catalog descriptors (``catalog-info.yaml``, several entities per file).
 
-By default (see :class:`~scanners.backstage_catalog.BackstageMapping`):
+By default (see :class:`~scanners.backstage.catalog.BackstageMapping`):
 
 =================  ==================================================
 Backstage          archgraph
@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from scanners import asyncapi, openapi
-from scanners.backstage_catalog import (
+from scanners.backstage.catalog import (
     DEFAULT_MAPPING,
     KNOWN_KINDS,
     BackstageMapping,
@@ -40,10 +40,10 @@ from scanners.backstage_catalog import (
     is_backstage,
     parse_entity_ref,
 )
-from scanners.backstage_definitions import definition_text
+from scanners.backstage.definitions import definition_text
 from scanners.documents import DocumentError, LineIndex, load_documents
 from scanners.resolve import Resolver
-from scanners.result import ResultBuilder, ScanResult, documents_or_failure
+from scanners.result import ReadFile, ResultBuilder, ScanResult, parser
 from scanners.specs import LONG, SpecContext, channels_by_action, tag_names, text_of
 from schemas.edges import EdgeType, edge_kinds_allowed
 from schemas.refs import Kind
@@ -85,47 +85,17 @@ _COMPUTED = frozenset(
 )
 
 
-def parse(
-    text: str,
-    *,
-    origin: str,
-    resolver: Resolver | None = None,
-    source_id: str | None = None,
-    catalog: CatalogIndex | None = None,
-    mapping: BackstageMapping = DEFAULT_MAPPING,
-) -> ScanResult:
-    """Scan one catalog file.
-
-    *catalog* indexes every entity of the scan (so relations across files
-    resolve); without it only this file's entities count as known.
-    """
-    docs = documents_or_failure(SCANNER, text, origin=origin, source_id=source_id)
-    if isinstance(docs, ScanResult):
-        return docs
-    return scan_documents(
-        docs,
-        text=text,
-        origin=origin,
-        resolver=resolver,
-        source_id=source_id,
-        catalog=catalog,
-        mapping=mapping,
-    )
-
-
 def scan_documents(
-    docs: list[Any],
+    file: ReadFile,
     *,
-    text: str,
-    origin: str,
     resolver: Resolver | None = None,
-    source_id: str | None = None,
     catalog: CatalogIndex | None = None,
     mapping: BackstageMapping = DEFAULT_MAPPING,
 ) -> ScanResult:
-    """Like :func:`parse`, for documents that have already been read."""
-    builder = ResultBuilder(SCANNER, origin, source_id=source_id)
-    lines = LineIndex(text)
+    """Scan one file that has already been read into documents."""
+    docs, origin = file.docs, file.origin
+    builder = file.builder(SCANNER)
+    lines = LineIndex(file.text)
     index = catalog if catalog is not None else index_catalog([(origin, docs)])
     for number, doc in enumerate(docs):
         builder.set_line_lookup(lines.lookup(number))
@@ -485,3 +455,6 @@ class _Entity:
                 self.b.edge(component, EdgeType.PUBLISHES, self.ref, {"channels": sends})
             if receives:
                 self.b.edge(component, EdgeType.SUBSCRIBES, self.ref, {"channels": receives})
+
+
+parse = parser(SCANNER, scan_documents)

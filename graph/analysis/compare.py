@@ -1,7 +1,7 @@
 """Alternatives side by side: several candidate changes ranked by blast radius.
 
 :func:`compare` answers ``POST /api/v1/impact/compare``. Each candidate is
-analysed exactly as :func:`graph.impact.impact` would; the candidates come
+analysed exactly as :func:`graph.analysis.impact.impact` would; the candidates come
 back ranked by score (then affected products, then components), each with
 what it affects that no other candidate does.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from string import ascii_uppercase
 
-from graph.impact import impact
-from graph.projection import Projection
+from graph.analysis.impact import impact
+from graph.analysis.projection import Projection
 from schemas.analysis import (
     CandidateResult,
     CompareRequest,

@@ -15,8 +15,8 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from graph.analysis_text import api_operation_aliases, expand_operation, operations_match
-from graph.projection import COMPONENT, CONSUMES, NO_OWNER, SUBSCRIBES, Projection
+from graph.analysis.projection import COMPONENT, CONSUMES, NO_OWNER, SUBSCRIBES, Projection
+from graph.analysis.text import api_operation_aliases, expand_operation, operations_match
 
 MAX_PARENTS = 4
 

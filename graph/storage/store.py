@@ -18,12 +18,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Literal, TypeVar
 
-from graph.records import (
-    EdgeData,
-    EdgeKey,
+from graph.storage.records import (
     EdgeRecord,
     Neighbor,
-    NodeData,
     NodePage,
     NodeRecord,
     WriteSummary,
@@ -34,6 +31,7 @@ from graph.records import (
 )
 from schemas.edges import EdgeKindError, EdgeType, check_edge_kinds
 from schemas.errors import InvalidInputError, NotFoundError
+from schemas.facts import EdgeData, EdgeKey, NodeData
 from schemas.refs import RefError, parse_ref
 
 T = TypeVar("T")

@@ -1,7 +1,8 @@
 """An in-memory snapshot of the portfolio graph: the input of every analysis.
 
-:func:`build_projection` reads a store once (its version first, then every
-node and edge) into a compact, read-only structure:
+:func:`graph.analysis.build.build_projection` reads a store once (its
+version first, then every node and edge) into this compact, read-only
+structure:
 
 * nodes get integer ids in reference order, so both stores give the same ids;
 * per node: kind code, properties, owner product id, platform flag and tier;
@@ -14,9 +15,10 @@ node and edge) into a compact, read-only structure:
 
 A networkx ``MultiDiGraph`` view is built only on request
 (:meth:`Projection.networkx`): at 200,000 edges it costs several times the
-memory of the arrays. :class:`ProjectionCache` keeps one projection per store
-and rebuilds it when the store's graph version moves, so replicas sharing a
-Neo4j database never answer from a stale graph for longer than one request.
+memory of the arrays. :class:`graph.analysis.cache.ProjectionCache` keeps one
+projection per store and rebuilds it when the store's graph version moves, so
+replicas sharing a Neo4j database never answer from a stale graph for longer
+than one request.
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ from typing import Any, TypeVar
 
 import networkx as nx
 
-from graph.store import GraphStore
 from schemas.edges import EdgeType
 from schemas.refs import Kind
 
@@ -243,76 +244,10 @@ def _to_networkx(p: Projection) -> nx.MultiDiGraph:
     return g
 
 
-# --------------------------------------------------------------------- building
-
-
-def build_projection(store: GraphStore) -> Projection:
-    """Read *store* into a :class:`Projection` stamped with the version read first.
-
-    The version is read before iterating, so a write that lands while the
-    projection is being read leaves it stamped older than the store, and the
-    next :meth:`ProjectionCache.get` rebuilds.
-    """
-    version = store.version()
-    node_props: dict[str, Mapping[str, Any]] = {}
-    node_kind: dict[str, str] = {}
-    for rec in store.iter_nodes():
-        node_props[rec.ref] = rec.properties
-        node_kind[rec.ref] = rec.kind
-    raw_edges: list[tuple[str, str, str, Mapping[str, Any] | None]] = []
-    for erec in store.iter_edges():
-        if erec.type not in EDGE_CODE:
-            continue
-        raw_edges.append((erec.from_ref, erec.type, erec.to_ref, erec.properties or None))
-    from graph.analysis_build import projection_from_records
-
-    return projection_from_records(version, node_kind, node_props, raw_edges)
-
-
-# ------------------------------------------------------------------------ cache
-
-
-class ProjectionCache:
-    """One projection per store, rebuilt when the store's graph version changes.
-
-    :meth:`get` costs one ``store.version()`` call when nothing changed.
-    Rebuilds are serialised: while one thread rebuilds, others asking for
-    the same new version wait for it rather than building their own.
-    """
-
-    def __init__(self, store: GraphStore) -> None:
-        self.store = store
-        self._current: Projection | None = None
-        self._lock = threading.Lock()
-        self.builds = 0
-
-    def get(self) -> Projection:
-        """The projection of the store's current graph version."""
-        version = self.store.version()
-        current = self._current
-        if current is not None and current.version == version:
-            return current
-        with self._lock:
-            current = self._current
-            if current is not None and current.version >= version:
-                return current
-            current = build_projection(self.store)
-            self._current = current
-            self.builds += 1
-            return current
-
-    def invalidate(self) -> None:
-        """Forget the cached projection; the next :meth:`get` rebuilds."""
-        with self._lock:
-            self._current = None
-
-
 __all__ = [
     "NO_OWNER",
     "STRENGTH_CODE",
     "Projection",
-    "ProjectionCache",
-    "build_projection",
     "channels_of",
     "decode_dependent",
     "encode_dependent",

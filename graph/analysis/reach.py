@@ -1,6 +1,6 @@
 """Whole-graph reachability: strongly connected components and dependent-product sets.
 
-Where :mod:`graph.analysis_walk` answers "what does a change to X touch" for
+Where :mod:`graph.analysis.walk` answers "what does a change to X touch" for
 one X, this module answers it for every element at once, which the risk
 ranking, the platform adoption matrix and the due-diligence reports need.
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from graph.projection import API, CHANNEL, COMPONENT, NO_OWNER, PRODUCT, Projection
+from graph.analysis.projection import API, CHANNEL, COMPONENT, NO_OWNER, PRODUCT, Projection
 
 
 def strongly_connected(
