@@ -172,21 +172,26 @@ def test_github_facts(openapi_scan: tuple[Path, DirectoryScan, dict[str, float]]
     assert result.stats["refs"] > 3000
 
 
-def test_big_specs_scan_in_seconds(
+def test_big_specs_scan_whole(
     openapi_scan: tuple[Path, DirectoryScan, dict[str, float]],
 ) -> None:
-    root, _, timing = openapi_scan
+    """Stripe and GitHub scan without failing, every operation counted.
 
+    The expected counts come from reading the specs with the plain YAML
+    loader and counting HTTP methods under ``paths`` (no timing here: speed
+    is measured by ``make bench``, as ratios).
+    """
+    root, _, _ = openapi_scan
+    methods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
     for path in ("stripe/spec3.yaml", "github-ghes-3.0/generated/ghes-3.0.json"):
         text = (root / path).read_text()
-        started = time.perf_counter()
+        raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        expected = sum(1 for item in raw["paths"].values() for method in item if method in methods)
         result = openapi.parse(
             text, origin=path, resolver=DirectoryResolver(root, max_file_bytes=16 << 20)
         )
-        elapsed = time.perf_counter() - started
         assert not result.failed
-        assert elapsed < 15, f"{path} took {elapsed:.1f}s"
-    assert timing["total"] < 30
+        assert len(_api(result)["operations"]) == expected
 
 
 def test_multi_file_swagger_resolves_every_ref(
