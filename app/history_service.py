@@ -68,12 +68,14 @@ def list_changes(
 ) -> dict[str, Any]:
     """One page of change records, newest first; ``next_cursor`` continues it."""
     if cursor is not None and not cursor.isdigit():
-        raise InvalidInputError("cursor is the next_cursor of a previous page", location="cursor")
+        raise InvalidInputError(
+            "cursor is the next_cursor of a previous page", location="query.cursor"
+        )
     if not 1 <= limit <= MAX_PAGE:
-        raise InvalidInputError(f"limit is 1 to {MAX_PAGE}", location="limit")
+        raise InvalidInputError(f"limit is 1 to {MAX_PAGE}", location="query.limit")
     query = ChangeQuery(
-        since=parse_instant(since, location="since") if since else None,
-        until=parse_instant(until, location="until") if until else None,
+        since=parse_instant(since, location="query.since") if since else None,
+        until=parse_instant(until, location="query.until") if until else None,
         element=element or None,
         actor=actor or None,
         before_seq=int(cursor) if cursor is not None else None,
@@ -93,11 +95,11 @@ def diff_between(
     store: GraphStore, settings: Settings, start: str, end: str | None = None
 ) -> dict[str, Any]:
     """What changed from *start* to *end* (default: now), grouped by product."""
-    first = point(start, settings, location="from")
-    last = point(end, settings, location="to") if end else Point(at=change_time())
+    first = point(start, settings, location="query.from")
+    last = point(end, settings, location="query.to") if end else Point(at=change_time())
     return diff(store, first, last)
 
 
 def export_as_of(store: GraphStore, text: str, settings: Settings) -> dict[str, Any]:
     """The export document of the graph as it was at *text* (an instant or a version)."""
-    return document_as_of(store, point(text, settings, location="as_of"))
+    return document_as_of(store, point(text, settings, location="query.as_of"))
