@@ -49,6 +49,11 @@ class ApiKey:
         return f"ApiKey(name={self.name!r}, role={self.role.name.lower()})"
 
 
+def actor_name(key: ApiKey | None) -> str:
+    """Who a request acts as, for provenance and the change log: the key's name."""
+    return key.name if key is not None else "anonymous"
+
+
 def parse_keys(text: str, *, origin: str = "ARCHGRAPH_API_KEYS") -> list[ApiKey]:
     """Parse ``name:role:secret`` entries separated by commas or new lines."""
     keys: list[ApiKey] = []

@@ -3,11 +3,13 @@
 ::
 
     archgraph serve [--host H] [--port P] [--dev]   run the HTTP service
-    archgraph export [-o FILE]                      the whole graph as JSON
+    archgraph export [-o FILE] [--as-of WHEN]       the whole graph as JSON (then)
     archgraph import FILE                           replace the graph with an export
     archgraph scan PATH [--server URL --key KEY]    scan specs, manifests, catalogs
     archgraph impact REF... --change TYPE [--json]  what a change touches, and why
     archgraph duplicates [--json]                   capabilities built more than once
+    archgraph changes [--since T --element REF ...] the change log, newest first
+    archgraph diff --from WHEN [--to WHEN]          what changed between two points
 
 The store is the one the environment configures (``ARCHGRAPH_NEO4J_URI`` or
 the embedded file under ``ARCHGRAPH_DATA_DIR``); ``--neo4j-uri`` and
@@ -25,6 +27,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from app.cli_history import cli_actor
 from app.settings import Settings
 from app.stores import describe_store, open_store
 from schemas.errors import ArchgraphError
@@ -93,11 +96,12 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("export")
 def export(args: argparse.Namespace, settings: Settings) -> int:
+    from app.history_service import export_as_of
     from graph.storage import export_document
 
     store = open_store(settings)
     try:
-        doc = export_document(store)
+        doc = export_as_of(store, args.as_of, settings) if args.as_of else export_document(store)
     finally:
         store.close()
     text = json.dumps(doc, indent=1, sort_keys=False)
@@ -123,7 +127,7 @@ def import_(args: argparse.Namespace, settings: Settings) -> int:
         raise ArchgraphError(f"cannot read {args.file}: {exc}", code="bad_input") from None
     store = open_store(settings)
     try:
-        nodes, edges, version = import_document(store, doc)
+        nodes, edges, version = import_document(store, doc, actor=cli_actor())
     finally:
         store.close()
     print(
@@ -179,7 +183,7 @@ def scan(args: argparse.Namespace, settings: Settings) -> int:
             result = scan_directory(
                 args.path, max_file_bytes=max_bytes, source_prefix=args.prefix, progress=bar
             )
-            loaded = load_scan(store, result, progress=bar)
+            loaded = load_scan(store, result, progress=bar, actor=cli_actor())
         finally:
             bar.close()
             store.close()
@@ -226,6 +230,20 @@ def impact(args: argparse.Namespace, settings: Settings) -> int:
     return run_impact(args, settings)
 
 
+@command("changes")
+def changes(args: argparse.Namespace, settings: Settings) -> int:
+    from app.cli_history import run_changes
+
+    return run_changes(args, settings)
+
+
+@command("diff")
+def diff(args: argparse.Namespace, settings: Settings) -> int:
+    from app.cli_history import run_diff
+
+    return run_diff(args, settings)
+
+
 @command("duplicates")
 def duplicates(args: argparse.Namespace, settings: Settings) -> int:
     from app.cli_analysis import run_duplicates
@@ -252,6 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="write the whole graph as one JSON document")
     p.add_argument("-o", "--output", help="file to write (default: standard output)")
+    p.add_argument("--as-of", help="the graph as it was at this instant or graph version")
 
     p = sub.add_parser("import", help="replace the graph with an exported JSON document")
     p.add_argument("file")
@@ -270,8 +289,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--notes", action="store_true", help="also list notes and skipped files")
 
     from app.cli_analysis import add_parsers
+    from app.cli_history import add_parsers as add_history_parsers
 
     add_parsers(sub)
+    add_history_parsers(sub)
     return parser
 
 

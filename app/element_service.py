@@ -1,6 +1,7 @@
 """Element create/read/update/delete through the API, and the edges their fields imply.
 
-Everything written through the API is asserted by the source ``api``. Some
+Everything written through the API is asserted by the source ``api``, and
+each assertion and change record names the actor: the API key's name. Some
 element fields name other elements; writing the element asserts the matching
 edge in the same transaction, and stops asserting it when the field changes:
 
@@ -21,7 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError, create_model
 
-from graph.storage import FilterValue, GraphStore, NodeRecord
+from graph.storage import Assertion, FilterValue, GraphStore, NodeRecord
 from schemas.elements import ELEMENT_MODELS, Element
 from schemas.errors import ConflictError, InvalidInputError, NotFoundError
 from schemas.facts import EdgeData, EdgeKey, NodeData
@@ -42,6 +43,7 @@ _IMPLIED: dict[tuple[Kind, str], tuple[str, Kind, bool]] = {
 class ProvenanceEntry(BaseModel):
     source: str
     asserted_at: str
+    actor: str | None = None
 
 
 def read_model(kind: Kind) -> type[BaseModel]:
@@ -86,9 +88,17 @@ def element_view(record: NodeRecord) -> dict[str, Any]:
         "ref": record.ref,
         "kind": kind.value,
         "provenance": [
-            {"source": a.source, "asserted_at": a.asserted_at}
-            for a in sorted(record.assertions, key=lambda a: a.asserted_at)
+            provenance_entry(a) for a in sorted(record.assertions, key=lambda a: a.asserted_at)
         ],
+    }
+
+
+def provenance_entry(assertion: Assertion) -> dict[str, Any]:
+    """One assertion as the API shows it: source, time and (when known) actor."""
+    return {
+        "source": assertion.source,
+        "asserted_at": assertion.asserted_at,
+        "actor": assertion.actor,
     }
 
 
@@ -119,7 +129,12 @@ def _api_assertion(record: NodeRecord | None) -> dict[str, Any]:
 
 
 def _write(
-    store: GraphStore, kind: Kind, slug: str, props: dict[str, Any], old_props: dict[str, Any]
+    store: GraphStore,
+    kind: Kind,
+    slug: str,
+    props: dict[str, Any],
+    old_props: dict[str, Any],
+    actor: str | None,
 ) -> NodeRecord:
     new_edges = _implied_edges(kind, slug, props)
     old_edges = _implied_edges(kind, slug, old_props)
@@ -140,6 +155,7 @@ def _write(
         nodes=[NodeData(ref, props)],
         edges=[edge for edge, _ in new_edges.values()],
         retract_edges=[key for key in old_edges if key not in new_edges],
+        actor=actor,
     )
     record = store.get_node(ref)
     assert record is not None
@@ -153,27 +169,34 @@ def get_element(store: GraphStore, ref: str) -> NodeRecord:
     return record
 
 
-def create_element(store: GraphStore, *, element: Element) -> NodeRecord:
+def create_element(store: GraphStore, *, element: Element, actor: str | None = None) -> NodeRecord:
     if store.get_node(element.ref) is not None:
         raise ConflictError(
             f"{element.ref} already exists; use PUT or PATCH to change it",
             location=["body", "slug"],
             code="already_exists",
         )
-    return _write(store, element.kind, element.slug, element.properties(), {})
+    return _write(store, element.kind, element.slug, element.properties(), {}, actor)
 
 
-def replace_element(store: GraphStore, *, element: Element) -> tuple[NodeRecord, bool]:
+def replace_element(
+    store: GraphStore, *, element: Element, actor: str | None = None
+) -> tuple[NodeRecord, bool]:
     """Make the API's assertion of the element exactly *element*; say whether it is new."""
     existing = store.get_node(element.ref)
     record = _write(
-        store, element.kind, element.slug, element.properties(), _api_assertion(existing)
+        store, element.kind, element.slug, element.properties(), _api_assertion(existing), actor
     )
     return record, existing is None
 
 
 def patch_element(
-    store: GraphStore, *, kind: Kind, slug: str, changes: dict[str, Any]
+    store: GraphStore,
+    *,
+    kind: Kind,
+    slug: str,
+    changes: dict[str, Any],
+    actor: str | None = None,
 ) -> NodeRecord:
     """Change the named fields (``null`` removes the API's value of a field)."""
     ref = make_ref(kind, slug)
@@ -193,11 +216,11 @@ def patch_element(
             f"{'.'.join(field_path)}: {first['msg']}", location=field_path
         ) from None
     props = {k: v for k, v in checked.properties().items() if k in props}
-    return _write(store, kind, slug, props, old)
+    return _write(store, kind, slug, props, old, actor)
 
 
-def delete_element(store: GraphStore, *, ref: str) -> None:
-    if not store.delete_node(ref):
+def delete_element(store: GraphStore, *, ref: str, actor: str | None = None) -> None:
+    if not store.delete_node(ref, actor=actor):
         raise NotFoundError(f"{ref} does not exist", location=ref)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,13 +12,15 @@ from fastapi import APIRouter, FastAPI
 
 from app.auth import KeyRing, load_keys
 from app.errors import install_error_handlers
-from app.routers import analysis, scans, system
+from app.history_service import apply_retention
+from app.routers import analysis, history, scans, system
 from app.routers import graph as graph_routes
 from app.routers.elements import CRUD_KINDS, element_router
 from app.settings import Settings
 from app.stores import describe_store, open_store
 from graph.analysis import ProjectionCache
 from graph.storage import GraphStore
+from schemas.errors import StoreUnavailableError
 
 log = logging.getLogger("archgraph")
 
@@ -62,6 +65,8 @@ def create_app(settings: Settings | None = None, *, store: GraphStore | None = N
             app.state.store = open_store(settings)
             log.info("archgraph store: %s", describe_store(settings))
         app.state.projections = ProjectionCache(app.state.store)
+        with contextlib.suppress(StoreUnavailableError):  # /readyz reports it
+            apply_retention(app.state.store, settings)
         if settings.load_example:
             load_example_if_empty(app.state.store)
         try:
@@ -89,6 +94,7 @@ def create_app(settings: Settings | None = None, *, store: GraphStore | None = N
     api.include_router(scans.router)
     api.include_router(analysis.router)
     api.include_router(system.router)
+    api.include_router(history.router)
     app.include_router(api)
     app.include_router(system.health)
     return app

@@ -55,6 +55,7 @@ class SourceStore(Protocol):
         sources: Mapping[str, tuple[Sequence[NodeData], Sequence[EdgeData]]],
         *,
         at: str | None = None,
+        actor: str | None = None,
     ) -> dict[str, WriteSummary]: ...
 
     def source_ids(self) -> set[str]: ...
@@ -210,13 +211,15 @@ def load_results(
     at: str | None = None,
     progress: Progress | None = None,
     retract: Sequence[tuple[str, str]] = (),
+    actor: str | None = None,
 ) -> list[SourceReport]:
     """Write every loadable result in one transaction; failed results are reported, not written.
 
     *retract* names further sources (``(source id, file)``) to empty in the
     same transaction: the files of a directory scan that are gone. If the
     store refuses the batch, nothing is written and every source is reported
-    as failed with the store's reason.
+    as failed with the store's reason. *actor* (the API key's name, or the
+    OS user of a CLI scan) is recorded on the assertions and change records.
     """
     stamp = at or _now()
     todo = list(results)
@@ -232,7 +235,7 @@ def load_results(
     summaries: dict[str, WriteSummary] = {}
     try:
         if batch:
-            summaries = store.replace_sources(batch, at=stamp)
+            summaries = store.replace_sources(batch, at=stamp, actor=actor)
     except StoreUnavailableError:
         raise
     except ArchgraphError as exc:
@@ -286,6 +289,7 @@ def load_scan(
     at: str | None = None,
     prune: bool | None = None,
     progress: Progress | None = None,
+    actor: str | None = None,
 ) -> ScanReport:
     """Load a :class:`DirectoryScan` in one transaction and report per source.
 
@@ -298,7 +302,9 @@ def load_scan(
         # scan, so another tree's sources would be pruned: only when asked.
         prune = scan.prunable and bool(scan.prefix)
     stale = _stale_sources(store, scan) if prune else []
-    reports = load_results(store, scan.results, at=stamp, progress=progress, retract=stale)
+    reports = load_results(
+        store, scan.results, at=stamp, progress=progress, retract=stale, actor=actor
+    )
     return ScanReport(scan.root, scan.prefix, stamp, tuple(reports), scan.skipped, store.version())
 
 

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     anonymous_read: bool = Field(default=False, description="Allow reads without a key.")
     max_upload_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
     max_scan_file_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    history_retention_days: int | None = Field(
+        default=None, ge=1, description="Drop change records older than this (default: keep all)."
+    )
     load_example: bool = Field(
         default=False, description="Load examples/portfolio into an empty store at start."
     )

@@ -64,6 +64,8 @@ def _open_neo4j(uri: str) -> Neo4jStore:
         password=os.environ.get("ARCHGRAPH_TEST_NEO4J_PASSWORD"),
     )
     store.clear()
+    # Each test starts with an empty change log too (the log outlives clear()).
+    store._driver.execute_query("MATCH (c:Change) DETACH DELETE c")
     return store
 
 

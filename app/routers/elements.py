@@ -12,6 +12,7 @@ from fastapi import APIRouter, Body, Path, Query, Request, Response, status
 from pydantic import BaseModel, create_model
 
 from app import element_service as svc
+from app.auth import actor_name
 from app.deps import EditorKey, ReaderKey, StoreDep
 from schemas.elements import ELEMENT_MODELS, PLURALS, Element
 from schemas.errors import InvalidInputError
@@ -53,8 +54,8 @@ def element_router(kind: Kind) -> APIRouter:
         response_model=read,
         summary=f"Create a {kind.value}",
     )
-    def create(store: StoreDep, _key: EditorKey, body: Annotated[model, Body()]) -> Any:  # type: ignore[valid-type]
-        return svc.element_view(svc.create_element(store, element=body))
+    def create(store: StoreDep, key: EditorKey, body: Annotated[model, Body()]) -> Any:  # type: ignore[valid-type]
+        return svc.element_view(svc.create_element(store, element=body, actor=actor_name(key)))
 
     @router.get("", response_model=page, summary=f"List {plural}")
     def list_(
@@ -82,7 +83,7 @@ def element_router(kind: Kind) -> APIRouter:
     def put(
         response: Response,
         store: StoreDep,
-        _key: EditorKey,
+        key: EditorKey,
         slug: SlugPath,
         body: Annotated[model, Body()],  # type: ignore[valid-type]
     ) -> Any:
@@ -92,27 +93,30 @@ def element_router(kind: Kind) -> APIRouter:
                 f"body slug {element.slug!r} differs from the path's {slug!r}",
                 location="body.slug",
             )
-        record, created = svc.replace_element(store, element=element)
+        record, created = svc.replace_element(store, element=element, actor=actor_name(key))
         response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return svc.element_view(record)
 
     @router.patch("/{slug}", response_model=read, summary=f"Change fields of a {kind.value}")
     def patch(
         store: StoreDep,
-        _key: EditorKey,
+        key: EditorKey,
         slug: SlugPath,
         body: Annotated[update, Body()],  # type: ignore[valid-type]
     ) -> Any:
         changes = cast(BaseModel, body).model_dump(mode="json", exclude_unset=True)
-        return svc.element_view(svc.patch_element(store, kind=kind, slug=slug, changes=changes))
+        record = svc.patch_element(
+            store, kind=kind, slug=slug, changes=changes, actor=actor_name(key)
+        )
+        return svc.element_view(record)
 
     @router.delete(
         "/{slug}",
         status_code=status.HTTP_204_NO_CONTENT,
         summary=f"Delete a {kind.value} and its edges",
     )
-    def delete(store: StoreDep, _key: EditorKey, slug: SlugPath) -> Response:
-        svc.delete_element(store, ref=make_ref(kind, slug))
+    def delete(store: StoreDep, key: EditorKey, slug: SlugPath) -> Response:
+        svc.delete_element(store, ref=make_ref(kind, slug), actor=actor_name(key))
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     return router

@@ -7,8 +7,9 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response, status
 
+from app.auth import actor_name
 from app.deps import EditorKey, ReaderKey, StoreDep
-from app.element_service import API_SOURCE, element_view, get_element
+from app.element_service import API_SOURCE, element_view, get_element, provenance_entry
 from graph.storage import EdgeRecord, GraphStore
 from schemas.edges import EdgeIn, EdgeKindError, EdgeType, validate_edge_properties
 from schemas.errors import ConflictError, InvalidInputError, NotFoundError
@@ -27,7 +28,7 @@ def edge_view(edge: EdgeRecord) -> dict[str, Any]:
         "type": edge.type,
         "to": edge.to_ref,
         "properties": edge.properties,
-        "provenance": [{"source": a.source, "asserted_at": a.asserted_at} for a in edge.assertions],
+        "provenance": [provenance_entry(a) for a in edge.assertions],
     }
 
 
@@ -114,7 +115,7 @@ def read_neighbors(
 
 
 @router.post("/edges", status_code=status.HTTP_201_CREATED, summary="Create an edge")
-def create_edge(store: StoreDep, _key: EditorKey, body: EdgeIn) -> dict[str, Any]:
+def create_edge(store: StoreDep, key: EditorKey, body: EdgeIn) -> dict[str, Any]:
     try:
         checked = body.checked()
     except EdgeKindError as exc:
@@ -131,7 +132,7 @@ def create_edge(store: StoreDep, _key: EditorKey, body: EdgeIn) -> dict[str, Any
             code="already_exists",
         )
     edge = EdgeData(checked.from_ref, checked.type.value, checked.to_ref, checked.properties)
-    store.upsert_edge(edge, source=API_SOURCE)
+    store.upsert_edge(edge, source=API_SOURCE, actor=actor_name(key))
     record = store.get_edge(*edge.key)
     assert record is not None
     return edge_view(record)
@@ -172,18 +173,18 @@ def list_edges(
 @router.patch("/edges", summary="Replace the properties the API asserts on an edge")
 def patch_edge(
     store: StoreDep,
-    _key: EditorKey,
+    key: EditorKey,
     body: EdgeIn,
 ) -> dict[str, Any]:
-    key = _edge_key(body.from_ref, body.type.value, body.to_ref)
-    if store.get_edge(*key) is None:
-        raise NotFoundError(f"{' '.join(key)} does not exist", location="body")
+    edge_key = _edge_key(body.from_ref, body.type.value, body.to_ref)
+    if store.get_edge(*edge_key) is None:
+        raise NotFoundError(f"{' '.join(edge_key)} does not exist", location="body")
     try:
         props = validate_edge_properties(body.type, body.properties)
     except ValueError as exc:
         raise InvalidInputError(str(exc), location="body.properties") from None
-    store.upsert_edge(EdgeData(*key, props), source=API_SOURCE)
-    record = store.get_edge(*key)
+    store.upsert_edge(EdgeData(*edge_key, props), source=API_SOURCE, actor=actor_name(key))
+    record = store.get_edge(*edge_key)
     assert record is not None
     return edge_view(record)
 
@@ -191,12 +192,12 @@ def patch_edge(
 @router.delete("/edges", status_code=status.HTTP_204_NO_CONTENT, summary="Delete an edge")
 def delete_edge(
     store: StoreDep,
-    _key: EditorKey,
+    key: EditorKey,
     from_: Annotated[str, Query(alias="from")],
     type: str,
     to: str,
 ) -> Response:
-    key = _edge_key(from_, type, to)
-    if not store.delete_edge(*key):
-        raise NotFoundError(f"{' '.join(key)} does not exist", location="query")
+    edge_key = _edge_key(from_, type, to)
+    if not store.delete_edge(*edge_key, actor=actor_name(key)):
+        raise NotFoundError(f"{' '.join(edge_key)} does not exist", location="query")
     return Response(status_code=status.HTTP_204_NO_CONTENT)

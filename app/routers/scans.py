@@ -29,6 +29,7 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from app.auth import actor_name
 from app.deps import EditorKey, StoreDep
 from app.errors import error_body
 from app.scan_service import load_scan
@@ -115,7 +116,7 @@ async def _read_files(request: Request, limit: int) -> list[tuple[str, bytes | s
 async def create_scan(
     request: Request,
     store: StoreDep,
-    _key: EditorKey,
+    key: EditorKey,
     prefix: Annotated[str, Query(max_length=256, description="source-id prefix")] = "",
     complete: Annotated[bool, Query(description="the upload is a whole tree: prune")] = False,
 ) -> JSONResponse:
@@ -129,7 +130,7 @@ async def create_scan(
             source_prefix=prefix,
             complete=complete,
         )
-        return load_scan(store, scan).to_json()
+        return load_scan(store, scan, actor=actor_name(key)).to_json()
 
     report = await run_in_threadpool(run)
     if report["failed"]:

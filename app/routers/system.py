@@ -7,8 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse
 
+from app.auth import actor_name
 from app.deps import AdminKey, ReaderKey, StoreDep
 from app.errors import error_body
+from app.history_service import export_as_of
 from graph.storage import export_document, import_document
 from schemas.errors import StoreUnavailableError
 
@@ -36,15 +38,19 @@ def readyz(request: Request) -> JSONResponse:
 
 
 @router.get("/export", summary="The whole graph as one JSON document (with provenance)")
-def export_graph(store: StoreDep, _key: ReaderKey) -> dict[str, Any]:
+def export_graph(
+    request: Request, store: StoreDep, _key: ReaderKey, as_of: str | None = None
+) -> dict[str, Any]:
+    if as_of is not None:  # the graph as it was then, rebuilt from the change log
+        return export_as_of(store, as_of, request.app.state.settings)
     return export_document(store)
 
 
 @router.post("/import", summary="Replace the whole graph with an exported document (admin)")
 def import_graph(
     store: StoreDep,
-    _key: AdminKey,
+    key: AdminKey,
     document: dict[str, Any] = Body(...),  # noqa: B008
 ) -> dict[str, Any]:
-    nodes, edges, version = import_document(store, document)
+    nodes, edges, version = import_document(store, document, actor=actor_name(key))
     return {"nodes": nodes, "edges": edges, "version": version}

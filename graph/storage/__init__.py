@@ -2,7 +2,9 @@
 
 :class:`GraphStore` is the contract (every decision about *what* to write);
 :class:`SQLiteStore` and :class:`Neo4jStore` supply reads and a small
-write transaction each. What a store holds comes back as
+write transaction each, and every write appends its change records
+(:class:`ChangeRecord`); :func:`graph_as_of` and :func:`diff` read them
+back. What a store holds comes back as
 :class:`NodeRecord` / :class:`EdgeRecord` with their per-source
 :class:`Assertion`\\ s; :func:`export_document` / :func:`import_document`
 move a whole graph as one JSON document.
@@ -10,7 +12,9 @@ move a whole graph as one JSON document.
 
 from __future__ import annotations
 
+from graph.storage.changes import ChangeQuery, ChangeRecord, change_time, parse_instant
 from graph.storage.document import export_document, import_document
+from graph.storage.history import GraphAt, Point, diff, document_as_of, graph_as_of
 from graph.storage.neo4j_store import Neo4jStore
 from graph.storage.records import (
     Assertion,
@@ -22,22 +26,40 @@ from graph.storage.records import (
     utc_now,
 )
 from graph.storage.sqlite_store import SQLiteStore
-from graph.storage.store import Direction, FilterValue, GraphStore, WriteTx
+from graph.storage.store import (
+    IMPORT_SOURCE,
+    SYSTEM_ACTOR,
+    Direction,
+    FilterValue,
+    GraphStore,
+    WriteTx,
+)
 
 __all__ = [
+    "IMPORT_SOURCE",
+    "SYSTEM_ACTOR",
     "Assertion",
+    "ChangeQuery",
+    "ChangeRecord",
     "Direction",
     "EdgeRecord",
     "FilterValue",
+    "GraphAt",
     "GraphStore",
     "Neighbor",
     "Neo4jStore",
     "NodePage",
     "NodeRecord",
+    "Point",
     "SQLiteStore",
     "WriteSummary",
     "WriteTx",
+    "change_time",
+    "diff",
+    "document_as_of",
     "export_document",
+    "graph_as_of",
     "import_document",
+    "parse_instant",
     "utc_now",
 ]

@@ -88,10 +88,13 @@ def _records(doc: Mapping[str, Any]) -> Iterator[NodeRecord | EdgeRecord]:
         )
 
 
-def import_document(store: GraphStore, doc: Mapping[str, Any]) -> tuple[int, int, int]:
+def import_document(
+    store: GraphStore, doc: Mapping[str, Any], *, actor: str | None = None
+) -> tuple[int, int, int]:
     """Replace the store's graph with *doc*; return (nodes, edges, new version).
 
-    The whole document is checked before anything is written.
+    The whole document is checked before anything is written. The change
+    records name *actor* and the source ``import``.
     """
     if not isinstance(doc, Mapping) or doc.get("format") != FORMAT:
         raise InvalidInputError(f"not an {FORMAT} document (format field)", location="format")
@@ -110,5 +113,5 @@ def import_document(store: GraphStore, doc: Mapping[str, Any]) -> tuple[int, int
             edges.append(record)
     if len({n.ref for n in nodes}) != len(nodes):
         raise InvalidInputError("the document lists a node twice", location="nodes")
-    version = store.import_records(nodes, edges)
+    version = store.import_records(nodes, edges, actor=actor)
     return len(nodes), len(edges), version

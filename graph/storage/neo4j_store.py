@@ -28,8 +28,17 @@ import neo4j
 from neo4j import GraphDatabase, ManagedTransaction, RoutingControl
 from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
 
+from graph.storage.changes import ChangeQuery, ChangeRecord, change_for, change_time
 from graph.storage.records import Assertion, EdgeRecord, Neighbor, NodePage, NodeRecord
-from graph.storage.store import Direction, FilterValue, GraphStore, WriteTx, check_import_records
+from graph.storage.store import (
+    IMPORT_SOURCE,
+    SYSTEM_ACTOR,
+    Direction,
+    FilterValue,
+    GraphStore,
+    WriteTx,
+    check_import_records,
+)
 from schemas.edges import EdgeType
 from schemas.errors import InvalidInputError, StoreUnavailableError
 from schemas.facts import EdgeKey
@@ -47,6 +56,12 @@ _CONSTRAINTS: tuple[LiteralString, ...] = (
     "CREATE CONSTRAINT archgraph_meta_id IF NOT EXISTS "
     "FOR (m:ArchgraphMeta) REQUIRE m.id IS UNIQUE",
     "CREATE INDEX archgraph_element_kind IF NOT EXISTS FOR (n:Element) ON (n.kind)",
+    "CREATE CONSTRAINT archgraph_change_seq IF NOT EXISTS FOR (c:Change) REQUIRE c.seq IS UNIQUE",
+    "CREATE INDEX archgraph_change_at IF NOT EXISTS FOR (c:Change) ON (c.at)",
+    "CREATE INDEX archgraph_change_ref IF NOT EXISTS FOR (c:Change) ON (c.ref)",
+    "CREATE INDEX archgraph_change_to_ref IF NOT EXISTS FOR (c:Change) ON (c.to_ref)",
+    "CREATE INDEX archgraph_change_actor IF NOT EXISTS FOR (c:Change) ON (c.actor)",
+    "CREATE INDEX archgraph_change_version IF NOT EXISTS FOR (c:Change) ON (c.version)",
 )
 
 
@@ -236,9 +251,44 @@ class _Neo4jTx(WriteTx):
         recs = self._run("MATCH (m:ArchgraphMeta {id: 'graph'}) RETURN m.version AS v")
         return int(recs[0]["v"]) if recs else 0
 
+    def append_changes(self, records: Sequence[ChangeRecord]) -> None:
+        if not records:
+            return
+        # The counter on the version node numbers the records (and locks that
+        # node, so concurrent writers append one after another).
+        recs = self._run(
+            "MERGE (m:ArchgraphMeta {id: 'graph'}) "
+            "SET m.change_seq = coalesce(m.change_seq, 0) + $n RETURN m.change_seq AS last",
+            n=len(records),
+        )
+        first = int(recs[0]["last"]) - len(records) + 1
+        rows = [
+            {
+                "seq": first + i,
+                "at": r.at,
+                "actor": r.actor,
+                "source": r.source,
+                "version": r.version,
+                "op": r.op,
+                "ref": r.ref,
+                "type": r.type,
+                "to_ref": r.to_ref,
+                "data": json.dumps(r.data_json(), separators=(",", ":"), sort_keys=True),
+            }
+            for i, r in enumerate(records)
+        ]
+        for batch in _batches(rows):
+            self._run("UNWIND $rows AS row CREATE (c:Change) SET c = row", rows=batch)
 
-def _bump(tx: WriteTx) -> int:
-    return tx.bump_version()
+    def all_keys(self) -> tuple[list[str], list[EdgeKey]]:
+        refs = [rec["ref"] for rec in self._run("MATCH (n:Element) RETURN n.ref AS ref")]
+        keys = [
+            (rec["f"], rec["t"], rec["to"])
+            for rec in self._run(
+                "MATCH (a:Element)-[r]->(b:Element) RETURN a.ref AS f, type(r) AS t, b.ref AS to"
+            )
+        ]
+        return refs, keys
 
 
 class Neo4jStore(GraphStore):
@@ -444,6 +494,43 @@ class Neo4jStore(GraphStore):
         edges = self._read("MATCH ()-[r]->() UNWIND r._sources AS s RETURN DISTINCT s")
         return {rec["s"] for rec in (*nodes, *edges)}
 
+    def read_changes(self, query: ChangeQuery) -> list[ChangeRecord]:
+        where: list[str] = []
+        params: dict[str, Any] = {}
+        for name, clause, value in (
+            ("since", "c.at > $since", query.since),
+            ("until", "c.at <= $until", query.until),
+            ("above", "c.version > $above", query.above_version),
+            ("upto", "c.version <= $upto", query.up_to_version),
+            ("actor", "c.actor = $actor", query.actor),
+            ("before", "c.seq < $before", query.before_seq),
+            ("element", "(c.ref = $element OR c.to_ref = $element)", query.element),
+        ):
+            if value is not None:
+                where.append(clause)
+                params[name] = value
+        text = "MATCH (c:Change)" + (f" WHERE {' AND '.join(where)}" if where else "")
+        text += f" RETURN c ORDER BY c.seq {'ASC' if query.oldest_first else 'DESC'}"
+        if query.limit is not None:
+            text += " LIMIT $limit"
+            params["limit"] = query.limit
+        found = []
+        for rec in self._read(_q(text), **params):
+            node = dict(rec["c"])
+            found.append(ChangeRecord.from_stored(node, json.loads(node["data"])))
+        return found
+
+    def prune_changes(self, older_than: str) -> int:
+        def work(tx: WriteTx) -> int:
+            assert isinstance(tx, _Neo4jTx)
+            recs = tx._run(
+                "MATCH (c:Change) WHERE c.at < $at DETACH DELETE c RETURN count(*) AS n",
+                at=older_than,
+            )
+            return int(recs[0]["n"])
+
+        return self._write(work)
+
     def counts(self) -> tuple[int, int]:
         nodes = self._read("MATCH (n:Element) RETURN count(n) AS c")[0]["c"]
         edges = self._read("MATCH (:Element)-[r]->(:Element) RETURN count(r) AS c")[0]["c"]
@@ -451,11 +538,19 @@ class Neo4jStore(GraphStore):
 
     # ----------------------------------------------------------- bulk import
 
-    def import_records(self, nodes: Sequence[NodeRecord], edges: Sequence[EdgeRecord]) -> int:
+    def import_records(
+        self,
+        nodes: Sequence[NodeRecord],
+        edges: Sequence[EdgeRecord],
+        *,
+        actor: str | None = None,
+    ) -> int:
         """Replace the graph, in batches of transactions (a large graph exceeds one).
 
         Checked before anything is written; the version is bumped last, so
         readers' cached projections rebuild only once the import is whole.
+        The change records (old graph against new) are appended with that
+        last bump.
         """
         check_import_records(nodes, edges)
         for rec in nodes:
@@ -463,6 +558,8 @@ class Neo4jStore(GraphStore):
         for edge in edges:
             _rel_type(edge.type)
         self._ensure_constraints()
+        old: dict[Any, NodeRecord | EdgeRecord] = {n.ref: n for n in self.iter_nodes()}
+        old.update((e.key, e) for e in self.iter_edges())
 
         def run_batch(query: LiteralString, **params: Any) -> None:
             def unit(tx: ManagedTransaction) -> None:
@@ -487,4 +584,24 @@ class Neo4jStore(GraphStore):
             self._write(partial(put_nodes, nodes[start : start + _BATCH]))
         for start in range(0, len(edges), _BATCH):
             self._write(partial(put_edges, edges[start : start + _BATCH]))
-        return self._write(_bump)
+        new: dict[Any, NodeRecord | EdgeRecord] = {n.ref: n for n in nodes}
+        new.update((e.key, e) for e in edges)
+
+        def bump_and_log(tx: WriteTx) -> int:
+            version = tx.bump_version()
+            at = change_time()
+            changes = [
+                change_for(
+                    old.get(target),
+                    new.get(target),
+                    at=at,
+                    actor=actor or SYSTEM_ACTOR,
+                    source=IMPORT_SOURCE,
+                    version=version,
+                )
+                for target in (*old, *(t for t in new if t not in old))
+            ]
+            tx.append_changes([c for c in changes if c is not None])
+            return version
+
+        return self._write(bump_and_log)

@@ -29,17 +29,27 @@ class Assertion:
     source: str
     asserted_at: str
     properties: Mapping[str, Any]
+    actor: str | None = None  # who made the claim: an API key's name, an OS user
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "source": self.source,
             "asserted_at": self.asserted_at,
             "properties": dict(self.properties),
         }
+        if self.actor is not None:
+            data["actor"] = self.actor
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Assertion:
-        return cls(data["source"], data["asserted_at"], dict(data.get("properties") or {}))
+        actor = data.get("actor")
+        return cls(
+            data["source"],
+            data["asserted_at"],
+            dict(data.get("properties") or {}),
+            str(actor) if actor is not None else None,
+        )
 
 
 def merge_assertions(assertions: Iterable[Assertion]) -> dict[str, Any]:
@@ -51,18 +61,23 @@ def merge_assertions(assertions: Iterable[Assertion]) -> dict[str, Any]:
 
 
 def with_assertion(
-    existing: tuple[Assertion, ...], source: str, properties: Mapping[str, Any], at: str
+    existing: tuple[Assertion, ...],
+    source: str,
+    properties: Mapping[str, Any],
+    at: str,
+    actor: str | None = None,
 ) -> tuple[tuple[Assertion, ...], bool]:
     """Set *source*'s assertion; return the new assertions and whether anything changed.
 
     An assertion whose properties are unchanged keeps its original time, so
-    re-asserting the same facts writes nothing (scans are idempotent).
+    re-asserting the same facts writes nothing (scans are idempotent); it
+    also keeps the original actor.
     """
     others = tuple(a for a in existing if a.source != source)
     current = next((a for a in existing if a.source == source), None)
     if current is not None and dict(current.properties) == dict(properties):
         return existing, False
-    return (*others, Assertion(source, at, dict(properties))), True
+    return (*others, Assertion(source, at, dict(properties), actor)), True
 
 
 def without_assertion(existing: tuple[Assertion, ...], source: str) -> tuple[Assertion, ...]:

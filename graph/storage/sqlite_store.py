@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from graph.storage.changes import ChangeQuery, ChangeRecord
 from graph.storage.records import Assertion, EdgeRecord, Neighbor, NodePage, NodeRecord
 from graph.storage.store import Direction, FilterValue, GraphStore, WriteTx
 from schemas.errors import InvalidInputError, StoreUnavailableError
@@ -56,6 +57,23 @@ CREATE TABLE IF NOT EXISTS edge_sources (
 CREATE INDEX IF NOT EXISTS edge_sources_by_edge ON edge_sources(from_ref, type, to_ref);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INSERT OR IGNORE INTO meta(key, value) VALUES ('version', '0');
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    source TEXT,
+    version INTEGER NOT NULL,
+    op TEXT NOT NULL,
+    ref TEXT NOT NULL,
+    type TEXT,
+    to_ref TEXT,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS changes_by_at ON changes(at);
+CREATE INDEX IF NOT EXISTS changes_by_ref ON changes(ref);
+CREATE INDEX IF NOT EXISTS changes_by_to_ref ON changes(to_ref);
+CREATE INDEX IF NOT EXISTS changes_by_actor ON changes(actor);
+CREATE INDEX IF NOT EXISTS changes_by_version ON changes(version);
 """
 
 _CHUNK = 500  # SQLite allows 32766 host parameters; stay far below it
@@ -192,6 +210,34 @@ class _SQLiteTx(WriteTx):
     def read_version(self) -> int:
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
         return int(row[0])
+
+    def append_changes(self, records: Sequence[ChangeRecord]) -> None:
+        self.conn.executemany(
+            "INSERT INTO changes(at, actor, source, version, op, ref, type, to_ref, data) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    r.at,
+                    r.actor,
+                    r.source,
+                    r.version,
+                    r.op,
+                    r.ref,
+                    r.type,
+                    r.to_ref,
+                    _dump(r.data_json()),
+                )
+                for r in records
+            ],
+        )
+
+    def all_keys(self) -> tuple[list[str], list[EdgeKey]]:
+        refs = [row[0] for row in self.conn.execute("SELECT ref FROM nodes")]
+        keys = [
+            (r[0], r[1], r[2])
+            for r in self.conn.execute("SELECT from_ref, type, to_ref FROM edges")
+        ]
+        return refs, keys
 
 
 class SQLiteStore(GraphStore):
@@ -355,7 +401,54 @@ class SQLiteStore(GraphStore):
         )
         return {row[0] for row in rows}
 
+    def read_changes(self, query: ChangeQuery) -> list[ChangeRecord]:
+        where, params = _change_filters(query)
+        order = "ASC" if query.oldest_first else "DESC"
+        sql = f"SELECT {_CHANGE_COLS} FROM changes"
+        if where:
+            sql += f" WHERE {' AND '.join(where)}"
+        sql += f" ORDER BY seq {order}"
+        if query.limit is not None:
+            sql += " LIMIT ?"
+            params.append(query.limit)
+        return [_change(row) for row in self._query(sql, params)]
+
+    def prune_changes(self, older_than: str) -> int:
+        def work(_tx: WriteTx) -> int:
+            return self._conn.execute("DELETE FROM changes WHERE at < ?", (older_than,)).rowcount
+
+        return self._write(work)
+
     def counts(self) -> tuple[int, int]:
         nodes = int(self._query("SELECT COUNT(*) FROM nodes")[0][0])
         edges = int(self._query("SELECT COUNT(*) FROM edges")[0][0])
         return nodes, edges
+
+
+_CHANGE_COLS = "seq, at, actor, source, version, op, ref, type, to_ref, data"
+
+
+def _change(row: sqlite3.Row | tuple[Any, ...]) -> ChangeRecord:
+    names = _CHANGE_COLS.split(", ")
+    values = dict(zip(names, row, strict=True))
+    return ChangeRecord.from_stored(values, json.loads(values["data"]))
+
+
+def _change_filters(query: ChangeQuery) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    for clause, value in (
+        ("at > ?", query.since),
+        ("at <= ?", query.until),
+        ("version > ?", query.above_version),
+        ("version <= ?", query.up_to_version),
+        ("actor = ?", query.actor),
+        ("seq < ?", query.before_seq),
+    ):
+        if value is not None:
+            where.append(clause)
+            params.append(value)
+    if query.element is not None:
+        where.append("(ref = ? OR to_ref = ?)")
+        params += [query.element, query.element]
+    return where, params

@@ -18,6 +18,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Literal, TypeVar
 
+from graph.storage.changes import ChangeQuery, ChangeRecord, State, change_for, change_time
 from graph.storage.records import (
     EdgeRecord,
     Neighbor,
@@ -35,6 +36,8 @@ from schemas.facts import EdgeData, EdgeKey, NodeData
 from schemas.refs import RefError, parse_ref
 
 T = TypeVar("T")
+SYSTEM_ACTOR = "system"  # the actor of writes no caller named
+IMPORT_SOURCE = "import"  # the source of change records a whole-graph import makes
 Direction = Literal["in", "out", "both"]
 FilterValue = str | int | float | bool
 
@@ -85,6 +88,138 @@ class WriteTx(ABC):
 
     @abstractmethod
     def read_version(self) -> int: ...
+
+    # ------------------------------------------------------------ history
+
+    @abstractmethod
+    def append_changes(self, records: Sequence[ChangeRecord]) -> None:
+        """Append these change records to the log (never updated or deleted after)."""
+
+    @abstractmethod
+    def all_keys(self) -> tuple[list[str], list[EdgeKey]]:
+        """Every node ref and edge key (what a ``clear`` is about to remove)."""
+
+
+class _RecordingTx(WriteTx):
+    """A transaction that notes each fact's state before its first and after its last change.
+
+    :meth:`flush` turns the differences into change records and appends
+    them in the same transaction, so every write logs exactly what it did.
+    """
+
+    def __init__(self, inner: WriteTx) -> None:
+        self.inner = inner
+        self.before: dict[str | EdgeKey, State | None] = {}
+        self.after: dict[str | EdgeKey, State | None] = {}
+        self.version: int | None = None
+
+    def _note_nodes(self, refs: Sequence[str], found: Mapping[str, NodeRecord]) -> None:
+        for ref in refs:
+            self.before.setdefault(ref, found.get(ref))
+
+    def _note_edges(self, keys: Sequence[EdgeKey], found: Mapping[EdgeKey, EdgeRecord]) -> None:
+        for key in keys:
+            self.before.setdefault(key, found.get(key))
+
+    def _remember_nodes(self, refs: Sequence[str]) -> None:
+        unknown = [r for r in refs if r not in self.before]
+        if unknown:
+            self.get_nodes(unknown)
+
+    def _remember_edges(self, keys: Sequence[EdgeKey]) -> None:
+        unknown = [k for k in keys if k not in self.before]
+        if unknown:
+            self.get_edges(unknown)
+
+    def get_nodes(self, refs: Sequence[str]) -> dict[str, NodeRecord]:
+        found = self.inner.get_nodes(refs)
+        self._note_nodes(refs, found)
+        return found
+
+    def get_edges(self, keys: Sequence[EdgeKey]) -> dict[EdgeKey, EdgeRecord]:
+        found = self.inner.get_edges(keys)
+        self._note_edges(keys, found)
+        return found
+
+    def put_nodes(self, records: Sequence[NodeRecord]) -> None:
+        self._remember_nodes([r.ref for r in records])
+        self.inner.put_nodes(records)
+        self.after.update((r.ref, r) for r in records)
+
+    def put_edges(self, records: Sequence[EdgeRecord]) -> None:
+        self._remember_edges([r.key for r in records])
+        self.inner.put_edges(records)
+        self.after.update((r.key, r) for r in records)
+
+    def remove_nodes(self, refs: Sequence[str]) -> None:
+        self._remember_nodes(refs)
+        self.inner.remove_nodes(refs)
+        self.after.update((ref, None) for ref in refs)
+
+    def remove_edges(self, keys: Sequence[EdgeKey]) -> None:
+        self._remember_edges(keys)
+        self.inner.remove_edges(keys)
+        self.after.update((key, None) for key in keys)
+
+    def source_node_refs(self, source: str) -> set[str]:
+        return self.inner.source_node_refs(source)
+
+    def source_edge_keys(self, source: str) -> set[EdgeKey]:
+        return self.inner.source_edge_keys(source)
+
+    def edge_keys_touching(self, refs: Sequence[str]) -> set[EdgeKey]:
+        return self.inner.edge_keys_touching(refs)
+
+    def clear(self) -> None:
+        refs, keys = self.inner.all_keys()
+        self._remember_nodes(refs)
+        self._remember_edges(keys)
+        self.inner.clear()
+        self.after.update((ref, None) for ref in refs)
+        self.after.update((key, None) for key in keys)
+
+    def bump_version(self) -> int:
+        self.version = self.inner.bump_version()
+        return self.version
+
+    def read_version(self) -> int:
+        return self.inner.read_version()
+
+    def append_changes(self, records: Sequence[ChangeRecord]) -> None:
+        self.inner.append_changes(records)
+
+    def all_keys(self) -> tuple[list[str], list[EdgeKey]]:
+        return self.inner.all_keys()
+
+    def flush(self, *, actor: str, source: str | None) -> None:
+        """Append one change record per fact whose state differs from before the write."""
+        at = change_time()
+        version = self.version if self.version is not None else self.inner.read_version()
+        records = []
+        for target, after in self.after.items():
+            before = self.before.get(target)
+            record = change_for(
+                before,
+                after,
+                at=at,
+                actor=actor,
+                source=source or _changed_source(before, after),
+                version=version,
+            )
+            if record is not None:
+                records.append(record)
+        if records:
+            self.inner.append_changes(records)
+
+
+def _changed_source(before: State | None, after: State | None) -> str | None:
+    """The source(s) whose assertion differs between two states of a fact."""
+    old = [a.to_json() for a in before.assertions] if before else []
+    new = [a.to_json() for a in after.assertions] if after else []
+    sources = sorted(
+        {a["source"] for a in old if a not in new} | {a["source"] for a in new if a not in old}
+    )
+    return ",".join(sources) or None
 
 
 def _check_source(source: str) -> None:
@@ -214,44 +349,82 @@ class GraphStore(ABC):
     def source_ids(self) -> set[str]:
         """Every source id that asserts at least one node or edge."""
 
+    @abstractmethod
+    def read_changes(self, query: ChangeQuery) -> list[ChangeRecord]:
+        """Change records matching *query*, newest first (oldest first when asked)."""
+
+    @abstractmethod
+    def prune_changes(self, older_than: str) -> int:
+        """Drop change records made before *older_than* (retention); return how many."""
+
     # ----------------------------------------------------------- transactions
 
     @abstractmethod
     def _write(self, work: Callable[[WriteTx], T]) -> T:
         """Run *work* in one write transaction: all of it lands, or none of it."""
 
+    def _logged_write(
+        self, work: Callable[[WriteTx], T], *, actor: str | None, source: str | None = None
+    ) -> T:
+        """``_write`` that appends the change records of what *work* did, in its transaction."""
+
+        def logged(tx: WriteTx) -> T:
+            recorder = _RecordingTx(tx)
+            result = work(recorder)
+            recorder.flush(actor=actor or SYSTEM_ACTOR, source=source)
+            return result
+
+        return self._write(logged)
+
     # ----------------------------------------------------------------- writes
 
     def upsert_nodes(
-        self, nodes: Sequence[NodeData], *, source: str, at: str | None = None
+        self,
+        nodes: Sequence[NodeData],
+        *,
+        source: str,
+        at: str | None = None,
+        actor: str | None = None,
     ) -> WriteSummary:
         """Set *source*'s assertion on each node, creating nodes that do not exist."""
-        return self.apply(source=source, nodes=nodes, at=at)
+        return self.apply(source=source, nodes=nodes, at=at, actor=actor)
 
     def upsert_edges(
-        self, edges: Sequence[EdgeData], *, source: str, at: str | None = None
+        self,
+        edges: Sequence[EdgeData],
+        *,
+        source: str,
+        at: str | None = None,
+        actor: str | None = None,
     ) -> WriteSummary:
         """Set *source*'s assertion on each edge; both ends must exist."""
-        return self.apply(source=source, edges=edges, at=at)
+        return self.apply(source=source, edges=edges, at=at, actor=actor)
 
-    def upsert_node(self, node: NodeData, *, source: str, at: str | None = None) -> WriteSummary:
-        return self.apply(source=source, nodes=[node], at=at)
+    def upsert_node(
+        self, node: NodeData, *, source: str, at: str | None = None, actor: str | None = None
+    ) -> WriteSummary:
+        return self.apply(source=source, nodes=[node], at=at, actor=actor)
 
-    def upsert_edge(self, edge: EdgeData, *, source: str, at: str | None = None) -> WriteSummary:
-        return self.apply(source=source, edges=[edge], at=at)
+    def upsert_edge(
+        self, edge: EdgeData, *, source: str, at: str | None = None, actor: str | None = None
+    ) -> WriteSummary:
+        return self.apply(source=source, edges=[edge], at=at, actor=actor)
 
-    def delete_node(self, ref: str) -> bool:
+    def delete_node(self, ref: str, *, actor: str | None = None) -> bool:
         """Remove a node, every source's assertion of it and every edge touching it."""
-        return self.delete(node_refs=[ref]).nodes_removed == 1
+        return self.delete(node_refs=[ref], actor=actor).nodes_removed == 1
 
-    def delete_edge(self, from_ref: str, edge_type: str, to_ref: str) -> bool:
-        return self.delete(edge_keys=[(from_ref, edge_type, to_ref)]).edges_removed == 1
+    def delete_edge(
+        self, from_ref: str, edge_type: str, to_ref: str, *, actor: str | None = None
+    ) -> bool:
+        key = (from_ref, edge_type, to_ref)
+        return self.delete(edge_keys=[key], actor=actor).edges_removed == 1
 
-    def delete_nodes(self, refs: Sequence[str]) -> WriteSummary:
-        return self.delete(node_refs=refs)
+    def delete_nodes(self, refs: Sequence[str], *, actor: str | None = None) -> WriteSummary:
+        return self.delete(node_refs=refs, actor=actor)
 
-    def delete_edges(self, keys: Sequence[EdgeKey]) -> WriteSummary:
-        return self.delete(edge_keys=keys)
+    def delete_edges(self, keys: Sequence[EdgeKey], *, actor: str | None = None) -> WriteSummary:
+        return self.delete(edge_keys=keys, actor=actor)
 
     def apply(
         self,
@@ -261,26 +434,31 @@ class GraphStore(ABC):
         edges: Sequence[EdgeData] = (),
         retract_edges: Sequence[EdgeKey] = (),
         at: str | None = None,
+        actor: str | None = None,
     ) -> WriteSummary:
         """Upsert nodes and edges as *source* and drop its assertion of *retract_edges*.
 
         All in one transaction. Used directly by the API, where an element
         and the edges its fields imply (a component's product, say) change
-        together.
+        together. The assertions and change records name *actor*.
         """
         node_map, edge_map = _prepare(source, nodes, edges)
         stamp = at or utc_now()
 
         def work(tx: WriteTx) -> WriteSummary:
             summary = WriteSummary()
-            self._upsert_in_tx(tx, source, node_map, edge_map, stamp, summary)
+            self._upsert_in_tx(tx, source, node_map, edge_map, stamp, summary, actor)
             self._retract_in_tx(tx, source, set(), set(retract_edges), summary)
             return self._finish(tx, summary)
 
-        return self._write(work)
+        return self._logged_write(work, actor=actor, source=source)
 
     def delete(
-        self, *, node_refs: Sequence[str] = (), edge_keys: Sequence[EdgeKey] = ()
+        self,
+        *,
+        node_refs: Sequence[str] = (),
+        edge_keys: Sequence[EdgeKey] = (),
+        actor: str | None = None,
     ) -> WriteSummary:
         """Remove nodes (with their edges) and edges outright, whoever asserted them."""
 
@@ -297,7 +475,7 @@ class GraphStore(ABC):
             summary.nodes_removed = len(found_nodes)
             return self._finish(tx, summary)
 
-        return self._write(work)
+        return self._logged_write(work, actor=actor)
 
     def replace_source(
         self,
@@ -306,6 +484,7 @@ class GraphStore(ABC):
         edges: Sequence[EdgeData],
         *,
         at: str | None = None,
+        actor: str | None = None,
     ) -> WriteSummary:
         """Make the store hold exactly what *source* asserts now, atomically.
 
@@ -313,13 +492,14 @@ class GraphStore(ABC):
         and disappear when no other source asserts them. Facts from other
         sources stay. Re-asserting unchanged facts writes nothing.
         """
-        return self.replace_sources({source: (nodes, edges)}, at=at)[source]
+        return self.replace_sources({source: (nodes, edges)}, at=at, actor=actor)[source]
 
     def replace_sources(
         self,
         sources: Mapping[str, tuple[Sequence[NodeData], Sequence[EdgeData]]],
         *,
         at: str | None = None,
+        actor: str | None = None,
     ) -> dict[str, WriteSummary]:
         """``replace_source`` for several sources in one transaction: all land, or none.
 
@@ -337,7 +517,7 @@ class GraphStore(ABC):
                 summary = WriteSummary()
                 stale_nodes = tx.source_node_refs(source) - node_map.keys()
                 stale_edges = tx.source_edge_keys(source) - edge_map.keys()
-                self._upsert_in_tx(tx, source, node_map, edge_map, stamp, summary)
+                self._upsert_in_tx(tx, source, node_map, edge_map, stamp, summary, actor)
                 self._retract_in_tx(tx, source, stale_nodes, stale_edges, summary)
                 summaries[source] = summary
             changed = any(s.changed for s in summaries.values())
@@ -346,13 +526,13 @@ class GraphStore(ABC):
                 summary.version = version
             return summaries
 
-        return self._write(work)
+        return self._logged_write(work, actor=actor)
 
-    def retract_source(self, source: str) -> WriteSummary:
+    def retract_source(self, source: str, *, actor: str | None = None) -> WriteSummary:
         """Drop everything *source* asserts (``replace_source`` with nothing)."""
-        return self.replace_source(source, [], [])
+        return self.replace_source(source, [], [], actor=actor)
 
-    def clear(self) -> WriteSummary:
+    def clear(self, *, actor: str | None = None) -> WriteSummary:
         """Remove every node and edge."""
 
         def work(tx: WriteTx) -> WriteSummary:
@@ -360,7 +540,7 @@ class GraphStore(ABC):
             summary = WriteSummary(version=tx.bump_version())
             return summary
 
-        return self._write(work)
+        return self._logged_write(work, actor=actor)
 
     # ---------------------------------------------------------- shared logic
 
@@ -377,13 +557,14 @@ class GraphStore(ABC):
         edge_map: Mapping[EdgeKey, EdgeData],
         stamp: str,
         summary: WriteSummary,
+        actor: str | None = None,
     ) -> None:
         existing_nodes = tx.get_nodes(list(node_map))
         node_writes: list[NodeRecord] = []
         for ref, node in node_map.items():
             old = existing_nodes.get(ref)
             assertions, changed = with_assertion(
-                old.assertions if old else (), source, node.properties, stamp
+                old.assertions if old else (), source, node.properties, stamp, actor
             )
             if old is None:
                 summary.nodes_created += 1
@@ -413,7 +594,7 @@ class GraphStore(ABC):
         for key, edge in edge_map.items():
             old_edge = existing_edges.get(key)
             assertions, changed = with_assertion(
-                old_edge.assertions if old_edge else (), source, edge.properties, stamp
+                old_edge.assertions if old_edge else (), source, edge.properties, stamp, actor
             )
             if old_edge is None:
                 summary.edges_created += 1
@@ -477,7 +658,9 @@ class GraphStore(ABC):
 
     # --------------------------------------------------------- export/import
 
-    def import_records(self, nodes: Sequence[NodeRecord], edges: Sequence[EdgeRecord]) -> int:
+    def import_records(
+        self, nodes: Sequence[NodeRecord], edges: Sequence[EdgeRecord], *, actor: str | None = None
+    ) -> int:
         """Replace the whole graph with these records (assertions kept); return the version."""
         check_import_records(nodes, edges)
 
@@ -489,4 +672,4 @@ class GraphStore(ABC):
                 tx.put_edges(list(edges))
             return tx.bump_version()
 
-        return self._write(work)
+        return self._logged_write(work, actor=actor, source=IMPORT_SOURCE)
