@@ -35,7 +35,9 @@ def assessment(p: Projection, affects: Sequence[Mapping[str, Any]]) -> dict[str,
         except InvalidInputError as exc:
             runs.append({"change_type": change_type, "targets": targets, "error": exc.message})
             continue
-        run_products = sorted(a.ref for a in result.affected_products)
+        run_products = sorted(
+            {a.ref for a in result.affected_products} | {o.ref for o in result.owners}
+        )
         run_components = sorted({c for g in result.components_by_depth for c in (*g.hard, *g.soft)})
         products.update(run_products)
         components.update(run_components)
