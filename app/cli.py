@@ -8,6 +8,7 @@
     archgraph scan PATH [--server URL --key KEY]    scan specs, manifests, catalogs
     archgraph impact REF... --change TYPE [--json]  what a change touches, and why
     archgraph duplicates [--json]                   capabilities built more than once
+    archgraph adr new|list|show|accept|reject|supersede|import|export   ADRs (local store)
 
 The store is the one the environment configures (``ARCHGRAPH_NEO4J_URI`` or
 the embedded file under ``ARCHGRAPH_DATA_DIR``); ``--neo4j-uri`` and
@@ -233,6 +234,13 @@ def duplicates(args: argparse.Namespace, settings: Settings) -> int:
     return run_duplicates(args, settings)
 
 
+@command("adr")
+def adr(args: argparse.Namespace, settings: Settings) -> int:
+    from app.cli_adr import run_adr
+
+    return run_adr(args, settings)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="archgraph", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", help="embedded store directory (ARCHGRAPH_DATA_DIR)")
@@ -272,6 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli_analysis import add_parsers
 
     add_parsers(sub)
+    from app.cli_adr import add_parser as add_adr_parser
+
+    add_adr_parser(sub)
     return parser
 
 
