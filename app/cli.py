@@ -10,6 +10,7 @@
     archgraph duplicates [--json]                   capabilities built more than once
     archgraph changes [--since T --element REF ...] the change log, newest first
     archgraph diff --from WHEN [--to WHEN]          what changed between two points
+    archgraph adr new|list|show|accept|reject|supersede|import|export   ADRs (local store)
 
 The store is the one the environment configures (``ARCHGRAPH_NEO4J_URI`` or
 the embedded file under ``ARCHGRAPH_DATA_DIR``); ``--neo4j-uri`` and
@@ -251,6 +252,13 @@ def duplicates(args: argparse.Namespace, settings: Settings) -> int:
     return run_duplicates(args, settings)
 
 
+@command("adr")
+def adr(args: argparse.Namespace, settings: Settings) -> int:
+    from app.cli_adr import run_adr
+
+    return run_adr(args, settings)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="archgraph", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", help="embedded store directory (ARCHGRAPH_DATA_DIR)")
@@ -293,6 +301,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_parsers(sub)
     add_history_parsers(sub)
+    from app.cli_adr import add_parser as add_adr_parser
+
+    add_adr_parser(sub)
     return parser
 
 

@@ -179,12 +179,32 @@ class Technology(Element):
     vendor: ShortText | None = None
 
 
+class AdrAlternative(_Model):
+    """An option an ADR considered, with its arguments."""
+
+    name: ShortText
+    pros: list[LongText] = Field(default_factory=list, max_length=100)
+    cons: list[LongText] = Field(default_factory=list, max_length=100)
+
+
+class AdrAffect(_Model):
+    """An element an ADR changes, and how (an impact change type)."""
+
+    ref: ShortText
+    change_type: ShortText = "breaking-change"
+
+
 class Adr(Element):
-    """An architecture decision record (its lifecycle lives in ``adr/``)."""
+    """An architecture decision record (its lifecycle lives in ``adr/``, docs in docs/adr.md).
+
+    ``history`` holds every creation, edit, status change and import with who
+    and when; ``impact`` the stored impact assessment. The counter record
+    ``adr:registry`` carries only ``last_number``.
+    """
 
     kind: ClassVar[Kind] = Kind.ADR
 
-    number: int | None = Field(default=None, ge=1)
+    number: int | None = Field(default=None, ge=0)
     title: ShortText | None = None
     status: AdrStatus = AdrStatus.PROPOSED
     date: dt.date | None = None
@@ -192,7 +212,22 @@ class Adr(Element):
     context: LongText | None = None
     decision: LongText | None = None
     consequences: LongText | None = None
-    alternatives: list[LongText] = Field(default_factory=list)
+    notes: LongText | None = None
+    alternatives: list[AdrAlternative] = Field(default_factory=list, max_length=100)
+    affects: list[AdrAffect] = Field(default_factory=list, max_length=200)
+    supersedes: list[int] = Field(default_factory=list)
+    superseded_by: list[int] = Field(default_factory=list)
+    amends: list[int] = Field(default_factory=list)
+    amended_by: list[int] = Field(default_factory=list)
+    supplements: list[int] = Field(default_factory=list)
+    supplemented_by: list[int] = Field(default_factory=list)
+    created_by: ShortText | None = None
+    created_at: ShortText | None = None
+    updated_at: ShortText | None = None
+    file_name: ShortText | None = None
+    history: list[dict[str, Any]] = Field(default_factory=list)
+    impact: dict[str, Any] | None = None
+    last_number: int | None = Field(default=None, ge=0)
 
 
 ELEMENT_MODELS: dict[Kind, type[Element]] = {
