@@ -8,6 +8,8 @@
     archgraph scan PATH [--server URL --key KEY]    scan specs, manifests, catalogs
     archgraph impact REF... --change TYPE [--json]  what a change touches, and why
     archgraph duplicates [--json]                   capabilities built more than once
+    archgraph diagram [--view V --focus REF --format F] [-o FILE]   draw a diagram
+    archgraph data [--format json|csv|graphml --product P --kind K] [-o FILE]   export data
 
 The store is the one the environment configures (``ARCHGRAPH_NEO4J_URI`` or
 the embedded file under ``ARCHGRAPH_DATA_DIR``); ``--neo4j-uri`` and
@@ -233,6 +235,20 @@ def duplicates(args: argparse.Namespace, settings: Settings) -> int:
     return run_duplicates(args, settings)
 
 
+@command("diagram")
+def diagram(args: argparse.Namespace, settings: Settings) -> int:
+    from app.cli_views import run_diagram
+
+    return run_diagram(args, settings)
+
+
+@command("data")
+def data(args: argparse.Namespace, settings: Settings) -> int:
+    from app.cli_views import run_data
+
+    return run_data(args, settings)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="archgraph", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", help="embedded store directory (ARCHGRAPH_DATA_DIR)")
@@ -270,8 +286,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--notes", action="store_true", help="also list notes and skipped files")
 
     from app.cli_analysis import add_parsers
+    from app.cli_views import add_parsers as add_view_parsers
 
     add_parsers(sub)
+    add_view_parsers(sub)
     return parser
 
 

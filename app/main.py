@@ -11,7 +11,7 @@ from fastapi import APIRouter, FastAPI
 
 from app.auth import KeyRing, load_keys
 from app.errors import install_error_handlers
-from app.routers import analysis, scans, system
+from app.routers import analysis, exports, scans, system
 from app.routers import graph as graph_routes
 from app.routers.elements import CRUD_KINDS, element_router
 from app.settings import Settings
@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None, *, store: GraphStore | None = N
     api.include_router(graph_routes.router)
     api.include_router(scans.router)
     api.include_router(analysis.router)
+    api.include_router(exports.router)
     api.include_router(system.router)
     app.include_router(api)
     app.include_router(system.health)

@@ -28,7 +28,7 @@ from graph.views.model import (
     ViewName,
 )
 from graph.views.render import DiagramFormat, RenderedDiagram, render_diagram
-from graph.views.views import focus_view, impact_view, portfolio_view
+from graph.views.views import build_view, focus_view, impact_view, portfolio_view
 
 __all__ = [
     "MAX_CHARS",
@@ -43,6 +43,7 @@ __all__ = [
     "RenderedDiagram",
     "RendererUnavailableError",
     "ViewName",
+    "build_view",
     "data_csv_zip",
     "data_graphml",
     "data_json",

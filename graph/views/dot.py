@@ -100,7 +100,7 @@ def to_graphviz(diagram: Diagram) -> graphviz.Digraph:
     g = graphviz.Digraph(name=diagram.view, comment=diagram.title)
     g.attr(
         rankdir="LR",
-        label=_text(diagram.title),
+        label=_text(diagram.title, *diagram.notes),
         labelloc="t",
         fontname="Helvetica",
         compound="true",

@@ -61,7 +61,8 @@ class _Lines:
         self.diagram = diagram
         self.ids = {n.id: f"n{i}" for i, n in enumerate(diagram.nodes)}
         self.gids = {g.id: f"g{i}" for i, g in enumerate(diagram.groups)}
-        self.header = f"---\ntitle: {_escape(diagram.title)}\n---\nflowchart LR\n" + _CLASS_DEFS
+        title = "; ".join([diagram.title, *diagram.notes])
+        self.header = f'---\ntitle: "{_escape(title)}"\n---\nflowchart LR\n' + _CLASS_DEFS
         self.node_line = {n.id: self._node(n) for n in diagram.nodes}
         self.group_open = {g.id: self._group_open(g) for g in diagram.groups}
         self.group_close = {g.id: self._group_close(g) for g in diagram.groups}

@@ -67,7 +67,7 @@ def to_structurizr(diagram: Diagram, *, workspace: str = "archgraph") -> str:
     parent = {n.id: n.group for n in diagram.nodes}
     system_names: dict[str, str] = {}
     lines = [
-        f"workspace {_text(workspace)} {_text(diagram.title)} {{",
+        f"workspace {_text(workspace)} {_text('; '.join([diagram.title, *diagram.notes]))} {{",
         "    model {",
     ]
     for n in diagram.nodes:

@@ -37,6 +37,7 @@ from graph.views.model import (
     DiagramEdge,
     DiagramGroup,
     DiagramNode,
+    ViewName,
     collapse,
     component_count,
     merge_edges,
@@ -284,3 +285,27 @@ def impact_view(
     if result.truncated:
         diagram.notes.append("the impact walk was truncated: see POST /api/v1/impact")
     return _finish(diagram, keep=frozenset(t.ref for t in result.targets))
+
+
+def build_view(
+    p: Projection,
+    view: ViewName,
+    focus: str | None = None,
+    depth: int | None = None,
+    change: ChangeType = ChangeType.BREAKING_CHANGE,
+) -> Diagram:
+    """The view a caller names: *focus* is one ref (focus) or comma-separated targets (impact)."""
+    if view == "portfolio":
+        return portfolio_view(p)
+    refs = [r.strip() for r in (focus or "").split(",") if r.strip()]
+    if not refs:
+        raise InvalidInputError(
+            f"the {view} view needs focus=<element ref>", code="focus_required", location="focus"
+        )
+    if view == "focus":
+        if len(refs) > 1:
+            raise InvalidInputError(
+                "the focus view takes one element", code="one_focus", location="focus"
+            )
+        return focus_view(p, refs[0], 1 if depth is None else depth)
+    return impact_view(p, refs, change_type=change, depth=depth)
