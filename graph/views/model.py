@@ -163,8 +163,9 @@ def collapse(
         collapsed=True,
         notes=[
             *diagram.notes,
-            f"{sum(members.values())} elements collapsed into {len(members)} products "
-            f"and the platform ({reason})",
+            f"{sum(members.values())} elements collapsed into "
+            f"{len(members.keys() - {PLATFORM_GROUP})} products"
+            f"{' and the platform' if PLATFORM_GROUP in members else ''} ({reason})",
         ],
     )
 
