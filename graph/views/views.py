@@ -149,12 +149,18 @@ def portfolio_view(p: Projection) -> Diagram:
                     )
     diagram = Diagram("portfolio", "Portfolio map", nodes, edges, _groups(p, nodes))
     products = p.nodes_of(Kind.PRODUCT)
-    empty = [p.refs[i] for i in products if not any(n.group == p.refs[i] for n in nodes)]
+    used = {n.group for n in nodes}
+    empty = [p.refs[i] for i in products if p.refs[i] not in used]
     for ref in empty:
         i = p.index[ref]
         diagram.nodes.append(
             DiagramNode(
-                ref, p.name(i), Kind.PRODUCT.value, role="product", deprecated=_deprecated(p, i)
+                ref,
+                p.name(i),
+                Kind.PRODUCT.value,
+                role="product",
+                deprecated=_deprecated(p, i),
+                members=0,
             )
         )
     return _finish(diagram)
