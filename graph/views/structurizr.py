@@ -69,6 +69,8 @@ def to_structurizr(diagram: Diagram, *, workspace: str = "archgraph") -> str:
     lines = [
         f"workspace {_text(workspace)} {_text('; '.join([diagram.title, *diagram.notes]))} {{",
         "    model {",
+        # relationships are drawn as the graph has them; implied ones would clash
+        "        !impliedRelationships false",
     ]
     for n in diagram.nodes:
         if n.group is not None or any(g.id == n.id for g in groups):
