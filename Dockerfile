@@ -14,7 +14,10 @@ COPY adr ./adr
 COPY scanners ./scanners
 COPY schemas ./schemas
 COPY examples ./examples
-RUN pip install --no-cache-dir -c constraints.txt . \
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends graphviz \
+    && rm -rf /var/lib/apt/lists/* \
+    && pip install --no-cache-dir -c constraints.txt . \
     && useradd --system --uid 10001 --user-group --home-dir /app archgraph \
     && mkdir -p /data && chown archgraph /data
 

@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help run test lint typecheck unit neo4j-fetch bench lock clean
+.PHONY: help run test lint typecheck unit neo4j-fetch graphviz bench lock clean
 
 help:
 	@echo "make run    start the service on 127.0.0.1:8000 with the embedded store"
@@ -20,7 +20,22 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
-run: $(STAMP)
+# Diagrams need Graphviz's `dot`: installed with apt when we run as root, else explained.
+graphviz:
+	@command -v dot >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Graphviz (dot) with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+	  else \
+	    echo "archgraph needs Graphviz's dot for diagrams and it is not on PATH."; \
+	    echo "Install it: sudo apt-get install graphviz (Debian/Ubuntu), brew install graphviz (macOS),"; \
+	    echo "or see https://graphviz.org/download/ - then run make again."; \
+	    exit 1; \
+	  fi; \
+	}
+	@dot -V
+
+run: $(STAMP) graphviz
 	$(BIN)/archgraph serve --dev
 
 neo4j-fetch: $(STAMP)
@@ -39,7 +54,7 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest -m "not neo4j"
 
 # Every test, the Neo4j-backed ones included: they must run, never skip.
-test: $(STAMP) neo4j-fetch lint typecheck
+test: $(STAMP) graphviz neo4j-fetch lint typecheck
 	ARCHGRAPH_REQUIRE_NEO4J=1 $(BIN)/python -m pytest
 
 bench: $(STAMP) neo4j-fetch

@@ -11,6 +11,8 @@
     archgraph changes [--since T --element REF ...] the change log, newest first
     archgraph diff --from WHEN [--to WHEN]          what changed between two points
     archgraph adr new|list|show|accept|reject|supersede|import|export   ADRs (local store)
+    archgraph diagram [--view V --focus REF --format F] [-o FILE]   draw a diagram
+    archgraph data [--format json|csv|graphml --product P --kind K] [-o FILE]   export data
 
 The store is the one the environment configures (``ARCHGRAPH_NEO4J_URI`` or
 the embedded file under ``ARCHGRAPH_DATA_DIR``); ``--neo4j-uri`` and
@@ -259,6 +261,20 @@ def adr(args: argparse.Namespace, settings: Settings) -> int:
     return run_adr(args, settings)
 
 
+@command("diagram")
+def diagram(args: argparse.Namespace, settings: Settings) -> int:
+    from app.cli_views import run_diagram
+
+    return run_diagram(args, settings)
+
+
+@command("data")
+def data(args: argparse.Namespace, settings: Settings) -> int:
+    from app.cli_views import run_data
+
+    return run_data(args, settings)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="archgraph", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", help="embedded store directory (ARCHGRAPH_DATA_DIR)")
@@ -296,14 +312,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--notes", action="store_true", help="also list notes and skipped files")
 
+    from app.cli_adr import add_parser as add_adr_parser
     from app.cli_analysis import add_parsers
     from app.cli_history import add_parsers as add_history_parsers
+    from app.cli_views import add_parsers as add_view_parsers
 
     add_parsers(sub)
     add_history_parsers(sub)
-    from app.cli_adr import add_parser as add_adr_parser
-
     add_adr_parser(sub)
+    add_view_parsers(sub)
     return parser
 
 

@@ -206,6 +206,10 @@ class Projection:
     def edge_is_soft(self, edge: int) -> bool:
         return self.edge_strength[edge] == STRENGTH_CODE["soft"]
 
+    def edge_kind(self, edge: int) -> EdgeType:
+        """The type of edge *edge* (``DEPENDS_ON``, ``CONSUMES`` ...)."""
+        return EDGE_TYPES[self.edge_type[edge]]
+
     # ------------------------------------------------------------ derived data
 
     def memo(self, key: str, compute: Callable[[Projection], T]) -> T:

@@ -1,0 +1,88 @@
+"""``archgraph diagram`` and ``archgraph data``: the diagrams and data exports from a terminal.
+
+Both read the configured store (``--data-dir`` / ``--neo4j-uri``) and write a
+file (``-o``) or standard output; the rules are those of
+``GET /api/v1/exports/graph`` and ``/exports/data`` (``docs/diagrams.md``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, get_args
+
+from app.settings import Settings
+from app.stores import open_store
+from graph.analysis import Projection, build_projection
+from graph.views import (
+    DataFormat,
+    DiagramFormat,
+    ViewName,
+    build_view,
+    data_csv_zip,
+    data_graphml,
+    data_json,
+    render_diagram,
+    select_data,
+)
+from schemas.analysis import ChangeType
+from schemas.errors import InvalidInputError
+
+
+def _projection(settings: Settings) -> Projection:
+    store = open_store(settings)
+    try:
+        return build_projection(store)
+    finally:
+        store.close()
+
+
+def _write(content: bytes, output: str | None, binary: bool) -> None:
+    if output and output != "-":
+        Path(output).write_bytes(content)
+        print(f"wrote {len(content):,} bytes to {output}", file=sys.stderr)
+    elif binary and sys.stdout.isatty():
+        raise InvalidInputError(
+            "this format is binary: write it to a file with -o FILE", location="--output"
+        )
+    else:
+        sys.stdout.buffer.write(content)
+        sys.stdout.flush()
+
+
+def run_diagram(args: argparse.Namespace, settings: Settings) -> int:
+    diagram = build_view(
+        _projection(settings), args.view, args.focus, args.depth, ChangeType(args.change)
+    )
+    rendered = render_diagram(diagram, args.format)
+    for note in rendered.notes:
+        print(f"note: {note}", file=sys.stderr)
+    _write(rendered.content, args.output, binary=args.format == "png")
+    return 0
+
+
+def run_data(args: argparse.Namespace, settings: Settings) -> int:
+    kinds = [k.strip() for value in args.kind or [] for k in value.split(",") if k.strip()]
+    data = select_data(_projection(settings), product=args.product, kinds=kinds or None)
+    writer = {"json": data_json, "csv": data_csv_zip, "graphml": data_graphml}[args.format]
+    _write(writer(data), args.output, binary=args.format == "csv")
+    return 0
+
+
+def add_parsers(sub: Any) -> None:
+    p = sub.add_parser(
+        "diagram", help="draw the portfolio, one element's neighbourhood or an impact"
+    )
+    p.add_argument("--view", default="portfolio", choices=get_args(ViewName))
+    p.add_argument("--focus", help="focus: one ref; impact: target refs, comma-separated")
+    p.add_argument("--depth", type=int, help="hops (focus, default 1) or levels (impact)")
+    p.add_argument("--change", default="breaking-change", choices=[c.value for c in ChangeType])
+    p.add_argument("--format", default="svg", choices=get_args(DiagramFormat))
+    p.add_argument("-o", "--output", help="file to write (default: standard output)")
+
+    p = sub.add_parser("data", help="export the graph or a part of it as JSON, CSV or GraphML")
+    p.add_argument("--format", default="json", choices=get_args(DataFormat))
+    p.add_argument("--product", help="only this product's part (product ref or slug)")
+    p.add_argument("--kind", action="append", help="only these kinds (repeat or comma-list)")
+    p.add_argument("-o", "--output", help="file to write (csv: a zip of nodes.csv and edges.csv)")
