@@ -65,7 +65,7 @@ def assess_and_store(store: GraphStore, p: Projection, number: int, actor: str) 
         stored = assessment(p, props.get("affects", []))
         stored.update(computed_at=utc_now(), computed_by=actor)
         props["impact"] = stored
-        store.apply(source=ADR_SOURCE, nodes=[NodeData(adr_ref(number), props)])
+        store.apply(source=ADR_SOURCE, nodes=[NodeData(adr_ref(number), props)], actor=actor)
     return get_adr(store, number)
 
 

@@ -97,7 +97,7 @@ def import_folder(store: GraphStore, folder: FolderImport, actor: str) -> dict[s
         if nodes and highest > last_number(store):
             nodes.append(NodeData(COUNTER_REF, {"last_number": highest}))
         if nodes:
-            store.apply(source=ADR_SOURCE, nodes=nodes, edges=edges)
+            store.apply(source=ADR_SOURCE, nodes=nodes, edges=edges, actor=actor)
     return {
         "created": created,
         "updated": updated,

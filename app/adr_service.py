@@ -174,7 +174,7 @@ def create_adr(store: GraphStore, body: AdrCreate, actor: str) -> dict[str, Any]
             old = dict(adr_record(store, amended).properties)
             old["amended_by"] = sorted({*old.get("amended_by", []), number})
             nodes.append(NodeData(adr_ref(amended), old))
-        store.apply(source=ADR_SOURCE, nodes=nodes, edges=_unique(edges))
+        store.apply(source=ADR_SOURCE, nodes=nodes, edges=_unique(edges), actor=actor)
     return get_adr(store, number)
 
 
@@ -213,7 +213,7 @@ def update_adr(store: GraphStore, number: int, body: AdrUpdate, actor: str) -> d
         history.append(_entry(actor, at, "edited", fields=sorted(changed), before=before))
         props.update(history=history, updated_at=at)
         Adr.model_validate({"slug": adr_slug(number), **props})
-        store.apply(source=ADR_SOURCE, nodes=[NodeData(adr_ref(number), props)])
+        store.apply(source=ADR_SOURCE, nodes=[NodeData(adr_ref(number), props)], actor=actor)
     return get_adr(store, number)
 
 
@@ -241,7 +241,7 @@ def change_status(store: GraphStore, number: int, target: str, actor: str) -> di
         history = list(props.get("history", []))
         history.append(_entry(actor, at, "status", **{"from": current, "to": target}))
         props.update(status=target, history=history, updated_at=at)
-        store.apply(source=ADR_SOURCE, nodes=[NodeData(adr_ref(number), props)])
+        store.apply(source=ADR_SOURCE, nodes=[NodeData(adr_ref(number), props)], actor=actor)
     return get_adr(store, number)
 
 
@@ -267,12 +267,12 @@ def supersede(store: GraphStore, newer: int, olds: Sequence[int], actor: str) ->
             NodeData(adr_ref(n), _superseded(p, newer, actor, at)) for n, p in old_props.items()
         ]
         edges = [EdgeData(adr_ref(newer), "SUPERSEDES", adr_ref(n), {}) for n in old_props]
-        store.apply(source=ADR_SOURCE, nodes=nodes, edges=edges)
+        store.apply(source=ADR_SOURCE, nodes=nodes, edges=edges, actor=actor)
     return get_adr(store, newer)
 
 
-def delete_adr(store: GraphStore, number: int) -> None:
+def delete_adr(store: GraphStore, number: int, actor: str) -> None:
     """Remove an ADR and its edges; its number stays used (the counter keeps it)."""
     with _LOCK:
         adr_record(store, number)
-        store.delete(node_refs=[adr_ref(number)])
+        store.delete(node_refs=[adr_ref(number)], actor=actor)

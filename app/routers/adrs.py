@@ -143,9 +143,10 @@ async def patch_adr(
 
 
 @router.delete("/{number}", status_code=204)
-async def delete_adr(number: str, store: StoreDep, _key: EditorKey) -> Response:
+async def delete_adr(number: str, request: Request, store: StoreDep, _key: EditorKey) -> Response:
     """Remove an ADR; its number is never given again."""
-    await run_in_threadpool(adr_service.delete_adr, store, adr_service.parse_number(number))
+    n = adr_service.parse_number(number)
+    await run_in_threadpool(adr_service.delete_adr, store, n, _actor(request))
     return Response(status_code=204)
 
 
