@@ -442,19 +442,17 @@ class _Entity:
         return {**described, **fields}
 
     def _event_edges(self, operations: list[Mapping[str, Any]]) -> None:
-        """PUBLISHES / SUBSCRIBES from each component that provides this event API."""
-        sends, receives = channels_by_action(list(operations))
-        if self.ref is None or not (sends or receives):
+        """PUBLISHES from each component that provides this event API (what it
+        receives is joined to other documents' senders by :mod:`scanners.events`)."""
+        sends, _ = channels_by_action(list(operations))
+        if self.ref is None or not sends:
             return
         for provider in self.index.providers.get(self.key, []):
             kind = self.mapping.kind_of(provider.kind)
             if kind is not Kind.COMPONENT:
                 continue
             component = f"component:{entity_slug(provider)}"
-            if sends:
-                self.b.edge(component, EdgeType.PUBLISHES, self.ref, {"channels": sends})
-            if receives:
-                self.b.edge(component, EdgeType.SUBSCRIBES, self.ref, {"channels": receives})
+            self.b.edge(component, EdgeType.PUBLISHES, self.ref, {"channels": sends})
 
 
 parse = parser(SCANNER, scan_documents)
