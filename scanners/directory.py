@@ -38,6 +38,7 @@ from scanners.backstage import DEFAULT_MAPPING, BackstageMapping, index_catalog
 from scanners.detect import Format, classify, looks_binary, sniff
 from scanners.documents import DocumentError, decode_text, load_documents
 from scanners.events import join_channels
+from scanners.portals import cortex
 from scanners.resolve import (
     DirectoryResolver,
     MappingResolver,
@@ -315,6 +316,7 @@ def _scan_inputs(
     specs = (
         groups[Format.OPENAPI]
         + groups[Format.ASYNCAPI]
+        + groups[Format.CORTEX]
         + [
             i
             for i in groups[Format.MANIFEST] + groups[Format.BACKSTAGE]
@@ -364,6 +366,13 @@ def _scan_inputs(
             manifests.append(item)  # a "spec" whose content turned out to be a manifest
         elif item.docs is not None and item.fmt is Format.BACKSTAGE:
             catalogs.append(item)
+        elif item.docs is not None and item.fmt is Format.CORTEX:
+            results.append(
+                cortex.scan_documents(
+                    _read_file(item, source_id(Format.CORTEX.value, prefix, item.path)),
+                    resolver=resolver,
+                )
+            )
         item.docs = None
         tick(item.path)
 
@@ -394,7 +403,7 @@ def _scan_inputs(
     return _flag_conflicts(results), sorted(skipped, key=lambda s: s.path)
 
 
-_UNRECOGNISED = "not an OpenAPI, AsyncAPI, archgraph manifest or Backstage catalog document"
+_UNRECOGNISED = "not an OpenAPI, AsyncAPI, archgraph manifest, Backstage catalog or Cortex document"
 
 
 def _read_file(item: FileInput, source: str) -> ReadFile:
