@@ -11,9 +11,12 @@ method:
 * ``receive``: the application consumes from the channel: 3.x
   ``action: receive``, 2.x ``publish``.
 
-The component that provides the API (``x-archgraph-component``, or a
-manifest's ``provides``) gets PUBLISHES to it with the channels it sends to
-and SUBSCRIBES with the channels it receives from.
+The component that provides the API (``x-archgraph-component``, a
+manifest's ``provides``, else the application named by ``info.title``) gets
+PUBLISHES to it with the channels it sends to. What it receives is recorded
+as :class:`~scanners.result.ChannelUse` (address and servers) and joined to
+the documents that send on the same channel by :mod:`scanners.events`: a
+provider never subscribes to its own API.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from scanners.documents import split_pointer
-from scanners.result import parser, validation_message
+from scanners.result import ChannelUse, parser, validation_message
 from scanners.specs import (
     LONG,
     RECEIVE,
@@ -38,7 +41,15 @@ from scanners.specs import (
 )
 from schemas.elements import Api, ApiKind, Operation, SecurityScheme
 
-__all__ = ["FORMAT", "SCANNER", "describe_asyncapi", "is_asyncapi", "parse", "scan_documents"]
+__all__ = [
+    "FORMAT",
+    "SCANNER",
+    "describe_asyncapi",
+    "is_asyncapi",
+    "normalise_server",
+    "parse",
+    "scan_documents",
+]
 
 SCANNER = "asyncapi"
 
@@ -71,11 +82,15 @@ def describe_asyncapi(
     api_version = text_of(info.get("version"))
     slug = api_slug or api_slug_for(ctx, doc, title, api_version)
 
+    servers = _server_urls(ctx, doc)
     raw_ops = _operations_v2(ctx, doc) if major == "2" else _operations_v3(ctx, doc)
     operations: list[Operation] = []
-    for pointer, op_fields in raw_ops:
+    uses: list[tuple[str, str, tuple[str, ...]]] = []
+    for pointer, op_fields, channel in raw_ops:
         try:
             operations.append(Operation.model_validate(op_fields))
+            on = _channel_servers(ctx, channel, servers)
+            uses.append((op_fields["method"], op_fields["path"], on))
         except ValidationError as exc:
             builder.warning(
                 "asyncapi.operation",
@@ -90,11 +105,11 @@ def describe_asyncapi(
     fields: dict[str, Any] = {
         "slug": slug,
         "type": ApiKind.ASYNCAPI,
-        "servers": _servers(ctx, doc),
+        "servers": list(dict.fromkeys(servers.values()))[:50],
         "operations": operations,
         "security_schemes": _security_schemes(ctx, doc),
     }
-    return make_api(
+    api = make_api(
         ctx,
         doc,
         scanner=SCANNER,
@@ -103,6 +118,9 @@ def describe_asyncapi(
         version=api_version,
         description=text_of(info.get("description"), LONG),
     )
+    if api is not None:
+        builder.channels.extend(ChannelUse(api.ref, *use) for use in uses)
+    return api
 
 
 def _mapping(ctx: SpecContext, value: Any) -> dict[Any, Any]:
@@ -123,8 +141,12 @@ def _common(op: Mapping[str, Any], operation_id: str | None) -> dict[str, Any]:
     return fields
 
 
-def _operations_v2(ctx: SpecContext, doc: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    found: list[tuple[str, dict[str, Any]]] = []
+RawOperation = tuple[str, dict[str, Any], Mapping[str, Any]]
+"""(pointer, operation fields, the channel it is on)."""
+
+
+def _operations_v2(ctx: SpecContext, doc: Mapping[str, Any]) -> list[RawOperation]:
+    found: list[RawOperation] = []
     for name, item in _mapping(ctx, doc.get("channels")).items():
         channel, where = ctx.follower.mapping(item, ctx.file, ctx.at("channels", str(name)))
         for keyword, action in _V2_ACTIONS.items():
@@ -140,12 +162,12 @@ def _operations_v2(ctx: SpecContext, doc: Mapping[str, Any]) -> list[tuple[str, 
             security = _requirement_names(ctx, op.get("security"))
             if security:
                 fields["security"] = security
-            found.append((pointer, fields))
+            found.append((pointer, fields, channel))
     return found
 
 
-def _operations_v3(ctx: SpecContext, doc: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    found: list[tuple[str, dict[str, Any]]] = []
+def _operations_v3(ctx: SpecContext, doc: Mapping[str, Any]) -> list[RawOperation]:
+    found: list[RawOperation] = []
     for op_id, value in _mapping(ctx, doc.get("operations")).items():
         pointer = ctx.at("operations", str(op_id))
         op, where = ctx.follower.mapping(value, ctx.file, pointer)
@@ -157,19 +179,23 @@ def _operations_v3(ctx: SpecContext, doc: Mapping[str, Any]) -> list[tuple[str, 
                 pointer=pointer + "/action",
             )
             continue
-        address = _channel_address(ctx, op.get("channel"), where, pointer + "/channel")
-        if address is None:
+        found_channel = _channel_address(ctx, op.get("channel"), where, pointer + "/channel")
+        if found_channel is None:
             continue
+        address, channel = found_channel
         fields = {"method": action, "path": address, **_common(op, text_of(str(op_id)))}
         security = _requirement_names(ctx, op.get("security"))
         if security:
             fields["security"] = security
-        found.append((pointer, fields))
+        found.append((pointer, fields, channel))
     return found
 
 
-def _channel_address(ctx: SpecContext, value: Any, file: str, pointer: str) -> str | None:
-    """The address of a 3.x channel (its key in ``channels`` when the address is null)."""
+def _channel_address(
+    ctx: SpecContext, value: Any, file: str, pointer: str
+) -> tuple[str, Mapping[str, Any]] | None:
+    """The address of a 3.x channel (its key in ``channels`` when the address is null),
+    and the channel."""
     ref = value.get("$ref") if isinstance(value, dict) else None
     channel, _ = ctx.follower.deref(value, file, pointer)
     if not isinstance(channel, dict):
@@ -179,11 +205,11 @@ def _channel_address(ctx: SpecContext, value: Any, file: str, pointer: str) -> s
         return None
     address = text_of(channel.get("address"), 2048)
     if address:
-        return address
+        return address, channel
     if isinstance(ref, str):
         tokens = split_pointer(ref.partition("#")[2]) if "#" in ref else []
         if tokens:
-            return tokens[-1]
+            return tokens[-1], channel
     return None
 
 
@@ -204,9 +230,10 @@ def _requirement_names(ctx: SpecContext, security: Any) -> list[str]:
     return names
 
 
-def _servers(ctx: SpecContext, doc: Mapping[str, Any]) -> list[str]:
-    urls: list[str] = []
-    for _, value in sorted(_mapping(ctx, doc.get("servers")).items(), key=lambda kv: str(kv[0])):
+def _server_urls(ctx: SpecContext, doc: Mapping[str, Any]) -> dict[str, str]:
+    """Each server's name and its URL, ``protocol://host/path`` (sorted by name)."""
+    urls: dict[str, str] = {}
+    for name, value in sorted(_mapping(ctx, doc.get("servers")).items(), key=lambda kv: str(kv[0])):
         server, _ = ctx.follower.mapping(value, ctx.file)
         protocol = text_of(server.get("protocol"))
         url = text_of(server.get("url")) or text_of(
@@ -217,9 +244,29 @@ def _servers(ctx: SpecContext, doc: Mapping[str, Any]) -> list[str]:
         if protocol and "://" not in url:
             url = f"{protocol}://{url}"
         text = text_of(url)
-        if text and text not in urls:
-            urls.append(text)
-    return urls[:50]
+        if text and len(urls) < 200:
+            urls[str(name)] = text
+    return urls
+
+
+def _channel_servers(
+    ctx: SpecContext, channel: Mapping[str, Any], servers: Mapping[str, str]
+) -> tuple[str, ...]:
+    """The normalised URLs of the servers a channel is on: the ones it lists
+    (3.x ``$ref: '#/servers/x'``, 2.x names), else every server of the document."""
+    listed = channel.get("servers")
+    names: list[str] = []
+    for item in listed if isinstance(listed, list) else []:
+        ref = item.get("$ref") if isinstance(item, dict) else item
+        if isinstance(ref, str):
+            names.append(ref.rsplit("/", 1)[-1] if ref.startswith("#") else ref)
+    urls = [servers[n] for n in names if n in servers] if names else list(servers.values())
+    return tuple(sorted({normalise_server(u) for u in urls}))
+
+
+def normalise_server(url: str) -> str:
+    """A server URL as channels are joined on: lower case, no trailing slash."""
+    return url.strip().rstrip("/").lower()
 
 
 def _security_schemes(ctx: SpecContext, doc: Mapping[str, Any]) -> list[SecurityScheme]:
@@ -242,6 +289,6 @@ def _security_schemes(ctx: SpecContext, doc: Mapping[str, Any]) -> list[Security
     return schemes
 
 
-FORMAT = SpecFormat(SCANNER, "AsyncAPI", is_asyncapi, describe_asyncapi)
+FORMAT = SpecFormat(SCANNER, "AsyncAPI", is_asyncapi, describe_asyncapi, describes_application=True)
 scan_documents = FORMAT.scan_documents
 parse = parser(SCANNER, scan_documents)

@@ -4,8 +4,9 @@ Two steps, so that most files of a repository cost one regular expression:
 
 1. :func:`sniff` looks at the raw text for the tell-tale top-level keys
    (``openapi:``, ``swagger:``, ``asyncapi:``, ``apiVersion: backstage.io/...``,
-   ``apiVersion: archgraph/...``); a file named ``archgraph.yaml`` counts as a
-   manifest whatever it holds (so a broken one gets a proper error).
+   ``apiVersion: archgraph/...``, ``x-cortex-...`` beside ``openapi:``); a
+   file named ``archgraph.yaml`` counts as a manifest whatever it holds (so a
+   broken one gets a proper error).
 2. :func:`classify` confirms on the parsed documents: the key must be at the
    top level of the (only) document.
 """
@@ -18,6 +19,7 @@ from typing import Any
 
 from scanners.backstage import is_backstage
 from scanners.manifest import FILE_NAMES
+from scanners.portals.cortex import is_cortex
 
 __all__ = ["BINARY_SUFFIXES", "Format", "classify", "looks_binary", "sniff"]
 
@@ -29,6 +31,7 @@ class Format(StrEnum):
     ASYNCAPI = "asyncapi"
     MANIFEST = "manifest"
     BACKSTAGE = "backstage"
+    CORTEX = "cortex"
 
 
 _KEY = r"""(?:^|[{,])[ \t]*["']?KEY["']?[ \t]*:"""
@@ -42,6 +45,7 @@ _OPENAPI_RE = re.compile(_key("(?:openapi|swagger)"), re.MULTILINE)
 _ASYNCAPI_RE = re.compile(_key("asyncapi"), re.MULTILINE)
 _BACKSTAGE_RE = re.compile(_key("apiVersion") + r"""[ \t]*["']?backstage\.io/""", re.MULTILINE)
 _MANIFEST_RE = re.compile(_key("apiVersion") + r"""[ \t]*["']?archgraph""", re.MULTILINE)
+_CORTEX_RE = re.compile(_key("x-cortex-[a-z-]+"), re.MULTILINE)
 
 BINARY_SUFFIXES = frozenset(
     {
@@ -115,6 +119,8 @@ def sniff(name: str, text: str) -> Format | None:
         return Format.ASYNCAPI if asyncapi.start() < openapi.start() else Format.OPENAPI
     if asyncapi:
         return Format.ASYNCAPI
+    if openapi and _CORTEX_RE.search(text):
+        return Format.CORTEX
     if openapi:
         return Format.OPENAPI
     return None
@@ -135,6 +141,8 @@ def classify(name: str, docs: list[Any]) -> Format | None:
         doc = docs[0]
         if "asyncapi" in doc:
             return Format.ASYNCAPI
+        if is_cortex(doc):
+            return Format.CORTEX
         if "openapi" in doc or "swagger" in doc:
             return Format.OPENAPI
     return None

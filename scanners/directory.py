@@ -13,7 +13,9 @@ steps, in an order that makes the outcome independent of file order:
    definition from (those are scanned as part of the catalog, not alone);
 4. scan the OpenAPI and AsyncAPI specs, keeping a summary of each;
 5. scan the manifests (with the spec summaries) and the catalogs (with an
-   index of every entity in the scan).
+   index of every entity in the scan);
+6. join event channels across documents (:mod:`scanners.events`): whoever
+   receives on a channel subscribes to the APIs that send on it.
 
 Walking is :mod:`scanners.walk`. Every source id is
 ``<scanner>:<prefix>/<path>``, the prefix defaulting to the name of the
@@ -35,6 +37,8 @@ from scanners import asyncapi, backstage, manifest, openapi
 from scanners.backstage import DEFAULT_MAPPING, BackstageMapping, index_catalog
 from scanners.detect import Format, classify, looks_binary, sniff
 from scanners.documents import DocumentError, decode_text, load_documents
+from scanners.events import join_channels
+from scanners.portals import cortex
 from scanners.resolve import (
     DirectoryResolver,
     MappingResolver,
@@ -312,6 +316,7 @@ def _scan_inputs(
     specs = (
         groups[Format.OPENAPI]
         + groups[Format.ASYNCAPI]
+        + groups[Format.CORTEX]
         + [
             i
             for i in groups[Format.MANIFEST] + groups[Format.BACKSTAGE]
@@ -361,6 +366,13 @@ def _scan_inputs(
             manifests.append(item)  # a "spec" whose content turned out to be a manifest
         elif item.docs is not None and item.fmt is Format.BACKSTAGE:
             catalogs.append(item)
+        elif item.docs is not None and item.fmt is Format.CORTEX:
+            results.append(
+                cortex.scan_documents(
+                    _read_file(item, source_id(Format.CORTEX.value, prefix, item.path)),
+                    resolver=resolver,
+                )
+            )
         item.docs = None
         tick(item.path)
 
@@ -385,11 +397,13 @@ def _scan_inputs(
             )
         )
         tick(item.path)
+    # Step 6: event channels received in one document and sent in another.
+    results, _ = join_channels(results)
     results.sort(key=lambda r: r.source_id)
     return _flag_conflicts(results), sorted(skipped, key=lambda s: s.path)
 
 
-_UNRECOGNISED = "not an OpenAPI, AsyncAPI, archgraph manifest or Backstage catalog document"
+_UNRECOGNISED = "not an OpenAPI, AsyncAPI, archgraph manifest, Backstage catalog or Cortex document"
 
 
 def _read_file(item: FileInput, source: str) -> ReadFile:

@@ -8,9 +8,10 @@ asserted before stays).
 
 A component's ``provides`` lists spec files by path relative to the
 manifest. The manifest asserts the PROVIDES edge (and, for AsyncAPI specs,
-PUBLISHES / SUBSCRIBES with the channels the spec sends to and receives
-from), so the api ref it links to must be known: the directory scan passes
-the summaries of the specs it scanned (*specs*); otherwise the spec is read
+PUBLISHES with the channels the spec sends to; what it receives is joined
+to the documents that send on those channels by :mod:`scanners.events`),
+so the api ref it links to must be known: the directory scan passes the
+summaries of the specs it scanned (*specs*); otherwise the spec is read
 through *resolver* and described on the spot.
 """
 
@@ -325,8 +326,6 @@ class _Manifest:
         b.edge(ref, EdgeType.PROVIDES, summary.api_ref, pointer=pointer)
         if summary.sends:
             b.edge(ref, EdgeType.PUBLISHES, summary.api_ref, {"channels": list(summary.sends)})
-        if summary.receives:
-            b.edge(ref, EdgeType.SUBSCRIBES, summary.api_ref, {"channels": list(summary.receives)})
 
     def _summarize(self, path: str, pointer: str) -> SpecSummary | None:
         """Read and describe a provided spec that the caller did not summarize."""

@@ -32,6 +32,7 @@ from schemas.facts import EdgeData, NodeData
 from schemas.refs import Kind, RefError, parse_ref
 
 __all__ = [
+    "ChannelUse",
     "ReadFile",
     "ResultBuilder",
     "ScanIssue",
@@ -99,6 +100,21 @@ class ScanIssue:
 
 
 @dataclass(frozen=True, slots=True)
+class ChannelUse:
+    """One event channel an API's application sends to or receives from.
+
+    ``servers`` are the normalised URLs of the servers the channel is on
+    (empty: the document names none). The directory scan joins the channels
+    of different documents with these (:mod:`scanners.events`).
+    """
+
+    api_ref: str
+    action: str
+    address: str
+    servers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class ScanResult:
     """Everything one source asserts, plus what went wrong or was noticed.
 
@@ -114,6 +130,8 @@ class ScanResult:
     issues: tuple[ScanIssue, ...] = ()
     described: tuple[str, ...] = ()
     stats: Mapping[str, int] = field(default_factory=dict)
+    channels: tuple[ChannelUse, ...] = ()
+    """The event channels its APIs' applications send to and receive from."""
 
     @property
     def failed(self) -> bool:
@@ -146,6 +164,39 @@ class ScanResult:
             (*self.issues, *extra),
             self.described,
             self.stats,
+            self.channels,
+        )
+
+    def with_edges(self, extra: Iterable[EdgeData]) -> ScanResult:
+        """A copy asserting more edges (already checked); lists of channels or
+        operations of an edge asserted twice are joined, and a stub is added
+        for every endpoint the source does not hold yet."""
+        edges = {e.key: dict(e.properties) for e in self.edges}
+        for e in extra:
+            before = edges.get(e.key)
+            props = dict(e.properties)
+            if before is not None:
+                name = _LIST_PROPS.get(EdgeType(e.type))
+                if name is not None and before.get(name) and props.get(name):
+                    props[name] = list(dict.fromkeys([*before[name], *props[name]]))
+                elif name is not None:
+                    props.pop(name, None)
+                props = {**before, **props}
+            edges[e.key] = props
+        nodes = {n.ref: n for n in self.nodes}
+        for from_ref, _, to_ref in edges:
+            for ref in (from_ref, to_ref):
+                nodes.setdefault(ref, NodeData(ref, {}))
+        return ScanResult(
+            self.source_id,
+            self.scanner,
+            self.origin,
+            tuple(nodes[r] for r in sorted(nodes)),
+            tuple(EdgeData(k[0], k[1], k[2], p) for k, p in sorted(edges.items())),
+            self.issues,
+            self.described,
+            self.stats,
+            self.channels,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -204,6 +255,7 @@ class ResultBuilder:
         self._nodes: dict[str, dict[str, Any]] = {}
         self._edges: dict[tuple[str, str, str], dict[str, Any]] = {}
         self._lines: LineLookup | None = None
+        self.channels: list[ChannelUse] = []
 
     # -------------------------------------------------------------- issues
 
@@ -375,6 +427,7 @@ class ResultBuilder:
             issues=tuple(issues),
             described=tuple(sorted(self._nodes)) if not self.failed else (),
             stats=dict(sorted(self.stats.items())),
+            channels=tuple(dict.fromkeys(self.channels)) if not self.failed else (),
         )
 
 

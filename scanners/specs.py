@@ -199,12 +199,15 @@ def link_provider(
     *,
     provided: bool,
     sends: list[str] | None = None,
-    receives: list[str] | None = None,
+    application: str | None = None,
 ) -> None:
-    """Add PROVIDES (and PART_OF, PUBLISHES, SUBSCRIBES) from the ``x-archgraph-*`` extensions.
+    """Add PROVIDES (and PART_OF, PUBLISHES) from the ``x-archgraph-*`` extensions.
 
-    Without a component the API stays on its own, with a warning, unless
-    *provided* says a manifest in the same scan provides it.
+    Without a component, when *provided* says a manifest of the same scan
+    provides the spec, the manifest links it. Otherwise an event API
+    (*application* is the title of the application it describes) gets that
+    application as its component, ``component:<slug of the title>``, with a
+    note; any other API stays on its own, with a warning.
     """
     builder = ctx.builder
     found = extension(doc, "x-archgraph-component")
@@ -216,7 +219,22 @@ def link_provider(
                 "x-archgraph-product is ignored without x-archgraph-component",
                 pointer=ctx.pointer + product[1],
             )
-        if not provided:
+        if not provided and application:
+            app_slug = _tidy(slugify(application))
+            component = builder.element(Kind.COMPONENT, app_slug, {"name": application})
+            if component is None:
+                return
+            builder.info(
+                "spec.application",
+                f"the application this document describes is {component} (from info.title); "
+                "set x-archgraph-component or list the spec under 'provides' in a manifest "
+                "to name another component",
+                pointer=ctx.at("info"),
+            )
+            builder.edge(component, EdgeType.PROVIDES, api_ref)
+            if sends:
+                builder.edge(component, EdgeType.PUBLISHES, api_ref, {"channels": sends})
+        elif not provided:
             builder.warning(
                 "spec.no-provider",
                 f"no component provides {api_ref}: add x-archgraph-component to the spec or "
@@ -237,8 +255,6 @@ def link_provider(
     builder.edge(component, EdgeType.PROVIDES, api_ref, pointer=ctx.pointer + where)
     if sends:
         builder.edge(component, EdgeType.PUBLISHES, api_ref, {"channels": sends})
-    if receives:
-        builder.edge(component, EdgeType.SUBSCRIBES, api_ref, {"channels": receives})
     if product is not None:
         product_slug = _slug_or_ref(product[0], Kind.PRODUCT)
         if product_slug is None:
@@ -331,6 +347,9 @@ class SpecFormat:
     label: str
     accepts: Callable[[Any], bool]
     describe: Callable[[SpecContext, Mapping[str, Any]], Api | None]
+    describes_application: bool = False
+    """Whether a document describes one application (AsyncAPI), which then
+    becomes the API's component when nothing else names one."""
 
     def scan_documents(
         self,
@@ -342,7 +361,8 @@ class SpecFormat:
         """Scan one API spec that has already been read.
 
         Event APIs (operations ``send``/``receive``) also link their provider
-        as publisher and subscriber of the channels.
+        as publisher of the channels it sends to; what it receives is joined
+        across documents by the directory scan (:mod:`scanners.events`).
         """
         scanner = self.scanner
         docs, origin = file.docs, file.origin
@@ -358,7 +378,14 @@ class SpecFormat:
         if api is not None:
             builder.add(api)
             ops = [{"method": op.method, "path": op.path} for op in api.operations]
-            sends, receives = channels_by_action(ops)
-            link_provider(ctx, doc, api.ref, provided=provided, sends=sends, receives=receives)
+            sends, _ = channels_by_action(ops)
+            link_provider(
+                ctx,
+                doc,
+                api.ref,
+                provided=provided,
+                sends=sends,
+                application=(api.name or api.slug) if self.describes_application else None,
+            )
         builder.count("refs", ctx.follower.ref_count)
         return builder.build()

@@ -12,8 +12,10 @@ from scanners.backstage.catalog import (
     DEFAULT_MAPPING,
     BackstageMapping,
     CatalogIndex,
+    EntityKey,
     index_catalog,
     is_backstage,
+    read_entity_ref,
 )
 from scanners.backstage.entities import SCANNER, parse, scan_documents
 
@@ -22,8 +24,10 @@ __all__ = [
     "SCANNER",
     "BackstageMapping",
     "CatalogIndex",
+    "EntityKey",
     "index_catalog",
     "is_backstage",
     "parse",
+    "read_entity_ref",
     "scan_documents",
 ]

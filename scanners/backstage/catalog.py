@@ -17,6 +17,7 @@ scan is reported.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -35,6 +36,7 @@ __all__ = [
     "index_catalog",
     "is_backstage",
     "parse_entity_ref",
+    "read_entity_ref",
 ]
 
 KNOWN_KINDS = frozenset(
@@ -65,16 +67,29 @@ def is_backstage(doc: Any) -> bool:
     )
 
 
-def parse_entity_ref(
-    value: Any, *, default_kind: str | None, default_namespace: str
-) -> EntityKey | None:
-    """Parse ``[kind:][namespace/]name`` (or a ``{kind, namespace, name}`` mapping).
+# Backstage's default entity policies: a kind is a letter then letters and
+# digits; a namespace a DNS label; a name up to 63 letters and digits, single
+# ``-``, ``_`` or ``.`` between them.
+_KIND_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9]*$")
+_NAMESPACE_RE = re.compile(r"^[a-zA-Z0-9]+(?:-+[a-zA-Z0-9]+)*$")
+_NAME_RE = re.compile(r"^[a-zA-Z0-9]+(?:[-_.][a-zA-Z0-9]+)*$")
+_MAX_PART = 63
 
-    Returns None when the reference is malformed or has no kind and no
-    default kind applies.
+
+def read_entity_ref(
+    value: Any, *, default_kind: str | None, default_namespace: str
+) -> EntityKey | str:
+    """Read ``[kind:][namespace/]name`` or a ``{kind, namespace, name}`` mapping.
+
+    Returns the key, or a sentence saying why *value* is not a reference:
+    not text or a mapping, a part that breaks Backstage's naming rules (so
+    ``resource:cache "populate"`` is refused, not read as a name with a
+    space), or no kind where the field has no default kind.
     """
     if isinstance(value, dict):
         kind, namespace, name = value.get("kind"), value.get("namespace"), value.get("name")
+        if not all(v is None or isinstance(v, str) for v in (kind, namespace, name)):
+            return "the kind, namespace and name of a reference must be text"
     elif isinstance(value, str):
         text = value.strip()
         kind, sep, rest = text.partition(":")
@@ -84,14 +99,34 @@ def parse_entity_ref(
         if not sep:
             namespace, name = None, rest
     else:
-        return None
-    kind = kind or default_kind
+        found = type(value).__name__
+        return f"a reference is text or a {{kind, namespace, name}} mapping, not {found}"
+    if not name:
+        return "it has no name"
+    if kind is None or kind == "":
+        if default_kind is None:
+            return "this field has no default kind, so the reference must name one (kind:name)"
+        kind = default_kind
     namespace = namespace or default_namespace
-    if not (isinstance(kind, str) and isinstance(namespace, str) and isinstance(name, str)):
-        return None
-    if not kind or not name or "/" in name or ":" in name:
-        return None
+    for part, rule, what in (
+        (kind, _KIND_RE, "kind"),
+        (namespace, _NAMESPACE_RE, "namespace"),
+        (name, _NAME_RE, "name"),
+    ):
+        if len(part) > _MAX_PART or not rule.match(part):
+            return (
+                f"{what} {part!r} breaks the Backstage naming rules (letters and digits, "
+                "separated by single - _ or ., at most 63 characters)"
+            )
     return EntityKey(kind.lower(), namespace.lower(), name.lower())
+
+
+def parse_entity_ref(
+    value: Any, *, default_kind: str | None, default_namespace: str
+) -> EntityKey | None:
+    """:func:`read_entity_ref`, with None for a malformed reference."""
+    key = read_entity_ref(value, default_kind=default_kind, default_namespace=default_namespace)
+    return key if isinstance(key, EntityKey) else None
 
 
 def entity_slug(key: EntityKey) -> str:

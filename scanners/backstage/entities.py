@@ -39,6 +39,7 @@ from scanners.backstage.catalog import (
     index_catalog,
     is_backstage,
     parse_entity_ref,
+    read_entity_ref,
 )
 from scanners.backstage.definitions import definition_text
 from scanners.documents import DocumentError, LineIndex, load_documents
@@ -53,14 +54,15 @@ __all__ = ["SCANNER", "is_backstage", "parse", "scan_documents"]
 SCANNER = "backstage"
 
 # spec field -> (default target kind, Backstage kinds it may point at, edge, reversed?)
-_RELATIONS: dict[str, tuple[str, frozenset[str], EdgeType | None, bool]] = {
+# field -> (default kind, None where Backstage requires the kind; kinds allowed; edge; reversed)
+_RELATIONS: dict[str, tuple[str | None, frozenset[str], EdgeType | None, bool]] = {
     "owner": ("group", frozenset({"group", "user"}), EdgeType.OWNS, True),
     "system": ("system", frozenset({"system"}), EdgeType.PART_OF, False),
     "domain": ("domain", frozenset({"domain"}), EdgeType.PART_OF, False),
     "subdomainOf": ("domain", frozenset({"domain"}), EdgeType.PART_OF, False),
     "subcomponentOf": ("component", frozenset({"component"}), EdgeType.PART_OF, False),
-    "dependsOn": ("component", frozenset({"component", "resource"}), EdgeType.DEPENDS_ON, False),
-    "dependencyOf": ("component", frozenset({"component", "resource"}), EdgeType.DEPENDS_ON, True),
+    "dependsOn": (None, frozenset({"component", "resource"}), EdgeType.DEPENDS_ON, False),
+    "dependencyOf": (None, frozenset({"component", "resource"}), EdgeType.DEPENDS_ON, True),
     "providesApis": ("api", frozenset({"api"}), EdgeType.PROVIDES, False),
     "consumesApis": ("api", frozenset({"api"}), EdgeType.CONSUMES, False),
     "memberOf": ("group", frozenset({"group"}), None, False),
@@ -219,7 +221,7 @@ class _Entity:
         self,
         name: str,
         item: Any,
-        default_kind: str,
+        default_kind: str | None,
         allowed: frozenset[str],
         edge_type: EdgeType | None,
         reverse: bool,
@@ -228,11 +230,11 @@ class _Entity:
     ) -> str:
         b, key = self.b, self.key
         field = pointer[1:].replace("/", ".")
-        target = parse_entity_ref(item, default_kind=default_kind, default_namespace=key.namespace)
-        if target is None:
+        target = read_entity_ref(item, default_kind=default_kind, default_namespace=key.namespace)
+        if isinstance(target, str):
             b.warning(
                 "backstage.bad-ref",
-                f"{key}: spec.{name} {item!r} is not an entity reference",
+                f"{key}: spec.{name} {item!r} is not an entity reference: {target}; ignored",
                 pointer=pointer,
                 field=field,
             )
@@ -442,19 +444,17 @@ class _Entity:
         return {**described, **fields}
 
     def _event_edges(self, operations: list[Mapping[str, Any]]) -> None:
-        """PUBLISHES / SUBSCRIBES from each component that provides this event API."""
-        sends, receives = channels_by_action(list(operations))
-        if self.ref is None or not (sends or receives):
+        """PUBLISHES from each component that provides this event API (what it
+        receives is joined to other documents' senders by :mod:`scanners.events`)."""
+        sends, _ = channels_by_action(list(operations))
+        if self.ref is None or not sends:
             return
         for provider in self.index.providers.get(self.key, []):
             kind = self.mapping.kind_of(provider.kind)
             if kind is not Kind.COMPONENT:
                 continue
             component = f"component:{entity_slug(provider)}"
-            if sends:
-                self.b.edge(component, EdgeType.PUBLISHES, self.ref, {"channels": sends})
-            if receives:
-                self.b.edge(component, EdgeType.SUBSCRIBES, self.ref, {"channels": receives})
+            self.b.edge(component, EdgeType.PUBLISHES, self.ref, {"channels": sends})
 
 
 parse = parser(SCANNER, scan_documents)

@@ -63,8 +63,14 @@ def test_v2_publish_and_subscribe_are_seen_from_the_application() -> None:
     assert by_key[("component:order-service", "PUBLISHES", "api:order-events")] == {
         "channels": ["orders.created", "orders.cancelled"]
     }
-    assert by_key[("component:order-service", "SUBSCRIBES", "api:order-events")] == {
-        "channels": ["payments.settled", "orders.cancelled"]
+    # the provider never subscribes to its own API; what it receives is kept
+    # for the directory scan to join with the documents that send it
+    assert ("component:order-service", "SUBSCRIBES", "api:order-events") not in by_key
+    assert {(u.action, u.address, u.servers) for u in result.channels} == {
+        ("send", "orders.created", ("kafka://kafka.example.com:9092",)),
+        ("receive", "payments.settled", ("kafka://kafka.example.com:9092",)),
+        ("send", "orders.cancelled", ("kafka://kafka.example.com:9092",)),
+        ("receive", "orders.cancelled", ("kafka://kafka.example.com:9092",)),
     }
     assert ("component:order-service", "PROVIDES", "api:order-events") in by_key
 
@@ -82,8 +88,10 @@ def test_v3_send_and_receive() -> None:
     assert edges(result) == {
         ("component:order-service", "PROVIDES", "api:order-events"),
         ("component:order-service", "PUBLISHES", "api:order-events"),
-        ("component:order-service", "SUBSCRIBES", "api:order-events"),
     }
+    assert [(u.action, u.address) for u in result.channels if u.action == "receive"] == [
+        ("receive", "payments.settled")
+    ]
 
 
 def test_v2_and_v3_of_the_same_api_agree_on_channels() -> None:

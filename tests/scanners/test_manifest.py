@@ -248,9 +248,8 @@ def test_provides_reads_the_spec_through_the_resolver(write_tree: WriteTree) -> 
     api = "api:notifications-v2"
     assert by_key[("component:notifier", "PROVIDES", api)] == {}
     assert by_key[("component:notifier", "PUBLISHES", api)] == {"channels": ["notification.sent"]}
-    assert by_key[("component:notifier", "SUBSCRIBES", api)] == {
-        "channels": ["notification.requested"]
-    }
+    # a provider never subscribes to its own API (receives are joined across documents)
+    assert ("component:notifier", "SUBSCRIBES", api) not in by_key
 
 
 def test_provides_without_resolver_or_summary_warns() -> None:
