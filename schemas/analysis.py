@@ -190,6 +190,28 @@ class Truncation(_Result):
     beyond_count: int = Field(description="Distinct elements one step past the cut, not reported.")
 
 
+class CascadeProduct(_Result):
+    """A product a change may reach only by knock-on failure of something it broke."""
+
+    ref: str
+    name: str
+    tier: int
+    components: list[str]
+    path: list[str] = Field(
+        description="One chain, product first, target last, through the element the change broke."
+    )
+
+
+class PossibleCascade(_Result):
+    """Beyond the direct dependents of a breaking change: what could fail in turn.
+
+    Never counted as hard, never in the score; see docs/impact.md.
+    """
+
+    products: list[CascadeProduct] = Field(default_factory=list)
+    components: list[str] = Field(default_factory=list)
+
+
 class ImpactResult(_Result):
     graph_version: int
     change_type: ChangeType
@@ -203,6 +225,10 @@ class ImpactResult(_Result):
         description="Consumers of a changed API whose declared operations miss the changed ones."
     )
     blast_radius: BlastRadius
+    possible_cascade: PossibleCascade = Field(
+        default_factory=PossibleCascade,
+        description="Products and components that may fail in turn; not counted as affected.",
+    )
     truncated: bool
     truncation: Truncation | None = None
     warnings: list[str] = Field(default_factory=list)
@@ -437,6 +463,7 @@ __all__ = [
     "BlastRadius",
     "Candidate",
     "CandidateResult",
+    "CascadeProduct",
     "ChangeType",
     "CompareRequest",
     "CompareResult",
@@ -456,6 +483,7 @@ __all__ = [
     "MigrationTarget",
     "OwnerProduct",
     "PlatformUsage",
+    "PossibleCascade",
     "ProductBrief",
     "ProductTerm",
     "ReliedUpon",

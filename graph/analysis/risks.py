@@ -25,6 +25,7 @@ from collections.abc import Callable
 from graph.analysis.capabilities import declared
 from graph.analysis.projection import (
     API,
+    CHANNEL,
     COMPONENT,
     CONSUMES,
     DEPENDS_ON,
@@ -32,7 +33,7 @@ from graph.analysis.projection import (
     SUBSCRIBES,
     Projection,
 )
-from graph.analysis.reach import impact_successors, reach, tier_mask
+from graph.analysis.reach import impact_successors, reach, strongly_connected, tier_mask
 from graph.analysis.text import api_operation_aliases, expand_operation, operations_match
 from schemas.analysis import (
     CrossProductCycle,
@@ -144,9 +145,12 @@ def cross_product_cycles(p: Projection) -> list[CrossProductCycle]:
     """
     successors = impact_successors(p)
     hard_successors = impact_successors(p, hard_only=True)
-    hard_groups = [set(m) for m in reach(p, hard_only=True).sccs if len(_owners_of(p, m)) >= 2]
+    nodes = [i for i, k in enumerate(p.kinds) if k in (COMPONENT, API, CHANNEL)]
+    hard_groups = [
+        set(m) for m in strongly_connected(nodes, hard_successors) if len(_owners_of(p, m)) >= 2
+    ]
     out: list[CrossProductCycle] = []
-    for members in reach(p).sccs:
+    for members in strongly_connected(nodes, successors):
         if len(members) < 2:
             continue
         comps = [c for c in members if p.kinds[c] == COMPONENT]

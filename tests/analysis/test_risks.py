@@ -11,7 +11,8 @@ def test_the_pipeline_everyone_reports_from_is_the_most_depended_upon(sample: Pr
     top = find_risks(sample).most_depended_upon[0]
     assert top.component == "component:pipeline"
     assert top.dependent_products == ["product:finance", "product:ops", "product:sales"]
-    assert (top.products, top.hard_products, top.tier1_products) == (3, 3, 1)
+    # sales and finance subscribe to its events (an outage delays them: soft); ops depends hard
+    assert (top.products, top.hard_products, top.tier1_products) == (3, 1, 1)
 
 
 def test_single_points_of_failure(sample: Projection) -> None:
