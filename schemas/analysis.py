@@ -347,9 +347,12 @@ class DependedUpon(_Result):
     name: str
     product: str | None
     platform: bool
-    products: int = Field(description="Distinct other products depending on it, transitively.")
-    hard_products: int
-    tier1_products: int
+    products: int = Field(description="Distinct other products its outage reaches.")
+    hard_products: int = Field(description="Other products its outage takes down.")
+    tier1_products: int = Field(description="Tier-1 products among the products it reaches.")
+    hard_dependents: int = Field(
+        default=0, description="Components its outage takes down directly (the tie-break)."
+    )
     dependent_products: list[str]
 
 
