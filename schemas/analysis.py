@@ -159,6 +159,17 @@ class ScoreParts(_Result):
     hard_components: int
     soft_components: int
     components_term: float
+    raw_score: float = Field(
+        default=0.0, description="change_weight * (products_sum + components_term)."
+    )
+    worst_case: float = Field(
+        default=0.0,
+        description="The raw score of every product and component of the portfolio hit hard at "
+        "depth 1 by a change of weight 1: 100 on the scale.",
+    )
+    largest_single_target: float = Field(
+        default=0.0, description="The highest 0-100 score of one target alone (several targets)."
+    )
     formula: str
 
 
@@ -175,7 +186,10 @@ class BlastRadius(_Result):
     platform_components: int
     apis: int
     max_depth: int
-    score: float
+    score: float = Field(
+        description="0-100: the raw score as a share of the portfolio's worst case, never below "
+        "the score of the largest single target (docs/impact.md)."
+    )
     parts: ScoreParts
 
 

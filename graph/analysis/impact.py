@@ -70,12 +70,37 @@ STRENGTH_WEIGHTS: dict[str, float] = {"hard": 1.0, "soft": 0.3}
 HARD_COMPONENT_WEIGHT = 0.1
 SOFT_COMPONENT_WEIGHT = 0.03
 FORMULA = (
-    "score = change_weight * (sum over affected products of tier_weight * strength_weight"
+    "raw_score = change_weight * (sum over affected products of tier_weight * strength_weight"
     " * depth_weight * business_weight + 0.1 * hard_components + 0.03 * soft_components);"
-    " depth_weight = 1 / (1 + 0.5 * (depth - 1))"
+    " depth_weight = 1 / (1 + 0.5 * (depth - 1));"
+    " score = max(100 * min(1, raw_score / worst_case), largest_single_target)"
 )
 EFFORT_BUCKETS: tuple[tuple[float, EffortSize], ...] = ((2.0, "S"), (5.0, "M"), (12.0, "L"))
 MAX_LISTED_CUT = 100
+
+
+def worst_case(p: Projection) -> float:
+    """Raw score of the worst change: every product hit hard at depth 1, every component hard."""
+
+    def compute(q: Projection) -> float:
+        total = 0.0
+        for prod in q.nodes_of("product"):
+            bw = q.props[prod].get("business_weight")
+            business = float(bw) if isinstance(bw, int | float) and bw > 0 else 1.0
+            total += TIER_WEIGHTS[q.product_tier(prod)] * business
+        return total + HARD_COMPONENT_WEIGHT * len(q.nodes_of("component"))
+
+    return p.memo("impact:worst-case", compute)
+
+
+def _largest_single_target(p: Projection, request: ImpactRequest) -> float:
+    """The highest 0-100 score of one of several targets alone (0 for one target)."""
+    refs = list(dict.fromkeys(request.targets))
+    if len(refs) < 2:
+        return 0.0
+    return max(
+        impact(p, request.model_copy(update={"targets": [ref]})).blast_radius.score for ref in refs
+    )
 
 
 def depth_weight(depth: int) -> float:
@@ -282,7 +307,10 @@ def impact(p: Projection, request: ImpactRequest) -> ImpactResult:
     components_term = (
         HARD_COMPONENT_WEIGHT * hard_components + SOFT_COMPONENT_WEIGHT * soft_components
     )
-    score = change_weight * (products_sum + components_term)
+    raw = change_weight * (products_sum + components_term)
+    worst = worst_case(p)
+    single = _largest_single_target(p, request)
+    score = max(100.0 * min(1.0, raw / worst) if worst > 0 else 0.0, single)
     tiers = [a.tier for a in products]
     blast = BlastRadius(
         products=len(products),
@@ -299,7 +327,7 @@ def impact(p: Projection, request: ImpactRequest) -> ImpactResult:
             {p.base(n) for n, d in full.depth.items() if d > 0 and p.kinds[n] in (API, CHANNEL)}
         ),
         max_depth=max((full.depth[c] for c in iw.components), default=0),
-        score=round(score, 3),
+        score=round(score, 2),
         parts=ScoreParts(
             change_type=request.change_type,
             change_weight=change_weight,
@@ -308,6 +336,9 @@ def impact(p: Projection, request: ImpactRequest) -> ImpactResult:
             hard_components=hard_components,
             soft_components=soft_components,
             components_term=round(components_term, 3),
+            raw_score=round(raw, 3),
+            worst_case=round(worst, 3),
+            largest_single_target=round(single, 3),
             formula=FORMULA,
         ),
     )
@@ -515,4 +546,5 @@ __all__ = [
     "possible_cascade",
     "resolve_targets",
     "walk_change",
+    "worst_case",
 ]

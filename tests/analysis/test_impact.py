@@ -230,7 +230,11 @@ def test_score_parts_add_up(small: Projection) -> None:
         parts = result.blast_radius.parts
         assert parts.change_type == change
         total = parts.change_weight * (parts.products_sum + parts.components_term)
-        assert result.blast_radius.score == pytest.approx(total, abs=1e-3)
+        assert parts.raw_score == pytest.approx(total, abs=1e-3)
+        # worst case: 4 products (tiers 2, 1, 2, 1: 2+4+2+4) hard at depth 1, 5 components
+        assert parts.worst_case == pytest.approx(12 + 0.1 * 5)
+        assert result.blast_radius.score == pytest.approx(100 * total / 12.5, abs=0.01)
+        assert 0 <= result.blast_radius.score <= 100
         for t in parts.product_terms:
             expected = t.tier_weight * t.strength_weight * t.depth_weight * t.business_weight
             assert t.term == pytest.approx(expected, abs=1e-3)

@@ -338,3 +338,19 @@ def test_size_limit_reports_a_bfs_prefix(any_store: GraphStore) -> None:
         assert result.truncated == (len(every) > limit)
 
     run(any_store, check, extra)
+
+
+def test_several_targets_never_score_below_the_largest_single_one(any_store: GraphStore) -> None:
+    def extra(g: Portfolio) -> st.SearchStrategy[Any]:
+        return st.tuples(_targets(g), st.sampled_from(list(ChangeType)))
+
+    def check(g: Portfolio, drawn: tuple[list[str], ChangeType]) -> None:
+        targets, change = drawn
+        p = load(any_store, g.nodes, g.edges)
+        together = impact(p, ImpactRequest(targets=targets, change_type=change))
+        assert 0 <= together.blast_radius.score <= 100
+        for t in targets:
+            alone = impact(p, ImpactRequest(targets=[t], change_type=change))
+            assert together.blast_radius.score >= alone.blast_radius.score
+
+    run(any_store, check, extra)
