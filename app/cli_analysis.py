@@ -32,7 +32,7 @@ def render_impact(result: ImpactResult, *, paths: int = 1) -> str:
     elif result.owned_by_platform:
         lines.append("Owned by: the platform")
     lines.append(
-        f"Blast radius: score {br.score:g}; {br.products} products "
+        f"Blast radius: score {br.score:g} of 100; {br.products} products "
         f"({br.hard_products} hard, {br.soft_products} soft), {br.components} components, "
         f"{br.apis} APIs, max depth {br.max_depth}"
     )

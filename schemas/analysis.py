@@ -159,6 +159,17 @@ class ScoreParts(_Result):
     hard_components: int
     soft_components: int
     components_term: float
+    raw_score: float = Field(
+        default=0.0, description="change_weight * (products_sum + components_term)."
+    )
+    worst_case: float = Field(
+        default=0.0,
+        description="The raw score of every product and component of the portfolio hit hard at "
+        "depth 1 by a change of weight 1: 100 on the scale.",
+    )
+    largest_single_target: float = Field(
+        default=0.0, description="The highest 0-100 score of one target alone (several targets)."
+    )
     formula: str
 
 
@@ -175,7 +186,10 @@ class BlastRadius(_Result):
     platform_components: int
     apis: int
     max_depth: int
-    score: float
+    score: float = Field(
+        description="0-100: the raw score as a share of the portfolio's worst case, never below "
+        "the score of the largest single target (docs/impact.md)."
+    )
     parts: ScoreParts
 
 
@@ -188,6 +202,28 @@ class Truncation(_Result):
     unexpanded: list[str] = Field(description="Reached elements whose dependents were cut.")
     unexpanded_count: int
     beyond_count: int = Field(description="Distinct elements one step past the cut, not reported.")
+
+
+class CascadeProduct(_Result):
+    """A product a change may reach only by knock-on failure of something it broke."""
+
+    ref: str
+    name: str
+    tier: int
+    components: list[str]
+    path: list[str] = Field(
+        description="One chain, product first, target last, through the element the change broke."
+    )
+
+
+class PossibleCascade(_Result):
+    """Beyond the direct dependents of a breaking change: what could fail in turn.
+
+    Never counted as hard, never in the score; see docs/impact.md.
+    """
+
+    products: list[CascadeProduct] = Field(default_factory=list)
+    components: list[str] = Field(default_factory=list)
 
 
 class ImpactResult(_Result):
@@ -203,6 +239,10 @@ class ImpactResult(_Result):
         description="Consumers of a changed API whose declared operations miss the changed ones."
     )
     blast_radius: BlastRadius
+    possible_cascade: PossibleCascade = Field(
+        default_factory=PossibleCascade,
+        description="Products and components that may fail in turn; not counted as affected.",
+    )
     truncated: bool
     truncation: Truncation | None = None
     warnings: list[str] = Field(default_factory=list)
@@ -321,9 +361,12 @@ class DependedUpon(_Result):
     name: str
     product: str | None
     platform: bool
-    products: int = Field(description="Distinct other products depending on it, transitively.")
-    hard_products: int
-    tier1_products: int
+    products: int = Field(description="Distinct other products its outage reaches.")
+    hard_products: int = Field(description="Other products its outage takes down.")
+    tier1_products: int = Field(description="Tier-1 products among the products it reaches.")
+    hard_dependents: int = Field(
+        default=0, description="Components its outage takes down directly (the tie-break)."
+    )
     dependent_products: list[str]
 
 
@@ -437,6 +480,7 @@ __all__ = [
     "BlastRadius",
     "Candidate",
     "CandidateResult",
+    "CascadeProduct",
     "ChangeType",
     "CompareRequest",
     "CompareResult",
@@ -456,6 +500,7 @@ __all__ = [
     "MigrationTarget",
     "OwnerProduct",
     "PlatformUsage",
+    "PossibleCascade",
     "ProductBrief",
     "ProductTerm",
     "ReliedUpon",

@@ -1,10 +1,10 @@
 """Portfolio impact of a change: who else it touches, how badly, and at what effort.
 
 :func:`impact` answers ``POST /api/v1/impact``. It resolves the targets into
-seed elements, walks backwards along dependencies (twice when soft edges are
-involved: once over every edge, once over hard edges only, to tell hard
-chains from soft ones), and turns the walk into the per-product report and
-the blast-radius score documented in ``docs/impact.md``.
+seed elements, walks backwards along dependencies by the propagation table
+(:mod:`graph.analysis.propagation`: what each change does along each kind of
+edge), and turns the walk into the per-product report, the possible cascade
+and the blast-radius score documented in ``docs/impact.md``.
 
 Errors::
 
@@ -39,6 +39,7 @@ from graph.analysis.walk import OperationFilter, Walk, affected_components, path
 from schemas.analysis import (
     AffectedProduct,
     BlastRadius,
+    CascadeProduct,
     ChangeType,
     DepthGroup,
     Effort,
@@ -47,6 +48,7 @@ from schemas.analysis import (
     ImpactResult,
     IntegrationPoint,
     OwnerProduct,
+    PossibleCascade,
     ProductTerm,
     ScoreParts,
     Strength,
@@ -68,12 +70,37 @@ STRENGTH_WEIGHTS: dict[str, float] = {"hard": 1.0, "soft": 0.3}
 HARD_COMPONENT_WEIGHT = 0.1
 SOFT_COMPONENT_WEIGHT = 0.03
 FORMULA = (
-    "score = change_weight * (sum over affected products of tier_weight * strength_weight"
+    "raw_score = change_weight * (sum over affected products of tier_weight * strength_weight"
     " * depth_weight * business_weight + 0.1 * hard_components + 0.03 * soft_components);"
-    " depth_weight = 1 / (1 + 0.5 * (depth - 1))"
+    " depth_weight = 1 / (1 + 0.5 * (depth - 1));"
+    " score = max(100 * min(1, raw_score / worst_case), largest_single_target)"
 )
 EFFORT_BUCKETS: tuple[tuple[float, EffortSize], ...] = ((2.0, "S"), (5.0, "M"), (12.0, "L"))
 MAX_LISTED_CUT = 100
+
+
+def worst_case(p: Projection) -> float:
+    """Raw score of the worst change: every product hit hard at depth 1, every component hard."""
+
+    def compute(q: Projection) -> float:
+        total = 0.0
+        for prod in q.nodes_of("product"):
+            bw = q.props[prod].get("business_weight")
+            business = float(bw) if isinstance(bw, int | float) and bw > 0 else 1.0
+            total += TIER_WEIGHTS[q.product_tier(prod)] * business
+        return total + HARD_COMPONENT_WEIGHT * len(q.nodes_of("component"))
+
+    return p.memo("impact:worst-case", compute)
+
+
+def _largest_single_target(p: Projection, request: ImpactRequest) -> float:
+    """The highest 0-100 score of one of several targets alone (0 for one target)."""
+    refs = list(dict.fromkeys(request.targets))
+    if len(refs) < 2:
+        return 0.0
+    return max(
+        impact(p, request.model_copy(update={"targets": [ref]})).blast_radius.score for ref in refs
+    )
 
 
 def depth_weight(depth: int) -> float:
@@ -174,11 +201,10 @@ def _holders(p: Projection, node: int) -> list[int]:
 
 @dataclass(slots=True)
 class ImpactWalk:
-    """Both walks of one change: over every edge, and over hard edges only."""
+    """The walk of one change (hard and soft landings both in :attr:`full`)."""
 
     targets: Targets
     full: Walk
-    hard: Walk
     components: list[int]
     op_filter: OperationFilter | None
 
@@ -193,17 +219,54 @@ def walk_change(p: Projection, request: ImpactRequest) -> ImpactWalk:
         op_filter = OperationFilter(frozenset(apis), tuple(request.operations))
         for op in op_filter.unknown_operations(p):
             targets.warnings.append(f"operation {op!r} is not defined by any changed API")
-    limits: dict[str, Any] = {
-        "max_depth": request.max_depth,
-        "max_components": request.max_components,
-        "op_filter": op_filter,
-    }
-    full = walk(p, targets.seeds, **limits)
-    hard = full
-    if full.soft_edges:
-        hard = walk(p, targets.seeds, hard_only=True, within=full.depth, collect=False, **limits)
+    full = walk(
+        p,
+        targets.seeds,
+        request.change_type,
+        max_depth=request.max_depth,
+        max_components=request.max_components,
+        op_filter=op_filter,
+    )
     comps = affected_components(p, full, set(targets.seeds))
-    return ImpactWalk(targets, full, hard, comps, op_filter)
+    return ImpactWalk(targets, full, comps, op_filter)
+
+
+def possible_cascade(
+    p: Projection, request: ImpactRequest, iw: ImpactWalk, reported: Collection[int]
+) -> PossibleCascade:
+    """What may fail in turn beyond the elements a change landed on with ``cascade``.
+
+    From those elements, an outage walk (they may fail); whatever it reaches
+    that the change itself did not, owners and reported products left out.
+    """
+    full = iw.full
+    starts = sorted(full.cascade)
+    if not starts:
+        return PossibleCascade()
+    cw = walk(p, starts, ChangeType.OUTAGE, max_components=request.max_components, collect=False)
+    comps = [c for c in affected_components(p, cw, set(starts)) if c not in full.depth]
+    by_product: dict[int, list[int]] = {}
+    for c in comps:
+        o = p.owner[c]
+        if o != NO_OWNER and o not in iw.targets.owners and o not in reported:
+            by_product.setdefault(o, []).append(c)
+    products: list[CascadeProduct] = []
+    for prod, members in sorted(by_product.items()):
+        nearest = min(members, key=lambda c: (cw.depth[c], c))
+        (outer,) = paths_to(p, cw, nearest, 1) or [[nearest]]
+        (inner,) = paths_to(p, full, outer[-1], 1, hard=True) or [[outer[-1]]]
+        path = [p.refs[prod], *(p.refs[n] for n in outer[:-1]), *(p.refs[n] for n in inner)]
+        products.append(
+            CascadeProduct(
+                ref=p.refs[prod],
+                name=p.name(prod),
+                tier=p.product_tier(prod),
+                components=[p.refs[c] for c in members],
+                path=path,
+            )
+        )
+    products.sort(key=lambda c: (c.tier, c.ref))
+    return PossibleCascade(products=products, components=[p.refs[c] for c in comps])
 
 
 # ---------------------------------------------------------------- the report
@@ -212,7 +275,7 @@ def walk_change(p: Projection, request: ImpactRequest) -> ImpactWalk:
 def impact(p: Projection, request: ImpactRequest) -> ImpactResult:
     """The portfolio impact of the change in *request*, computed on projection *p*."""
     iw = walk_change(p, request)
-    full, hard, seeds = iw.full, iw.hard, set(iw.targets.seeds)
+    full, seeds = iw.full, set(iw.targets.seeds)
     by_product: dict[int, list[int]] = {}
     platform_components = 0
     for c in iw.components:
@@ -237,14 +300,17 @@ def impact(p: Projection, request: ImpactRequest) -> ImpactResult:
     products.sort(key=lambda a: (a.tier, a.min_depth, a.ref))
     terms.sort(key=lambda t: (-t.term, t.product))
 
-    hard_components = sum(1 for c in iw.components if c in hard.depth)
+    hard_components = sum(1 for c in iw.components if c in full.hard_depth)
     soft_components = len(iw.components) - hard_components
     change_weight = CHANGE_WEIGHTS[request.change_type]
     products_sum = sum(t.term for t in terms)
     components_term = (
         HARD_COMPONENT_WEIGHT * hard_components + SOFT_COMPONENT_WEIGHT * soft_components
     )
-    score = change_weight * (products_sum + components_term)
+    raw = change_weight * (products_sum + components_term)
+    worst = worst_case(p)
+    single = _largest_single_target(p, request)
+    score = max(100.0 * min(1.0, raw / worst) if worst > 0 else 0.0, single)
     tiers = [a.tier for a in products]
     blast = BlastRadius(
         products=len(products),
@@ -261,7 +327,7 @@ def impact(p: Projection, request: ImpactRequest) -> ImpactResult:
             {p.base(n) for n, d in full.depth.items() if d > 0 and p.kinds[n] in (API, CHANNEL)}
         ),
         max_depth=max((full.depth[c] for c in iw.components), default=0),
-        score=round(score, 3),
+        score=round(score, 2),
         parts=ScoreParts(
             change_type=request.change_type,
             change_weight=change_weight,
@@ -270,6 +336,9 @@ def impact(p: Projection, request: ImpactRequest) -> ImpactResult:
             hard_components=hard_components,
             soft_components=soft_components,
             components_term=round(components_term, 3),
+            raw_score=round(raw, 3),
+            worst_case=round(worst, 3),
+            largest_single_target=round(single, 3),
             formula=FORMULA,
         ),
     )
@@ -290,9 +359,10 @@ def impact(p: Projection, request: ImpactRequest) -> ImpactResult:
         owners=owners,
         owned_by_platform=iw.targets.platform,
         affected_products=products,
-        components_by_depth=_depth_groups(p, full, hard, iw.components, seeds),
+        components_by_depth=_depth_groups(p, full, iw.components, seeds),
         unaffected_consumers=sorted(p.refs[c] for c in full.excluded - full.depth.keys()),
         blast_radius=blast,
+        possible_cascade=possible_cascade(p, request, iw, by_product.keys()),
         truncated=full.reason is not None,
         truncation=_truncation(p, request, full),
         warnings=iw.targets.warnings,
@@ -307,18 +377,19 @@ def _product_report(
     comps: list[int],
     crossings: list[tuple[int, int, int, bool]],
 ) -> tuple[AffectedProduct, ProductTerm]:
-    full, hard = iw.full, iw.hard
+    full = iw.full
     min_depth = min(full.depth[c] for c in comps)
-    hard_comps = [c for c in comps if c in hard.depth]
-    chain: Walk = hard if hard_comps else full
+    hard_comps = [c for c in comps if c in full.hard_depth]
+    chain = full.hard_depth if hard_comps else full.depth
     pool = hard_comps or comps
-    chain_depth = min(chain.depth[c] for c in pool)
-    best = [c for c in pool if chain.depth[c] == chain_depth]
+    chain_depth = min(chain[c] for c in pool)
+    best = [c for c in pool if chain[c] == chain_depth]
     paths: list[list[str]] = []
     for c in best:
         if len(paths) >= request.max_paths:
             break
-        for path in paths_to(p, chain, c, request.max_paths - len(paths)):
+        found = paths_to(p, full, c, request.max_paths - len(paths), hard=bool(hard_comps))
+        for path in found:
             paths.append([p.refs[prod], *(p.refs[n] for n in path)])
 
     every = sorted(_point_data(p, full, c) for c in crossings)
@@ -429,13 +500,11 @@ def estimate_effort(points: Sequence[_PointLike]) -> Effort:
     )
 
 
-def _depth_groups(
-    p: Projection, full: Walk, hard: Walk, comps: list[int], seeds: set[int]
-) -> list[DepthGroup]:
+def _depth_groups(p: Projection, full: Walk, comps: list[int], seeds: set[int]) -> list[DepthGroup]:
     groups: dict[int, tuple[list[str], list[str], list[str]]] = {}
     for c in comps:
         g = groups.setdefault(full.depth[c], ([], [], []))
-        (g[0] if c in hard.depth else g[1]).append(p.refs[c])
+        (g[0] if c in full.hard_depth else g[1]).append(p.refs[c])
     apis: dict[str, int] = {}
     for n, d in full.depth.items():
         if p.kinds[n] in (API, CHANNEL) and p.base(n) not in seeds:
@@ -474,6 +543,8 @@ __all__ = [
     "depth_weight",
     "estimate_effort",
     "impact",
+    "possible_cascade",
     "resolve_targets",
     "walk_change",
+    "worst_case",
 ]

@@ -4,13 +4,19 @@ Where :mod:`graph.analysis.walk` answers "what does a change to X touch" for
 one X, this module answers it for every element at once, which the risk
 ranking, the platform adoption matrix and the due-diligence reports need.
 
-The impact graph has an arc ``u -> w`` when a change to ``u`` affects ``w``
-(``w`` depends on, consumes, subscribes to or is part of ``u``; an API
-changes with the component offering it). Its strongly connected components,
-condensed, form a DAG; walking that DAG from its sinks up, each element's set
-of dependent products is the union over its successors, kept as a bit set
-(a Python int, one bit per product). Products are numbered by
-:func:`product_bits` in reference order.
+"Depends on" here means: is hurt by its **outage**, by the propagation table
+(:mod:`graph.analysis.propagation`). The outage graph has an arc ``u -> w``
+when an outage of ``u`` takes ``w`` down too (``w`` depends hard on, is part
+of, or consumes hard an API of ``u``; an API goes down with the component
+offering it), and ``w`` *lands* on ``u`` when an outage of ``u`` only degrades
+it (soft dependencies, event subscriptions). The outage graph's strongly
+connected components, condensed, form a DAG; walking that DAG from its sinks
+up, each element's set of dependent products is the union over its
+successors and landings, kept as a bit set (a Python int, one bit per
+product). Products are numbered by :func:`product_bits` in reference order.
+
+:func:`impact_successors` is the structural graph (every dependency, events
+included), which the cycle report uses.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from graph.analysis.projection import API, CHANNEL, COMPONENT, NO_OWNER, PRODUCT, Projection
+from graph.analysis.walk import CHANGES, offers_it, outage_table
+from schemas.analysis import ChangeType
 
 
 def strongly_connected(
@@ -88,6 +96,34 @@ def impact_successors(p: Projection, hard_only: bool = False) -> Callable[[int],
     return successors
 
 
+def outage_arcs(
+    p: Projection,
+) -> tuple[Callable[[int], list[int]], Callable[[int], list[int]]]:
+    """``(carried, landed)``: what an outage of an element takes down, and what it degrades."""
+    deps, offers, kinds = p.dependents, p.offers, p.kinds
+    table = outage_table()
+    outage = CHANGES.index(ChangeType.OUTAGE)
+
+    def split(u: int) -> tuple[list[int], list[int]]:
+        carried: list[int] = list(offers[u])
+        landed: list[int] = []
+        is_api = kinds[u] != COMPONENT
+        for e in deps[u]:
+            hit = table.get(e & 0x1F)
+            if hit is None or (is_api and offers_it(p, e >> 5, u)):
+                continue
+            (carried if hit[0] == outage else landed).append(e >> 5)
+        return carried, landed
+
+    def carried(u: int) -> list[int]:
+        return split(u)[0]
+
+    def landed(u: int) -> list[int]:
+        return split(u)[1]
+
+    return carried, landed
+
+
 @dataclass(frozen=True, slots=True)
 class Reach:
     """Per element, the products that depend on it, as bit sets over :attr:`products`."""
@@ -116,13 +152,16 @@ def product_bits(p: Projection) -> tuple[list[int], dict[int, int]]:
 
 
 def compute_reach(p: Projection, hard_only: bool = False) -> Reach:
-    """Dependent products of every component and API (see the module docstring)."""
+    """Products hurt by the outage of every component and API (see the module docstring).
+
+    With *hard_only*, only the products it takes down (soft landings left out).
+    """
     products, bit = product_bits(p)
     own = [0] * len(p)
     for node, kind in enumerate(p.kinds):
         if kind == COMPONENT and p.owner[node] != NO_OWNER:
             own[node] = 1 << bit[p.owner[node]]
-    successors = impact_successors(p, hard_only)
+    successors, landed = outage_arcs(p)
     nodes = [i for i, k in enumerate(p.kinds) if k in (COMPONENT, API, CHANNEL)]
     sccs = strongly_connected(nodes, successors)
     dependents = [0] * len(p)
@@ -136,6 +175,9 @@ def compute_reach(p: Projection, hard_only: bool = False) -> Reach:
                     cyclic = True
                 else:
                     bits |= own[w] | dependents[w]
+            if not hard_only:
+                for w in landed(v):
+                    bits |= own[w]
         if cyclic:
             for v in members:
                 bits |= own[v]
@@ -164,6 +206,7 @@ __all__ = [
     "Reach",
     "compute_reach",
     "impact_successors",
+    "outage_arcs",
     "product_bits",
     "reach",
     "strongly_connected",

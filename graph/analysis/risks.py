@@ -3,7 +3,8 @@
 :func:`find_risks` answers ``GET /api/v1/risks`` with four lists:
 
 * **most depended upon**: components ranked by how many *other* products
-  depend on them, transitively (then by hard dependents and tier-1 ones);
+  their outage reaches, then by tier-1 products reached, products taken
+  down, and components it takes down directly (the reference only last);
 * **single points of failure**: components that at least ``min_products``
   other products, or one tier-1 product, depend on through hard edges only,
   and for which no alternative exists: no other active component declares
@@ -25,6 +26,7 @@ from collections.abc import Callable
 from graph.analysis.capabilities import declared
 from graph.analysis.projection import (
     API,
+    CHANNEL,
     COMPONENT,
     CONSUMES,
     DEPENDS_ON,
@@ -32,7 +34,13 @@ from graph.analysis.projection import (
     SUBSCRIBES,
     Projection,
 )
-from graph.analysis.reach import impact_successors, reach, tier_mask
+from graph.analysis.reach import (
+    impact_successors,
+    outage_arcs,
+    reach,
+    strongly_connected,
+    tier_mask,
+)
 from graph.analysis.text import api_operation_aliases, expand_operation, operations_match
 from schemas.analysis import (
     CrossProductCycle,
@@ -64,14 +72,15 @@ def most_depended_upon(p: Projection, *, limit: int = 20) -> list[DependedUpon]:
     """Components ranked by the number of other products depending on them."""
     every, hard = reach(p), reach(p, hard_only=True)
     tier1 = tier_mask(p, every, 1)
-    ranked: list[tuple[tuple[int, int, int, str], int, int]] = []
+    carried, _ = outage_arcs(p)
+    ranked: list[tuple[tuple[int, int, int, int, str], int, int]] = []
     for c in p.nodes_of("component"):
         others = every.others(p, c)
         if not others:
             continue
         n, n_hard = _popcount(others), _popcount(hard.others(p, c))
         n_tier1 = _popcount(others & tier1)
-        ranked.append(((-n, -n_hard, -n_tier1, p.refs[c]), c, others))
+        ranked.append(((-n, -n_tier1, -n_hard, -_direct_hard(p, c, carried), p.refs[c]), c, others))
     ranked.sort()
     return [
         DependedUpon(
@@ -80,18 +89,29 @@ def most_depended_upon(p: Projection, *, limit: int = 20) -> list[DependedUpon]:
             product=p.owner_ref(c),
             platform=p.is_platform(c),
             products=-key[0],
-            hard_products=-key[1],
-            tier1_products=-key[2],
+            hard_products=-key[2],
+            tier1_products=-key[1],
+            hard_dependents=-key[3],
             dependent_products=every.refs(p, others),
         )
         for key, c, others in ranked[:limit]
     ]
 
 
+def _direct_hard(p: Projection, c: int, carried: Callable[[int], list[int]]) -> int:
+    """Components an outage of *c* takes down directly (through its own APIs too)."""
+    down = {w for w in carried(c) if p.kinds[w] == COMPONENT}
+    for api in p.offers[c]:
+        down.update(w for w in carried(api) if p.kinds[w] == COMPONENT)
+    down.discard(c)
+    return len(down)
+
+
 def single_points_of_failure(p: Projection, *, min_products: int = 2) -> list[SinglePointOfFailure]:
     """Hard dependencies of several products (or one tier-1 product) with no alternative."""
     hard = reach(p, hard_only=True)
     tier1 = tier_mask(p, hard, 1)
+    carried, _ = outage_arcs(p)
     caps = declared(p)
     providers: dict[str, set[int]] = {}
     for c, found in caps.items():
@@ -99,7 +119,7 @@ def single_points_of_failure(p: Projection, *, min_products: int = 2) -> list[Si
             for ref, confidence in found.items():
                 if confidence >= 0.5:
                     providers.setdefault(ref, set()).add(c)
-    out: list[tuple[tuple[int, int, str], SinglePointOfFailure]] = []
+    out: list[tuple[tuple[int, int, int, str], SinglePointOfFailure]] = []
     for c in p.nodes_of("component"):
         others = hard.others(p, c)
         n, n_tier1 = _popcount(others), _popcount(others & tier1)
@@ -122,7 +142,7 @@ def single_points_of_failure(p: Projection, *, min_products: int = 2) -> list[Si
             capabilities=own_caps,
             reason=why,
         )
-        out.append(((-n_tier1, -n, p.refs[c]), spof))
+        out.append(((-n_tier1, -n, -_direct_hard(p, c, carried), p.refs[c]), spof))
     out.sort(key=lambda item: item[0])
     return [spof for _, spof in out]
 
@@ -144,9 +164,12 @@ def cross_product_cycles(p: Projection) -> list[CrossProductCycle]:
     """
     successors = impact_successors(p)
     hard_successors = impact_successors(p, hard_only=True)
-    hard_groups = [set(m) for m in reach(p, hard_only=True).sccs if len(_owners_of(p, m)) >= 2]
+    nodes = [i for i, k in enumerate(p.kinds) if k in (COMPONENT, API, CHANNEL)]
+    hard_groups = [
+        set(m) for m in strongly_connected(nodes, hard_successors) if len(_owners_of(p, m)) >= 2
+    ]
     out: list[CrossProductCycle] = []
-    for members in reach(p).sccs:
+    for members in strongly_connected(nodes, successors):
         if len(members) < 2:
             continue
         comps = [c for c in members if p.kinds[c] == COMPONENT]

@@ -1,11 +1,14 @@
 """The impact walk: a breadth-first search backwards along dependencies.
 
-Depth counts dependency hops between components. An API sits at the depth
-of the component offering it (PROVIDES / PUBLISHES cost nothing: the API
-changes with its provider), and its consumers one hop further. So a direct
-consumer of a changed component's API is at depth 1, like a direct
-``DEPENDS_ON``. Each element is visited once (cycles cannot loop) and keeps
-up to :data:`MAX_PARENTS` parents at its minimum depth, enough to list
+What a change does to each dependent is the propagation table
+(:mod:`graph.analysis.propagation`): the walk expands only the elements that
+carry the change on. Depth counts dependency hops between components. An API
+sits at the depth of the component offering it (PROVIDES / PUBLISHES cost
+nothing: the API changes with its provider), and its consumers one hop
+further. So a direct consumer of a changed component's API is at depth 1,
+like a direct ``DEPENDS_ON``. Each state of an element (carrying a change
+on, landed hard, landed soft) is visited once, so cycles cannot loop, and
+keeps up to :data:`MAX_PARENTS` parents at its minimum depth, enough to list
 several shortest explaining paths.
 """
 
@@ -13,10 +16,20 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from graph.analysis.projection import COMPONENT, CONSUMES, NO_OWNER, SUBSCRIBES, Projection
+from graph.analysis.projection import (
+    COMPONENT,
+    CONSUMES,
+    IMPACT_TYPES,
+    NO_OWNER,
+    SUBSCRIBES,
+    Projection,
+)
+from graph.analysis.propagation import PROPAGATION, EdgeKind, cell_for
 from graph.analysis.text import api_operation_aliases, expand_operation, operations_match
+from schemas.analysis import ChangeType
 
 MAX_PARENTS = 4
 
@@ -81,13 +94,74 @@ class OperationFilter:
         ]
 
 
+#: State codes: 0-4 carry a change on (index in :data:`CHANGES`), 5 landed hard, 6 landed soft.
+CHANGES: tuple[ChangeType, ...] = tuple(ChangeType)
+HARD_STOP = 5
+SOFT_STOP = 6
+_SHIFT = 3
+
+
+def state_of(node: int, code: int) -> int:
+    """One state of the walk: an element, and what it does with the change (see CHANGES)."""
+    return (node << _SHIFT) | code
+
+
+@cache
+def _lookup(code: int) -> dict[int, tuple[int, bool]]:
+    """Per ``(edge type << 1 | soft)``: the state a dependent lands in, and whether it cascades."""
+    change = CHANGES[code]
+    out: dict[int, tuple[int, bool]] = {}
+    for etype in IMPACT_TYPES:
+        for soft in (False, True):
+            cell = cell_for(change, etype, soft)
+            if cell is None or cell.lands is None:
+                continue
+            if cell.onward is not None:
+                landed = CHANGES.index(cell.onward)
+            else:
+                landed = HARD_STOP if cell.lands == "hard" else SOFT_STOP
+            out[(etype << 1) | int(soft)] = (landed, cell.cascade)
+    return out
+
+
+def outage_table() -> dict[int, tuple[int, bool]]:
+    """The outage row of the table as the walk reads it (see :func:`_lookup`)."""
+    return _lookup(CHANGES.index(ChangeType.OUTAGE))
+
+
+@cache
+def _offered_code(code: int) -> int:
+    """The state of an API offered by a component carrying change *code*."""
+    onward = PROPAGATION[CHANGES[code]][EdgeKind.OFFERS].onward
+    return CHANGES.index(onward) if onward is not None else HARD_STOP
+
+
+def offers_it(p: Projection, component: int, api: int) -> bool:
+    """Whether *component* provides or publishes *api* (an API, or one channel of one)."""
+    offered = p.offers[component]
+    if not offered:
+        return False
+    if api in offered:
+        return True
+    base = p.base(api)
+    if base != api:
+        return base in offered
+    return any(p.base(a) == api for a in offered)
+
+
 @dataclass(slots=True)
 class Walk:
-    """What one walk reached, and how."""
+    """What one walk reached, and how.
+
+    Each element can be reached in several *states* (carrying the change on,
+    or landed hard, or soft); :attr:`states` keeps the minimum depth of each
+    state and :attr:`parents` up to :data:`MAX_PARENTS` parent states there.
+    """
 
     depth: dict[int, int]
+    hard_depth: dict[int, int]
+    states: dict[int, int]
     parents: dict[int, list[int]]
-    soft_edges: bool = False
     reason: str | None = None
     unexpanded: list[int] = field(default_factory=list)
     beyond: set[int] = field(default_factory=set)
@@ -96,148 +170,153 @@ class Walk:
     #: consumer -> api -> declared operations that changed (None: undeclared)
     matched: dict[tuple[int, int], list[str] | None] = field(default_factory=dict)
     excluded: set[int] = field(default_factory=set)
+    #: elements a change landed on whose own dependents see it only as possible cascade
+    cascade: set[int] = field(default_factory=set)
     components: int = 0
+
+    def _note(self, state: int, d: int, parent: int | None) -> bool:
+        """Record *state* at depth *d*; True when it is new."""
+        known = self.states.get(state)
+        if known is None:
+            self.states[state] = d
+            self.parents[state] = [] if parent is None else [parent]
+            node, code = state >> _SHIFT, state & 7
+            if d < self.depth.get(node, d + 1):
+                self.depth[node] = d
+            if code != SOFT_STOP and d < self.hard_depth.get(node, d + 1):
+                self.hard_depth[node] = d
+            return True
+        if known == d and parent is not None:
+            ps = self.parents[state]
+            if len(ps) < MAX_PARENTS and parent not in ps:
+                ps.append(parent)
+        return False
 
 
 def walk(
     p: Projection,
     seeds: Sequence[int],
+    change: ChangeType = ChangeType.BREAKING_CHANGE,
     *,
     max_depth: int | None = None,
     max_components: int = 1_000_000,
-    hard_only: bool = False,
-    within: Collection[int] | None = None,
     op_filter: OperationFilter | None = None,
     collect: bool = True,
 ) -> Walk:
-    """Everything affected by a change to *seeds*, breadth first.
+    """Everything a *change* to *seeds* reaches, breadth first, by the propagation table.
 
-    *hard_only* skips soft edges; *within* restricts the walk to those
-    elements; *op_filter* drops consumers of the seeds' APIs that use none of
-    the changed operations. The walk stops at *max_depth* hops or when it
-    would report more than *max_components* components (seeds not counted),
-    and says what it did not expand. *collect* records the edges by which it
-    enters another owner (:attr:`Walk.crossings`).
+    Only elements carrying the change on are expanded (see
+    :mod:`graph.analysis.propagation`); a component is never affected through
+    an API it offers itself. *op_filter* drops consumers of the seeds' APIs
+    that use none of the changed operations. The walk stops at *max_depth*
+    hops or when it would report more than *max_components* components (seeds
+    not counted), and says what it did not expand. *collect* records the
+    edges by which it enters another owner (:attr:`Walk.crossings`).
     """
-    deps, offers, owner = p.dependents, p.offers, p.owner
-    depth: dict[int, int] = {}
-    parents: dict[int, list[int]] = {}
-    result = Walk(depth, parents)
+    deps, offers, owner, kinds = p.dependents, p.offers, p.owner, p.kinds
+    result = Walk({}, {}, {}, {})
+    note = result._note
+    start = CHANGES.index(change)
     frontier: list[int] = []
     for s in seeds:
-        if s not in depth:
-            depth[s] = 0
-            frontier.append(s)
-    for s in list(frontier):
-        for a in offers[s]:
-            _reach(depth, parents, frontier, a, s, 0)
+        st = state_of(s, start)
+        if note(st, 0, None):
+            frontier.append(st)
+    for st in list(frontier):
+        code = _offered_code(start)
+        for a in offers[st >> _SHIFT]:
+            sa = state_of(a, code)
+            if note(sa, 0, st) and code < HARD_STOP:
+                frontier.append(sa)
 
     filter_apis = op_filter.apis if op_filter is not None else frozenset()
     crossing = result.crossings.append
-    depth_of = depth.get
+    seen_crossings: set[tuple[int, int, int, bool]] = set()
+    depth = result.depth
     components = 0
     d = 0
     stop_at: int | None = None
     nxt: list[int] = []
-    soft_seen = False
     while frontier:
         if max_depth is not None and d >= max_depth:
-            _cut(p, result, frontier, hard_only, within)
+            _cut(p, result, frontier)
             if result.unexpanded:
                 result.reason = "depth"
             break
         nd = d + 1
         nxt = []
-        for i, u in enumerate(frontier):
+        for i, us in enumerate(frontier):
+            u = us >> _SHIFT
             entries = deps[u]
             if not entries:
                 continue
+            table = _lookup(us & 7)
+            is_api = kinds[u] not in (COMPONENT,)
             filtering = op_filter is not None and d == 0 and u in filter_apis
             ou = owner[u]
             for e in entries:
-                if e & 1:
-                    if hard_only:
-                        continue
-                    soft_seen = True
-                w = e >> 5
-                if within is not None and w not in within:
+                hit = table.get(e & 0x1F)
+                if hit is None:
                     continue
-                if filtering and op_filter is not None:
-                    etype = (e >> 1) & 0xF
-                    if etype in (CONSUMES, SUBSCRIBES):
-                        ops = op_filter.match(p, w, etype, u)
-                        result.matched[(w, u)] = ops
-                        if ops is not None and not ops:
-                            result.excluded.add(w)
-                            continue
-                dw = depth_of(w)
-                if dw is None:
+                w = e >> 5
+                if is_api and offers_it(p, w, u):
+                    continue
+                etype = (e >> 1) & 0xF
+                if filtering and op_filter is not None and etype in (CONSUMES, SUBSCRIBES):
+                    ops = op_filter.match(p, w, etype, u)
+                    result.matched[(w, u)] = ops
+                    if ops is not None and not ops:
+                        result.excluded.add(w)
+                        continue
+                landed, cascades = hit
+                if w not in depth:
                     if components >= max_components:
                         stop_at = i
                         break
-                    depth[w] = nd
-                    parents[w] = [u]
-                    nxt.append(w)
                     components += 1
-                    for a in offers[w]:
-                        _reach(depth, parents, nxt, a, w, nd)
-                elif dw == nd:
-                    ps = parents[w]
-                    if len(ps) < MAX_PARENTS and u not in ps:
-                        ps.append(u)
+                ws = state_of(w, landed)
+                if note(ws, nd, us):
+                    if landed < HARD_STOP:
+                        nxt.append(ws)
+                        code = _offered_code(landed)
+                        for a in offers[w]:
+                            sa = state_of(a, code)
+                            if note(sa, nd, ws) and code < HARD_STOP:
+                                nxt.append(sa)
+                    if cascades:
+                        result.cascade.add(w)
                 if collect:
                     ow = owner[w]
                     if ow != NO_OWNER and ow != ou:
-                        crossing((w, (e >> 1) & 0xF, u, bool(e & 1)))
+                        key = (w, etype, u, landed == SOFT_STOP)
+                        if key not in seen_crossings:
+                            seen_crossings.add(key)
+                            crossing(key)
             if stop_at is not None:
                 break
         if stop_at is not None:
             result.reason = "size"
-            _cut(p, result, [*frontier[stop_at:], *nxt], hard_only, within)
+            _cut(p, result, [*frontier[stop_at:], *nxt])
             break
         frontier = nxt
         d = nd
     result.components = components
-    result.soft_edges = soft_seen
     return result
 
 
-def _reach(
-    depth: dict[int, int],
-    parents: dict[int, list[int]],
-    queue: list[int],
-    api: int,
-    provider: int,
-    d: int,
-) -> None:
-    """Mark an offered API as reached at its provider's depth."""
-    da = depth.get(api)
-    if da is None:
-        depth[api] = d
-        parents[api] = [provider]
-        queue.append(api)
-    elif da == d and api in parents:
-        ps = parents[api]
-        if len(ps) < MAX_PARENTS and provider not in ps:
-            ps.append(provider)
-
-
-def _cut(
-    p: Projection,
-    result: Walk,
-    frontier: Iterable[int],
-    hard_only: bool,
-    within: Collection[int] | None,
-) -> None:
+def _cut(p: Projection, result: Walk, frontier: Iterable[int]) -> None:
     """Record which reached elements were not expanded and what lies one step past them."""
     depth = result.depth
-    for u in dict.fromkeys(frontier):
+    for us in dict.fromkeys(frontier):
+        u = us >> _SHIFT
+        table = _lookup(us & 7)
+        is_api = p.kinds[u] != COMPONENT
         past = [
             e >> 5
             for e in p.dependents[u]
-            if not (hard_only and e & 1)
+            if (e & 0x1F) in table
             and (e >> 5) not in depth
-            and (within is None or (e >> 5) in within)
+            and not (is_api and offers_it(p, e >> 5, u))
         ]
         if past:
             result.unexpanded.append(u)
@@ -254,15 +333,30 @@ def paths_to(
     w: Walk,
     start: int,
     limit: int,
+    *,
+    hard: bool = False,
 ) -> list[list[int]]:
-    """Up to *limit* shortest chains from *start* back to a seed, *start* first."""
+    """Up to *limit* shortest chains from *start* back to a seed, *start* first.
+
+    With *hard*, only through the states in which the change landed hard.
+    """
+    states = [
+        s
+        for code in range(SOFT_STOP + 1)
+        if (s := state_of(start, code)) in w.states and not (hard and code == SOFT_STOP)
+    ]
+    if not states:
+        return []
+    best = min(w.states[s] for s in states)
     out: list[list[int]] = []
-    stack: list[tuple[int, list[int]]] = [(start, [start])]
+    stack: list[tuple[int, list[int]]] = [(s, [s]) for s in reversed(states) if w.states[s] == best]
     while stack and len(out) < limit:
-        node, path = stack.pop()
-        ps = w.parents.get(node)
+        state, path = stack.pop()
+        ps = w.parents.get(state)
         if not ps:
-            out.append(path)
+            nodes = [s >> _SHIFT for s in path]
+            if nodes not in out:
+                out.append(nodes)
             continue
         for parent in reversed(ps):
             if parent not in path:
@@ -271,10 +365,16 @@ def paths_to(
 
 
 __all__ = [
+    "CHANGES",
+    "HARD_STOP",
     "MAX_PARENTS",
+    "SOFT_STOP",
     "OperationFilter",
     "Walk",
     "affected_components",
+    "offers_it",
+    "outage_table",
     "paths_to",
+    "state_of",
     "walk",
 ]

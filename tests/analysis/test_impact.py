@@ -25,14 +25,28 @@ def by_ref(result: object) -> dict[str, object]:
 def test_impact_flows_through_the_api_a_changed_component_provides(small: Projection) -> None:
     result = impact(small, req("component:pipeline"))
     assert [o.ref for o in result.owners] == ["product:data"]
-    reporting, insights = result.affected_products
+    (reporting,) = result.affected_products
     assert reporting.ref == "product:reporting" and reporting.tier == 1
     assert reporting.paths == [
         ["product:reporting", "component:report-gen", "api:events-v1", "component:pipeline"]
     ]
     assert reporting.min_depth == 1 and reporting.strength == "hard"
-    assert insights.ref == "product:insights" and insights.min_depth == 2
-    assert insights.paths[0][-1] == "component:pipeline"
+    # a breaking change goes no further than its direct consumers: beyond, possible cascade
+    (insights,) = result.possible_cascade.products
+    assert insights.ref == "product:insights"
+    assert insights.path == [
+        "product:insights",
+        "component:dashboard",
+        "component:report-gen",
+        "api:events-v1",
+        "component:pipeline",
+    ]
+    assert result.possible_cascade.components == ["component:dashboard"]
+    # an outage of the pipeline takes report-gen down, and dashboard with it
+    outage = impact(small, req("component:pipeline", change_type="outage"))
+    assert [a.ref for a in outage.affected_products] == ["product:reporting", "product:insights"]
+    assert by_ref(outage)["product:insights"].min_depth == 2  # type: ignore[attr-defined]
+    assert outage.possible_cascade.products == []
     assert result.graph_version == small.version
     assert not result.truncated
 
@@ -47,7 +61,8 @@ def test_owner_products_are_listed_apart(small: Projection) -> None:
 def test_an_api_target_affects_its_consumers_and_its_providers_own_it(small: Projection) -> None:
     result = impact(small, req("api:events-v1"))
     assert [o.ref for o in result.owners] == ["product:data"]
-    assert set(by_ref(result)) == {"product:reporting", "product:insights"}
+    assert set(by_ref(result)) == {"product:reporting"}
+    assert [c.ref for c in result.possible_cascade.products] == ["product:insights"]
 
 
 def test_soft_dependencies_are_reported_but_weigh_less(small: Projection) -> None:
@@ -64,17 +79,23 @@ def test_soft_dependencies_are_reported_but_weigh_less(small: Projection) -> Non
     assert result.blast_radius.soft_products == 1 and result.blast_radius.hard_products == 1
 
 
-def test_a_chain_is_hard_only_when_every_edge_on_it_is(any_store: GraphStore) -> None:
+def test_a_soft_landing_stops_the_change(any_store: GraphStore) -> None:
     p = load(
         any_store,
-        {"product:a": {}, "component:x": {}, "component:y": {}, "component:z": {"product": "a"}},
+        {
+            "product:a": {},
+            "product:b": {},
+            "component:x": {},
+            "component:y": {"product": "b"},
+            "component:z": {"product": "a"},
+        },
         [
             ("component:y", "DEPENDS_ON", "component:x", {"strength": "soft"}),
             ("component:z", "DEPENDS_ON", "component:y", {"strength": "hard"}),
         ],
     )
-    (a,) = impact(p, req("component:x")).affected_products
-    assert a.strength == "soft" and a.min_depth == 2
+    (b,) = impact(p, req("component:x", change_type="outage")).affected_products
+    assert b.ref == "product:b" and b.strength == "soft" and b.min_depth == 1
 
 
 def test_the_hard_chain_is_preferred_over_a_shorter_soft_one(any_store: GraphStore) -> None:
@@ -88,7 +109,7 @@ def test_the_hard_chain_is_preferred_over_a_shorter_soft_one(any_store: GraphSto
             ("component:m", "DEPENDS_ON", "component:t"),
         ],
     )
-    (a,) = impact(p, req("component:t")).affected_products
+    (a,) = impact(p, req("component:t", change_type="outage")).affected_products
     assert a.min_depth == 1
     assert a.strength == "hard"
     assert a.paths == [["product:a", "component:c", "component:m", "component:t"]]
@@ -99,7 +120,7 @@ def test_cycles_never_loop(any_store: GraphStore) -> None:
     edges = [(comps[i], "DEPENDS_ON", comps[(i + 1) % 5]) for i in range(5)]
     edges.append(("component:c0", "PART_OF", "product:p"))
     p = load(any_store, ["product:p", *comps], edges)
-    result = impact(p, req("component:c2"))
+    result = impact(p, req("component:c2", change_type="outage"))
     depths = {r: g.depth for g in result.components_by_depth for r in g.hard}
     assert depths == {"component:c1": 1, "component:c0": 2, "component:c4": 3, "component:c3": 4}
 
@@ -142,7 +163,7 @@ def test_named_operations_keep_only_consumers_that_use_them(any_store: GraphStor
 
 
 def test_a_product_target_stands_for_its_components(small: Projection) -> None:
-    result = impact(small, req("product:data"))
+    result = impact(small, req("product:data", change_type="outage"))
     assert [t.ref for t in result.targets] == ["component:pipeline"]
     assert result.targets[0].expanded_from == "product:data"
     assert [o.ref for o in result.owners] == ["product:data"]
@@ -184,7 +205,7 @@ def test_unknown_and_unsupported_targets_are_errors(any_store: GraphStore) -> No
 
 
 def test_depth_limit_truncates_and_says_what_was_cut(small: Projection) -> None:
-    result = impact(small, req("component:pipeline", max_depth=1))
+    result = impact(small, req("component:pipeline", max_depth=1, change_type="outage"))
     assert set(by_ref(result)) == {"product:reporting"}
     assert result.truncated and result.truncation is not None
     assert result.truncation.reason == "depth"
@@ -209,7 +230,11 @@ def test_score_parts_add_up(small: Projection) -> None:
         parts = result.blast_radius.parts
         assert parts.change_type == change
         total = parts.change_weight * (parts.products_sum + parts.components_term)
-        assert result.blast_radius.score == pytest.approx(total, abs=1e-3)
+        assert parts.raw_score == pytest.approx(total, abs=1e-3)
+        # worst case: 4 products (tiers 2, 1, 2, 1: 2+4+2+4) hard at depth 1, 5 components
+        assert parts.worst_case == pytest.approx(12 + 0.1 * 5)
+        assert result.blast_radius.score == pytest.approx(100 * total / 12.5, abs=0.01)
+        assert 0 <= result.blast_radius.score <= 100
         for t in parts.product_terms:
             expected = t.tier_weight * t.strength_weight * t.depth_weight * t.business_weight
             assert t.term == pytest.approx(expected, abs=1e-3)
@@ -252,7 +277,7 @@ def test_effort_buckets() -> None:
 
 
 def test_integration_points_are_the_edges_into_other_owners(small: Projection) -> None:
-    result = impact(small, req("component:pipeline"))
+    result = impact(small, req("component:pipeline", change_type="outage"))
     insights: Any = by_ref(result)["product:insights"]
     points = [(ip.component, ip.type, ip.element, ip.depth) for ip in insights.integration_points]
     assert points == [("component:dashboard", "DEPENDS_ON", "component:report-gen", 1)]

@@ -4,7 +4,8 @@ Random small portfolios (cycles, soft edges, sub-components, APIs with and
 without declared operations) are loaded into each store backend and
 projected; the affected components, their depths, the hard/soft split and
 the affected products must equal what a naive fixpoint over the edge list
-computes. The naive versions below share no code with ``graph/``.
+and the propagation table computes, for every change type. The naive
+versions below read the table (the rule) and share no code with the walk.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graph.analysis import impact
+from graph.analysis.propagation import PROPAGATION, EdgeKind
 from graph.storage import GraphStore
-from schemas.analysis import ImpactRequest, ImpactResult
+from schemas.analysis import ChangeType, ImpactRequest, ImpactResult
 from tests.analysis.conftest import load
 
 OPS = ("GET /a", "POST /a", "GET /b/{id}", "DELETE /b/{id}")
@@ -115,30 +117,89 @@ def naive_arcs(g: Portfolio) -> list[tuple[str, str, int, str, dict[str, Any]]]:
     return arcs
 
 
-def naive_depths(
-    g: Portfolio, targets: Sequence[str], ops: Sequence[str], hard_only: bool
-) -> dict[str, int]:
-    """Minimum depth of every affected element: Bellman-Ford over the raw edges."""
+def naive_offers(g: Portfolio, component: str, api: str) -> bool:
+    """Whether *component* provides or publishes *api* (``"api:x"`` or one channel ``"api:x#c"``)."""
+    base, _, channel = api.partition("#")
+    for a, t, b, props in g.edges:
+        if a != component or b != base or t not in ("PROVIDES", "PUBLISHES"):
+            continue
+        named = props.get("channels") if t == "PUBLISHES" else None
+        if not channel or not named or channel in named:
+            return True
+    return False
+
+
+def naive_column(t: str, props: dict[str, Any]) -> tuple[EdgeKind, bool]:
+    soft = props.get("strength") == "soft"
+    if t == "DEPENDS_ON":
+        return (EdgeKind.DEPENDS_ON_SOFT if soft else EdgeKind.DEPENDS_ON_HARD), soft
+    if t == "CONSUMES":
+        return (EdgeKind.CONSUMES_SOFT if soft else EdgeKind.CONSUMES_HARD), soft
+    return (EdgeKind.PART_OF if t == "PART_OF" else EdgeKind.SUBSCRIBES), soft
+
+
+def naive_states(
+    g: Portfolio, targets: Sequence[str], ops: Sequence[str], change: ChangeType
+) -> dict[tuple[str, str], int]:
+    """Minimum depth of every (element, what it does with the change): a fixpoint over
+    the raw edges and the propagation table. The state is the change the element
+    passes on, or "hard" / "soft" when the change stops there."""
     arcs = naive_arcs(g)
-    changed = {t for t in targets if t.startswith("api:")}
-    changed |= {dst for src, dst, cost, _, _ in arcs if cost == 0 and src in targets}
-    dist = {t: 0 for t in targets}
-    for api in changed:
-        dist.setdefault(api, 0)
+    dist: dict[tuple[str, str], int] = {(t, change.value): 0 for t in targets}
     moved = True
     while moved:
         moved = False
         for src, dst, cost, t, props in arcs:
-            if hard_only and props.get("strength") == "soft":
-                continue
-            declared = props.get("operations" if t == "CONSUMES" else "channels") or []
-            filtered = ops and t in ("CONSUMES", "SUBSCRIBES") and src in changed and declared
-            if filtered and not set(declared) & set(ops):
-                continue
-            if src in dist and dist[src] + cost < dist.get(dst, 1 << 30):
-                dist[dst] = dist[src] + cost
-                moved = True
+            for mode in [c.value for c in ChangeType]:
+                here = dist.get((src, mode))
+                if here is None:
+                    continue
+                row = PROPAGATION[ChangeType(mode)]
+                if cost == 0:
+                    onward = row[EdgeKind.OFFERS].onward
+                    state = onward.value if onward is not None else "hard"
+                else:
+                    if src.startswith("api:") and naive_offers(g, dst, src):
+                        continue
+                    column, soft = naive_column(t, props)
+                    cell = row[column]
+                    if cell.lands is None:
+                        continue
+                    declared = props.get("operations" if t == "CONSUMES" else "channels") or []
+                    first_hop = here == 0 and src.startswith("api:")
+                    used = set(declared) & set(ops)
+                    if (
+                        ops
+                        and first_hop
+                        and t in ("CONSUMES", "SUBSCRIBES")
+                        and declared
+                        and not used
+                    ):
+                        continue
+                    if soft or cell.onward is None:
+                        state = "soft" if soft or cell.lands == "soft" else "hard"
+                    else:
+                        state = cell.onward.value
+                if here + cost < dist.get((dst, state), 1 << 30):
+                    dist[(dst, state)] = here + cost
+                    moved = True
     return dist
+
+
+def naive_depths(
+    g: Portfolio,
+    targets: Sequence[str],
+    ops: Sequence[str],
+    hard_only: bool,
+    change: ChangeType = ChangeType.BREAKING_CHANGE,
+) -> dict[str, int]:
+    """Minimum depth of every affected element (with *hard_only*: landed hard)."""
+    out: dict[str, int] = {}
+    for (node, state), d in naive_states(g, targets, ops, change).items():
+        if hard_only and state == "soft":
+            continue
+        out[node] = min(d, out.get(node, d))
+    return out
 
 
 def naive_owner(g: Portfolio, ref: str) -> str | None:
@@ -203,14 +264,18 @@ def comps(groups: ImpactResult, which: str = "all") -> dict[str, int]:
 
 def test_affected_sets_equal_brute_force(any_store: GraphStore) -> None:
     def extra(g: Portfolio) -> st.SearchStrategy[Any]:
-        return st.tuples(_targets(g), st.lists(st.sampled_from(OPS), max_size=2, unique=True))
+        return st.tuples(
+            _targets(g),
+            st.lists(st.sampled_from(OPS), max_size=2, unique=True),
+            st.sampled_from(list(ChangeType)),
+        )
 
-    def check(g: Portfolio, drawn: tuple[list[str], list[str]]) -> None:
-        targets, ops = drawn
+    def check(g: Portfolio, drawn: tuple[list[str], list[str], ChangeType]) -> None:
+        targets, ops, change = drawn
         p = load(any_store, g.nodes, g.edges)
-        result = impact(p, ImpactRequest(targets=targets, operations=ops))
-        dist = naive_depths(g, targets, ops, hard_only=False)
-        hard = naive_depths(g, targets, ops, hard_only=True)
+        result = impact(p, ImpactRequest(targets=targets, operations=ops, change_type=change))
+        dist = naive_depths(g, targets, ops, hard_only=False, change=change)
+        hard = naive_depths(g, targets, ops, hard_only=True, change=change)
         expected = {
             r: d for r, d in dist.items() if r.startswith("component:") and r not in targets
         }
@@ -239,8 +304,8 @@ def test_depth_limit_keeps_exactly_the_near_part(any_store: GraphStore) -> None:
     def check(g: Portfolio, drawn: tuple[list[str], int]) -> None:
         targets, limit = drawn
         p = load(any_store, g.nodes, g.edges)
-        result = impact(p, ImpactRequest(targets=targets, max_depth=limit))
-        dist = naive_depths(g, targets, [], hard_only=False)
+        result = impact(p, ImpactRequest(targets=targets, max_depth=limit, change_type="outage"))
+        dist = naive_depths(g, targets, [], hard_only=False, change=ChangeType.OUTAGE)
         every = {r: d for r, d in dist.items() if r.startswith("component:") and r not in targets}
         assert comps(result) == {r: d for r, d in every.items() if d <= limit}
         assert result.truncated == any(d > limit for d in dist.values())
@@ -258,8 +323,10 @@ def test_size_limit_reports_a_bfs_prefix(any_store: GraphStore) -> None:
     def check(g: Portfolio, drawn: tuple[list[str], int]) -> None:
         targets, limit = drawn
         p = load(any_store, g.nodes, g.edges)
-        result = impact(p, ImpactRequest(targets=targets, max_components=limit))
-        dist = naive_depths(g, targets, [], hard_only=False)
+        result = impact(
+            p, ImpactRequest(targets=targets, max_components=limit, change_type="remove")
+        )
+        dist = naive_depths(g, targets, [], hard_only=False, change=ChangeType.REMOVE)
         every = {r: d for r, d in dist.items() if r.startswith("component:") and r not in targets}
         got = comps(result)
         assert len(got) == min(limit, len(every))
@@ -269,5 +336,21 @@ def test_size_limit_reports_a_bfs_prefix(any_store: GraphStore) -> None:
         if left_out and got:
             assert max(got.values()) <= min(left_out)
         assert result.truncated == (len(every) > limit)
+
+    run(any_store, check, extra)
+
+
+def test_several_targets_never_score_below_the_largest_single_one(any_store: GraphStore) -> None:
+    def extra(g: Portfolio) -> st.SearchStrategy[Any]:
+        return st.tuples(_targets(g), st.sampled_from(list(ChangeType)))
+
+    def check(g: Portfolio, drawn: tuple[list[str], ChangeType]) -> None:
+        targets, change = drawn
+        p = load(any_store, g.nodes, g.edges)
+        together = impact(p, ImpactRequest(targets=targets, change_type=change))
+        assert 0 <= together.blast_radius.score <= 100
+        for t in targets:
+            alone = impact(p, ImpactRequest(targets=[t], change_type=change))
+            assert together.blast_radius.score >= alone.blast_radius.score
 
     run(any_store, check, extra)

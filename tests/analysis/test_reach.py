@@ -1,4 +1,4 @@
-"""Whole-graph reachability agrees with networkx and with the impact walk."""
+"""Whole-graph reachability agrees with networkx and with the impact walk of an outage."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def test_dependent_products_equal_the_walk(g: Portfolio, hard_only: bool) -> Non
     r = compute_reach(p, hard_only=hard_only)
     for ref in g.components:
         c = p.index[ref]
-        result = impact(p, ImpactRequest(targets=[ref]))
+        result = impact(p, ImpactRequest(targets=[ref], change_type="outage"))
         if hard_only:
             expected = {a.ref for a in result.affected_products if a.strength == "hard"}
         else:

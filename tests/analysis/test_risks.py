@@ -11,7 +11,8 @@ def test_the_pipeline_everyone_reports_from_is_the_most_depended_upon(sample: Pr
     top = find_risks(sample).most_depended_upon[0]
     assert top.component == "component:pipeline"
     assert top.dependent_products == ["product:finance", "product:ops", "product:sales"]
-    assert (top.products, top.hard_products, top.tier1_products) == (3, 3, 1)
+    # sales and finance subscribe to its events (an outage delays them: soft); ops depends hard
+    assert (top.products, top.hard_products, top.tier1_products) == (3, 1, 1)
 
 
 def test_single_points_of_failure(sample: Projection) -> None:
@@ -76,3 +77,33 @@ def test_deprecated_elements_still_in_use(sample: Projection) -> None:
     assert orders.lifecycle == "active"
     assert orders.deprecated_operations == ["GET /orders"]
     assert orders.consumers == ["component:finance-core"]  # sales-core uses getOrder only
+
+
+def test_ties_are_broken_by_tier1_products_and_hard_dependents(any_store: GraphStore) -> None:
+    """Equal product counts: the tier-1 reach, then what goes down, decide; never the name."""
+    nodes = {
+        "product:t1": {"tier": 1},
+        "product:t3": {"tier": 3},
+        "product:t3b": {"tier": 3},
+        "component:a-hub": {"platform": True},
+        "component:z-hub": {"platform": True},
+        "component:m-hub": {"platform": True},
+        "component:u1": {"product": "t3"},
+        "component:u2": {"product": "t3"},
+        "component:v1": {"product": "t1"},
+        "component:w1": {"product": "t3b"},
+    }
+    edges = [
+        # a-hub: one tier-3 product; z-hub: one tier-1 product; m-hub: tier 3, two components
+        ("component:u1", "DEPENDS_ON", "component:a-hub"),
+        ("component:v1", "DEPENDS_ON", "component:z-hub"),
+        ("component:w1", "DEPENDS_ON", "component:m-hub"),
+        ("component:u2", "DEPENDS_ON", "component:m-hub"),
+    ]
+    p = load(any_store, nodes, edges)
+    ranked = [(d.component, d.hard_dependents) for d in find_risks(p).most_depended_upon]
+    assert ranked == [
+        ("component:m-hub", 2),  # two products
+        ("component:z-hub", 1),  # one product, tier 1
+        ("component:a-hub", 1),
+    ]
