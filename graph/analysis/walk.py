@@ -305,21 +305,48 @@ def walk(
 
 
 def _cut(p: Projection, result: Walk, frontier: Iterable[int]) -> None:
-    """Record which reached elements were not expanded and what lies one step past them."""
-    depth = result.depth
+    """Record which reached elements were not expanded and what lies past them.
+
+    An element already listed can be reached again past the cut in a stronger
+    state (soft before, carrying the change on after); such states are followed
+    on until they reach an element not listed, so what a listed element would
+    pass on is never missed. Only listed elements are passed through, so this
+    costs at most the states of what the walk already reached.
+    """
+    depth, states = result.depth, result.states
     for us in dict.fromkeys(frontier):
-        u = us >> _SHIFT
-        table = _lookup(us & 7)
-        is_api = p.kinds[u] != COMPONENT
-        past = [
-            e >> 5
-            for e in p.dependents[u]
-            if (e & 0x1F) in table
-            and (e >> 5) not in depth
-            and not (is_api and offers_it(p, e >> 5, u))
-        ]
+        past: set[int] = set()
+        queue, seen = [us], {us}
+        while queue:
+            vs = queue.pop()
+            v = vs >> _SHIFT
+            table = _lookup(vs & 7)
+            is_api = p.kinds[v] != COMPONENT
+            for e in p.dependents[v]:
+                hit = table.get(e & 0x1F)
+                w = e >> 5
+                if hit is None or (is_api and offers_it(p, w, v)):
+                    continue
+                if w not in depth:
+                    past.add(w)
+                    continue
+                landed = hit[0]
+                ws = state_of(w, landed)
+                if landed >= HARD_STOP or ws in states or ws in seen:
+                    continue
+                seen.add(ws)
+                queue.append(ws)
+                code = _offered_code(landed)
+                for api in p.offers[w]:
+                    if api not in depth:
+                        past.add(api)
+                        continue
+                    sa = state_of(api, code)
+                    if code < HARD_STOP and sa not in states and sa not in seen:
+                        seen.add(sa)
+                        queue.append(sa)
         if past:
-            result.unexpanded.append(u)
+            result.unexpanded.append(us >> _SHIFT)
             result.beyond.update(past)
 
 
