@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help run test lint typecheck unit neo4j-fetch graphviz bench lock clean
+.PHONY: help run test lint typecheck unit neo4j-fetch graphviz chromium bench lock clean
 
 help:
 	@echo "make run    start the service on 127.0.0.1:8000 with the embedded store"
@@ -35,6 +35,21 @@ graphviz:
 	}
 	@dot -V
 
+# The review's rendering test opens the HTML in headless Chromium (Debian's chromium package).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Chromium with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "archgraph's review test needs headless Chromium and it is not on PATH."; \
+	    echo "Install it: sudo apt-get install chromium (Debian/Ubuntu), or put a chromium"; \
+	    echo "binary on PATH - then run make again."; \
+	    exit 1; \
+	  fi; \
+	}
+	@chromium --version
+
 run: $(STAMP) graphviz
 	$(BIN)/archgraph serve --dev
 
@@ -54,7 +69,7 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest -m "not neo4j"
 
 # Every test, the Neo4j-backed ones included: they must run, never skip.
-test: $(STAMP) graphviz neo4j-fetch lint typecheck
+test: $(STAMP) graphviz chromium neo4j-fetch lint typecheck
 	ARCHGRAPH_REQUIRE_NEO4J=1 $(BIN)/python -m pytest
 
 bench: $(STAMP) neo4j-fetch

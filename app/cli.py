@@ -275,6 +275,13 @@ def data(args: argparse.Namespace, settings: Settings) -> int:
     return run_data(args, settings)
 
 
+@command("review")
+def review(args: argparse.Namespace, settings: Settings) -> int:
+    from app.cli_review import run_review
+
+    return run_review(args, settings)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="archgraph", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", help="embedded store directory (ARCHGRAPH_DATA_DIR)")
@@ -315,12 +322,14 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli_adr import add_parser as add_adr_parser
     from app.cli_analysis import add_parsers
     from app.cli_history import add_parsers as add_history_parsers
+    from app.cli_review import add_parser as add_review_parser
     from app.cli_views import add_parsers as add_view_parsers
 
     add_parsers(sub)
     add_history_parsers(sub)
     add_adr_parser(sub)
     add_view_parsers(sub)
+    add_review_parser(sub)
     return parser
 
 

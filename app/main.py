@@ -13,7 +13,7 @@ from fastapi import APIRouter, FastAPI
 from app.auth import KeyRing, load_keys
 from app.errors import install_error_handlers
 from app.history_service import apply_retention
-from app.routers import adrs, analysis, exports, history, scans, system
+from app.routers import adrs, analysis, exports, history, reviews, scans, system
 from app.routers import graph as graph_routes
 from app.routers.elements import CRUD_KINDS, element_router
 from app.settings import Settings
@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None, *, store: GraphStore | None = N
     api.include_router(analysis.router)
     api.include_router(adrs.router)
     api.include_router(exports.router)
+    api.include_router(reviews.router)
     api.include_router(system.router)
     api.include_router(history.router)
     app.include_router(api)
