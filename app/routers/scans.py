@@ -20,7 +20,6 @@ nothing and kept what they asserted before.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -32,7 +31,7 @@ from starlette.datastructures import UploadFile
 from app.deps import EditorKey, StoreDep
 from app.errors import error_body
 from app.scan_service import load_scan
-from scanners import scan_uploads
+from scanners import DocumentError, load_json, scan_uploads
 from schemas.errors import InvalidInputError, PayloadTooLargeError
 
 router = APIRouter(tags=["scans"])
@@ -94,7 +93,12 @@ async def _read_files(request: Request, limit: int) -> list[tuple[str, bytes | s
     if len(body) > limit:
         raise PayloadTooLargeError(f"the upload exceeds {limit} bytes", location="body")
     try:
-        parsed = ScanRequest.model_validate(json.loads(body or b"null"))
+        parsed = ScanRequest.model_validate(load_json(body or b"null"))
+    except DocumentError as exc:
+        raise InvalidInputError(
+            f"the JSON body: {exc.message}",
+            location="body" if exc.line is None else f"body:{exc.line}",
+        ) from None
     except ValueError as exc:
         if isinstance(exc, ValidationError):
             first = exc.errors()[0]
