@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 
@@ -15,7 +15,7 @@ def get_store(request: Request) -> GraphStore:
     return store
 
 
-def _secret(authorization: str | None, x_api_key: str | None) -> str | None:
+def secret_from_headers(authorization: str | None, x_api_key: str | None) -> str | None:
     if x_api_key:
         return x_api_key.strip()
     if authorization:
@@ -32,11 +32,18 @@ def _role_check(needed: Role):  # type: ignore[no-untyped-def]
         x_api_key: Annotated[str | None, Header(include_in_schema=False)] = None,
     ) -> ApiKey | None:
         keys: KeyRing = request.app.state.keys
-        key = keys.authorize(_secret(authorization, x_api_key), needed)
+        key = keys.authorize(secret_from_headers(authorization, x_api_key), needed)
         request.state.key_name = key.name if key else "anonymous"
         return key
 
+    check.required_role = needed  # type: ignore[attr-defined]  # read by app.limits
     return check
+
+
+def required_role(dependency: Any) -> Role | None:
+    """The role a key dependency made by :func:`_role_check` needs, else None."""
+    role = getattr(dependency, "required_role", None)
+    return role if isinstance(role, Role) else None
 
 
 StoreDep = Annotated[GraphStore, Depends(get_store)]

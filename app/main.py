@@ -13,6 +13,7 @@ from fastapi import APIRouter, FastAPI
 from app.auth import KeyRing, load_keys
 from app.errors import install_error_handlers
 from app.history_service import apply_retention
+from app.limits import LimitsMiddleware, route_roles
 from app.routers import adrs, analysis, exports, history, reviews, scans, system
 from app.routers import graph as graph_routes
 from app.routers.elements import CRUD_KINDS, element_router
@@ -86,18 +87,23 @@ def create_app(settings: Settings | None = None, *, store: GraphStore | None = N
     app.state.store = store
     app.state.projections = ProjectionCache(store) if store is not None else None
     install_error_handlers(app)
+    app.add_middleware(LimitsMiddleware)  # keys and body limits before any route runs
 
+    routers = [element_router(kind) for kind in CRUD_KINDS]
+    routers += [
+        graph_routes.router,
+        scans.router,
+        analysis.router,
+        adrs.router,
+        exports.router,
+        reviews.router,
+        system.router,
+        history.router,
+    ]
     api = APIRouter(prefix=API_PREFIX)
-    for kind in CRUD_KINDS:
-        api.include_router(element_router(kind))
-    api.include_router(graph_routes.router)
-    api.include_router(scans.router)
-    api.include_router(analysis.router)
-    api.include_router(adrs.router)
-    api.include_router(exports.router)
-    api.include_router(reviews.router)
-    api.include_router(system.router)
-    api.include_router(history.router)
+    for router in routers:
+        api.include_router(router)
     app.include_router(api)
+    app.state.route_roles = route_roles(API_PREFIX, routers)
     app.include_router(system.health)
     return app

@@ -25,7 +25,12 @@ class Settings(BaseSettings):
         default=None, description="A file of name:role:secret lines (# comments allowed)."
     )
     anonymous_read: bool = Field(default=False, description="Allow reads without a key.")
-    max_upload_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    max_upload_bytes: int = Field(
+        default=32 * 1024 * 1024, ge=1024, description="Largest body of /scans and /import."
+    )
+    max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Largest body of every other route."
+    )
     max_scan_file_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     history_retention_days: int | None = Field(
         default=None, ge=1, description="Drop change records older than this (default: keep all)."

@@ -27,6 +27,7 @@ from scanners.directory import (
     scan_directory,
     scan_uploads,
 )
+from scanners.documents import DocumentError, load_json
 from scanners.result import ScanIssue, ScanResult, Severity, issue_text
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "DEFAULT_MAX_TOTAL_BYTES",
     "BackstageMapping",
     "DirectoryScan",
+    "DocumentError",
     "Progress",
     "ScanIssue",
     "ScanProgress",
@@ -43,6 +45,7 @@ __all__ = [
     "SkippedFile",
     "collect_files",
     "issue_text",
+    "load_json",
     "scan_directory",
     "scan_uploads",
 ]

@@ -5,20 +5,23 @@
   ``sunset: 2025-01-01`` is text, as it would be in JSON.
 * A document whose aliases expand to more than :data:`MAX_EXPANDED_NODES`
   values (the "billion laughs" attack) or refer to themselves is refused.
-* JSON goes through :mod:`json`.
+* JSON goes through :mod:`json`, within the same bounds.
+* Before anything is built, :mod:`scanners.bounds` checks depth, the number
+  of values, number lengths and duplicate keys, whatever the syntax.
 * Line numbers are found only when an issue needs one, by composing the YAML
   node tree (cheap for the files that have issues, skipped for huge ones).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from urllib.parse import unquote
 
 import yaml
+
+from scanners.bounds import DocumentError, check_yaml, load_json
 
 __all__ = [
     "MAX_DOCUMENT_BYTES",
@@ -29,6 +32,7 @@ __all__ = [
     "escape_pointer",
     "join_pointer",
     "load_documents",
+    "load_json",
     "resolve_pointer",
 ]
 
@@ -55,28 +59,7 @@ _Loader.yaml_implicit_resolvers = {
     for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
 }
 
-_DEEP = 400  # nesting beyond which the pure-Python loader (recursion-checked) is used
-_BRACKETS_RE = re.compile(r"[\[\]{}]")
-_INDENT_RE = re.compile(r"^[ \t]+", re.MULTILINE)
-
-
-class _PyLoader(yaml.SafeLoader):
-    """The pure-Python safe loader, also without the implicit timestamp type."""
-
-
-_PyLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
-
 _ANCHOR_RE = re.compile(r"(?:^|[\s\[{,:-])&[^\s\[\]{},]+", re.MULTILINE)
-
-
-class DocumentError(ValueError):
-    """Text that cannot be read as YAML or JSON, or that is unsafe to read."""
-
-    def __init__(self, message: str, *, code: str = "document.invalid", line: int | None = None):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.line = line
 
 
 def decode_text(data: bytes) -> str:
@@ -107,47 +90,25 @@ def load_documents(text: str, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> list[An
         )
     if _looks_like_json(text):
         try:
-            return [json.loads(text)]
-        except json.JSONDecodeError as exc:
-            json_error = DocumentError(
-                f"invalid JSON: {exc.msg}", code="document.syntax", line=exc.lineno
-            )
-        except RecursionError:
-            raise DocumentError("JSON nested too deeply", code="document.too-deep") from None
+            return [load_json(text)]
+        except DocumentError as exc:
+            if exc.code != "document.syntax":
+                raise
+            json_error = exc
         try:
             docs = _load_yaml(text)
-        except DocumentError:
+        except DocumentError as yaml_error:
+            if yaml_error.code != "document.syntax":
+                raise  # readable, but breaks a bound (a duplicate key, say)
             raise json_error from None
         return docs
     return _load_yaml(text)
 
 
-def _nesting_hint(text: str) -> int:
-    """An upper bound, roughly, on how deeply *text* nests (flow brackets or indentation)."""
-    depth = peak = 0
-    for match in _BRACKETS_RE.finditer(text):
-        if match.group() in "[{":
-            depth += 1
-            peak = max(peak, depth)
-        elif depth:
-            depth -= 1
-    indent = max((m.end() - m.start() for m in _INDENT_RE.finditer(text)), default=0)
-    return max(peak, indent // 2)
-
-
-def _loader_for(text: str) -> type[yaml.SafeLoader]:
-    """The C loader, unless the text nests so deeply that its C recursion could crash.
-
-    libyaml's composer recurses on the C stack without a limit; the pure
-    Python loader raises ``RecursionError`` instead, which becomes a clear error.
-    """
-    return _Loader if _nesting_hint(text) <= _DEEP else _PyLoader
-
-
 def _load_yaml(text: str) -> list[Any]:
+    check_yaml(text)  # depth, values, number length, duplicate keys: before building
     try:
-        loader = _loader_for(text)
-        docs = [doc for doc in yaml.load_all(text, Loader=loader) if doc is not None]
+        docs = [doc for doc in yaml.load_all(text, Loader=_Loader) if doc is not None]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "syntax error"
@@ -158,8 +119,8 @@ def _load_yaml(text: str) -> list[Any]:
         ) from None
     except yaml.YAMLError as exc:
         raise DocumentError(f"invalid YAML: {exc}", code="document.syntax") from None
-    except RecursionError:
-        raise DocumentError("YAML nested too deeply", code="document.too-deep") from None
+    except (ValueError, TypeError, OverflowError) as exc:  # e.g. `!!int "abc"`
+        raise DocumentError(f"invalid YAML value: {exc}", code="document.value") from None
     if _ANCHOR_RE.search(text):
         for doc in docs:
             _check_expansion(doc)
@@ -307,9 +268,9 @@ class LineIndex:
             self._roots = []
             if len(self._text) <= _LINES_BUDGET:
                 try:
-                    loader = _loader_for(self._text)
-                    self._roots = list(yaml.compose_all(self._text, Loader=loader))
-                except (yaml.YAMLError, RecursionError):
+                    check_yaml(self._text)
+                    self._roots = list(yaml.compose_all(self._text, Loader=_Loader))
+                except (yaml.YAMLError, DocumentError):
                     self._roots = []
         return self._roots
 

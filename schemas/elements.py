@@ -12,11 +12,19 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from schemas.refs import SLUG_PATTERN, Kind
+from schemas.refs import SLUG_PATTERN, Kind, is_slug
 
-Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
+
+def _exact_slug(value: Any) -> Any:
+    """Refuse a slug that is only valid once stripped (``"orders\\n"``): never change it."""
+    if isinstance(value, str) and not is_slug(value):
+        raise ValueError("a slug is lower-case [a-z0-9][a-z0-9._-]{0,127}, exactly")
+    return value
+
+
+Slug = Annotated[str, BeforeValidator(_exact_slug), StringConstraints(pattern=SLUG_PATTERN)]
 ShortText = Annotated[str, StringConstraints(max_length=512)]
 LongText = Annotated[str, StringConstraints(max_length=20_000)]
 

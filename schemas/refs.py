@@ -1,7 +1,12 @@
 """Element references: ``kind:slug``.
 
 A slug is lower-case ``[a-z0-9][a-z0-9._-]{0,127}``; a reference joins an
-element kind and a slug with a colon (``component:auth-service``).
+element kind and a slug with a colon (``component:auth-service``). The whole
+string must match (``fullmatch``): a trailing newline, a control character or
+a look-alike letter (Cyrillic ``\u0430``) makes it invalid, at every entry.
+
+Upload names (the paths of files sent to ``POST /api/v1/scans``) follow
+:func:`check_upload_name`: relative POSIX paths, never changed, only refused.
 """
 
 from __future__ import annotations
@@ -9,8 +14,10 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,127}$"
-_SLUG_RE = re.compile(SLUG_PATTERN)
+_SLUG = r"[a-z0-9][a-z0-9._-]{0,127}"
+SLUG_PATTERN = rf"^{_SLUG}$"
+"""The slug pattern for JSON Schema (where ``$`` is the end of the text)."""
+_SLUG_RE = re.compile(_SLUG)
 
 
 class Kind(StrEnum):
@@ -25,13 +32,17 @@ class Kind(StrEnum):
     ADR = "adr"
 
 
+REF_PATTERN = "^(?:" + "|".join(kind.value for kind in Kind) + f"):{_SLUG}$"
+"""The ``kind:slug`` pattern for JSON Schema."""
+
+
 class RefError(ValueError):
     """A string that is not a valid ``kind:slug`` reference."""
 
 
 def is_slug(text: str) -> bool:
     """Whether *text* is a valid slug."""
-    return bool(_SLUG_RE.match(text))
+    return _SLUG_RE.fullmatch(text) is not None
 
 
 def parse_ref(ref: str) -> tuple[Kind, str]:
@@ -78,3 +89,31 @@ def slugify(text: str) -> str:
     if not slug[0].isalnum():
         slug = "x" + slug[:127]
     return slug
+
+
+_BAD_NAME_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\\\ufffd\ud800-\udfff]")
+_DRIVE = re.compile(r"[A-Za-z]:")
+MAX_UPLOAD_NAME = 1024
+
+
+def check_upload_name(name: str) -> str:
+    """Return *name* unchanged if it is a safe relative path, else raise :class:`RefError`.
+
+    Refused, never rewritten: empty or over 1,024 characters; control
+    characters (NUL included); invalid UTF-8 (decoded as U+FFFD or a
+    surrogate); backslashes; absolute paths; drive letters (``C:``); empty,
+    ``.`` or ``..`` segments.
+    """
+    if not name or len(name) > MAX_UPLOAD_NAME:
+        raise RefError(f"file name must be 1 to {MAX_UPLOAD_NAME} characters")
+    bad = _BAD_NAME_CHARS.search(name)
+    if bad:
+        raise RefError(
+            f"file name {name!r} holds {bad.group()!r}: control characters, backslashes and "
+            "invalid UTF-8 are refused"
+        )
+    if name.startswith("/") or _DRIVE.match(name):
+        raise RefError(f"file name {name!r} is absolute; send a path relative to the tree")
+    if any(part in ("", ".", "..") for part in name.split("/")):
+        raise RefError(f"file name {name!r} has an empty, '.' or '..' segment")
+    return name

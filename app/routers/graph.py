@@ -14,11 +14,13 @@ from graph.storage import EdgeRecord, GraphStore
 from schemas.edges import EdgeIn, EdgeKindError, EdgeType, validate_edge_properties
 from schemas.errors import ConflictError, InvalidInputError, NotFoundError
 from schemas.facts import EdgeData
-from schemas.refs import RefError, parse_ref
+from schemas.refs import REF_PATTERN, RefError, parse_ref
 
 router = APIRouter(tags=["graph"])
 
-RefPath = Annotated[str, Path(description="kind:slug, e.g. component:auth-service")]
+RefPath = Annotated[
+    str, Path(pattern=REF_PATTERN, description="kind:slug, e.g. component:auth-service")
+]
 MAX_NEIGHBORHOOD = 5_000
 
 

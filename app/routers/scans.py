@@ -20,7 +20,7 @@ nothing and kept what they asserted before.
 
 from __future__ import annotations
 
-import json
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -33,10 +33,13 @@ from app.auth import actor_name
 from app.deps import EditorKey, StoreDep
 from app.errors import error_body
 from app.scan_service import load_scan
-from scanners import scan_uploads
+from scanners import DocumentError, load_json, scan_uploads
 from schemas.errors import InvalidInputError, PayloadTooLargeError
+from schemas.refs import RefError, check_upload_name
 
 router = APIRouter(tags=["scans"])
+
+_FILENAME_RE = re.compile(r'filename="((?:[^"\\]|\\.)*)"|filename=([^;]*)', re.IGNORECASE)
 
 
 class UploadedFile(BaseModel):
@@ -83,6 +86,7 @@ async def _read_files(request: Request, limit: int) -> list[tuple[str, bytes | s
                     raise InvalidInputError(
                         "each 'files' part must be a file with a filename", location="body.files"
                     )
+                _check_name(_raw_filename(part), f"body.files[{len(files)}]")
                 data = await part.read()
                 total += len(data)
                 if total > limit:
@@ -95,7 +99,12 @@ async def _read_files(request: Request, limit: int) -> list[tuple[str, bytes | s
     if len(body) > limit:
         raise PayloadTooLargeError(f"the upload exceeds {limit} bytes", location="body")
     try:
-        parsed = ScanRequest.model_validate(json.loads(body or b"null"))
+        parsed = ScanRequest.model_validate(load_json(body or b"null"))
+    except DocumentError as exc:
+        raise InvalidInputError(
+            f"the JSON body: {exc.message}",
+            location="body" if exc.line is None else f"body:{exc.line}",
+        ) from None
     except ValueError as exc:
         if isinstance(exc, ValidationError):
             first = exc.errors()[0]
@@ -105,7 +114,27 @@ async def _read_files(request: Request, limit: int) -> list[tuple[str, bytes | s
             'send multipart/form-data files or JSON {"files": [{"name", "content"}]}',
             location="body",
         ) from None
+    for index, item in enumerate(parsed.files):
+        _check_name(item.name, f"body.files[{index}].name")
     return [(f.name, f.content) for f in parsed.files]
+
+
+def _raw_filename(part: UploadFile) -> str:
+    """The part's filename as sent: the multipart parser cuts ``C:\\evil.yaml`` to ``evil.yaml``."""
+    disposition = part.headers.get("content-disposition", "")
+    match = _FILENAME_RE.search(disposition)
+    if match is None:
+        return part.filename or ""
+    raw = match.group(1).replace('\\"', '"') if match.group(1) is not None else match.group(2)
+    # header values arrive as latin-1; the name's bytes must be UTF-8 (else U+FFFD: refused)
+    return raw.strip().encode("latin-1", "replace").decode("utf-8", "replace")
+
+
+def _check_name(name: str, where: str) -> None:
+    try:
+        check_upload_name(name)
+    except RefError as exc:
+        raise InvalidInputError(str(exc), location=where, code="bad_file_name") from None
 
 
 @router.post(
