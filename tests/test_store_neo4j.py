@@ -9,12 +9,13 @@ import pytest
 from graph.storage.neo4j_store import Neo4jStore
 from schemas.errors import StoreUnavailableError
 from schemas.facts import NodeData
+from tests.store_concurrency import ConcurrencyContract
 from tests.store_contract import GraphStoreContract
 
 pytestmark = pytest.mark.neo4j
 
 
-class TestNeo4jStore(GraphStoreContract):
+class TestNeo4jStore(GraphStoreContract, ConcurrencyContract):
     @pytest.fixture
     def store(self, neo4j_store: Neo4jStore) -> Iterator[Neo4jStore]:
         yield neo4j_store

@@ -11,14 +11,22 @@ assertions are a JSON string (``_assertions``) and a list of source ids
 Every query is parameterized. Labels and relationship types are never taken
 from input: they come from the :class:`~schemas.refs.Kind` and
 :class:`~schemas.edges.EdgeType` allow-lists through ``_LABELS`` / ``_TYPES``.
-Writes are ``UNWIND`` batches inside managed write transactions, which the
-driver retries on transient errors.
+Writes are ``UNWIND`` batches inside managed write transactions.
+
+Writers take turns: the first statement of every write transaction sets a
+property on the graph's version node (``(:ArchgraphMeta {id: 'graph'})``),
+which takes its write lock until commit, so write transactions on one
+database run one after another, as SQLite's ``BEGIN IMMEDIATE`` makes them.
+Every read-modify-write of assertions happens after that lock inside the
+same transaction. Deadlocks and other transient errors are retried (by the
+driver, then by :meth:`Neo4jStore._write`), and end as a 503 if they persist.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
@@ -26,7 +34,7 @@ from typing import Any, LiteralString, TypeVar
 
 import neo4j
 from neo4j import GraphDatabase, ManagedTransaction, RoutingControl
-from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired, TransientError
 
 from graph.storage.records import Assertion, EdgeRecord, Neighbor, NodePage, NodeRecord
 from graph.storage.store import Direction, FilterValue, GraphStore, WriteTx, check_import_records
@@ -41,6 +49,7 @@ _LABELS: dict[str, str] = {kind.value: kind.value.capitalize() for kind in Kind}
 _TYPES: dict[str, str] = {etype.value: etype.value for etype in EdgeType}
 _RESERVED = {"ref", "kind", "_props", "_assertions", "_sources"}
 _BATCH = 5_000
+_TRANSIENT_ATTEMPTS = 5
 
 _CONSTRAINTS: tuple[LiteralString, ...] = (
     "CREATE CONSTRAINT archgraph_element_ref IF NOT EXISTS FOR (n:Element) REQUIRE n.ref IS UNIQUE",
@@ -237,6 +246,16 @@ class _Neo4jTx(WriteTx):
         return int(recs[0]["v"]) if recs else 0
 
 
+_LOCK: LiteralString = (
+    "MERGE (m:ArchgraphMeta {id: 'graph'}) ON CREATE SET m.version = 0 SET m._lock = true"
+)
+
+
+def lock_graph(tx: ManagedTransaction) -> None:
+    """Take the graph's write lock: the first statement of every write transaction."""
+    tx.run(_LOCK).consume()
+
+
 def _bump(tx: WriteTx) -> int:
     return tx.bump_version()
 
@@ -279,6 +298,11 @@ class Neo4jStore(GraphStore):
         def create() -> None:
             for statement in _CONSTRAINTS:
                 self._driver.execute_query(statement, database_=self.database)
+            # The version node exists before the first writer locks it.
+            self._driver.execute_query(
+                "MERGE (m:ArchgraphMeta {id: 'graph'}) ON CREATE SET m.version = 0",
+                database_=self.database,
+            )
 
         self._guard(create)
         self._constraints_ready = True
@@ -305,13 +329,25 @@ class Neo4jStore(GraphStore):
         self._ensure_constraints()
 
         def unit(tx: ManagedTransaction) -> T:
+            lock_graph(tx)
             return work(_Neo4jTx(tx))
 
         def run() -> T:
             with self._driver.session(database=self.database) as session:
                 return session.execute_write(unit)
 
-        return self._guard(run)
+        return self._retrying(run)
+
+    def _retrying(self, run: Callable[[], T]) -> T:
+        """Run a write; retry transient errors (deadlocks) the driver gave up on; never 500."""
+        for attempt in range(_TRANSIENT_ATTEMPTS):
+            try:
+                return self._guard(run)
+            except TransientError as exc:
+                if attempt + 1 == _TRANSIENT_ATTEMPTS:
+                    raise StoreUnavailableError(f"Neo4j stayed busy: {exc.message}") from exc
+                time.sleep(0.05 * 2**attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def ping(self) -> None:
         self._guard(self._driver.verify_connectivity)

@@ -3,8 +3,14 @@
 Tables: ``nodes`` and ``edges`` hold the effective properties and the
 per-source assertions as JSON; ``node_sources`` / ``edge_sources`` index
 which source asserts what (for ``replace_source``); ``meta`` holds the graph
-version. One connection serialised by a lock keeps it simple and safe across
-the API's worker threads.
+version.
+
+Writers take turns: every write is one ``BEGIN IMMEDIATE`` transaction on the
+writer connection (one per store, serialised by a lock inside the process),
+and a writer in another process waits up to ``busy_timeout`` seconds for the
+file's write lock instead of failing with "database is locked". Readers use
+their own connections (one per thread) and, thanks to WAL, read the last
+committed state without queuing behind a writer.
 """
 
 from __future__ import annotations
@@ -194,22 +200,43 @@ class _SQLiteTx(WriteTx):
         return int(row[0])
 
 
+def _connect(path: str, busy_timeout: float) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        path, timeout=busy_timeout, check_same_thread=False, isolation_level=None
+    )
+    # The busy timeout first: even switching to WAL may wait for another process.
+    conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+    return conn
+
+
 class SQLiteStore(GraphStore):
     """The embedded default store: a single SQLite file (or ``":memory:"``)."""
 
     backend = "sqlite"
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, busy_timeout: float = 60.0) -> None:
         self.path = str(path)
-        if self.path != ":memory:":
+        self.busy_timeout = busy_timeout
+        self._memory = self.path == ":memory:"
+        if not self._memory:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+        self._readers = threading.local()
+        self._reader_conns: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
         try:
-            self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._conn = _connect(self.path, busy_timeout)
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.execute("PRAGMA busy_timeout=10000")
-            self._conn.executescript(_SCHEMA)
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        self._conn.execute(statement)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
         except sqlite3.Error as exc:
             raise StoreUnavailableError(f"cannot open SQLite store at {self.path}: {exc}") from exc
 
@@ -217,7 +244,13 @@ class SQLiteStore(GraphStore):
 
     def _write(self, work: Callable[[WriteTx], T]) -> T:
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise StoreUnavailableError(
+                    f"the SQLite store stayed locked by another writer for "
+                    f"{self.busy_timeout:g} s: {exc}"
+                ) from exc
             try:
                 result = work(_SQLiteTx(self._conn))
             except BaseException:
@@ -226,9 +259,22 @@ class SQLiteStore(GraphStore):
             self._conn.execute("COMMIT")
             return result
 
+    def _reader(self) -> sqlite3.Connection:
+        """This thread's read connection (WAL: it never waits for a writer)."""
+        conn: sqlite3.Connection | None = getattr(self._readers, "conn", None)
+        if conn is None:
+            conn = _connect(self.path, self.busy_timeout)
+            conn.execute("PRAGMA query_only=ON")
+            self._readers.conn = conn
+            with self._readers_lock:
+                self._reader_conns.append(conn)
+        return conn
+
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        with self._lock:
-            return self._conn.execute(sql, tuple(params)).fetchall()
+        if self._memory:  # an in-memory database exists on one connection only
+            with self._lock:
+                return self._conn.execute(sql, tuple(params)).fetchall()
+        return self._reader().execute(sql, tuple(params)).fetchall()
 
     def ping(self) -> None:
         try:
@@ -239,6 +285,10 @@ class SQLiteStore(GraphStore):
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+        with self._readers_lock:
+            for conn in self._reader_conns:
+                conn.close()
+            self._reader_conns.clear()
 
     # ----------------------------------------------------------- reads
 

@@ -10,6 +10,19 @@ Everything that decides *what* to write (validation, merging assertions from
 several sources, ``replace_source`` diffing, version bumps) lives once, here,
 so both backends behave the same by construction; the contract tests in
 ``tests/store_contract.py`` check that they do.
+
+**Writers take turns.** Every write transaction of a backend serialises with
+every other write transaction on the same database, from any thread or
+process: SQLite by ``BEGIN IMMEDIATE`` (a second process waits up to a busy
+timeout for the lock), Neo4j by locking the graph's version node as the
+first statement of every write transaction. All reads that decide a write
+(the current assertions of a node or edge, what a source asserted) happen
+inside that transaction, after the lock, so concurrent writers of the same
+node or edge under different sources lose nothing, and concurrent
+``replace_sources`` calls end as if run one after another. A backend retries
+deadlocks and transient errors; one that persists is a
+``StoreUnavailableError`` (503), never an unexpected error. Readers never
+take the write lock.
 """
 
 from __future__ import annotations
@@ -218,7 +231,11 @@ class GraphStore(ABC):
 
     @abstractmethod
     def _write(self, work: Callable[[WriteTx], T]) -> T:
-        """Run *work* in one write transaction: all of it lands, or none of it."""
+        """Run *work* in one write transaction: all of it lands, or none of it.
+
+        The transaction holds the graph's write lock from its start (see the
+        module docstring: writers take turns).
+        """
 
     # ----------------------------------------------------------------- writes
 
