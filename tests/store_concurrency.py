@@ -65,7 +65,9 @@ class ConcurrencyContract:
                     NodeData("component:a", {"tags": [f"w{i}", f"r{r}"]}), source=f"w{i}"
                 )
                 store.upsert_edge(
-                    EdgeData("component:a", "DEPENDS_ON", "component:b", {"description": f"{i}/{r}"}),
+                    EdgeData(
+                        "component:a", "DEPENDS_ON", "component:b", {"description": f"{i}/{r}"}
+                    ),
                     source=f"w{i}",
                 )
 
@@ -87,7 +89,10 @@ class ConcurrencyContract:
         scans = [overlapping_scan(t) for t in range(THREADS)]
         # Second wave: the odd files are gone from every tree that has them.
         shrunk = [
-            {src: (([], []) if int(src.rsplit("-", 1)[1]) % 2 else facts) for src, facts in scan.items()}
+            {
+                src: (([], []) if int(src.rsplit("-", 1)[1]) % 2 else facts)
+                for src, facts in scan.items()
+            }
             for scan in scans
         ]
 

@@ -4,21 +4,50 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
-from graph.storage import NodeRecord, SQLiteStore, WriteTx
+from graph.storage import EdgeRecord, NodeRecord, SQLiteStore, WriteTx
+from graph.storage import sqlite_store as sqlite_store_module
 from schemas.facts import EdgeData, NodeData
 from tests.store_concurrency import ConcurrencyContract
 from tests.store_contract import GraphStoreContract
+from tests.store_import import ImportContract
 
 
-class TestSQLiteStore(GraphStoreContract, ConcurrencyContract):
+class TestSQLiteStore(GraphStoreContract, ConcurrencyContract, ImportContract):
     @pytest.fixture
     def store(self, sqlite_store: SQLiteStore) -> Iterator[SQLiteStore]:
         yield sqlite_store
+
+    @pytest.fixture
+    def break_import_midway(
+        self, store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+    ) -> list[set[str]]:
+        """The first import fails at its edges, after the old graph is cleared and nodes put."""
+        seen: list[set[str]] = []
+        importing: list[bool] = []
+        real_put, real_import = sqlite_store_module._SQLiteTx.put_edges, store.import_records
+
+        def put_edges(tx: WriteTx, records: Sequence[EdgeRecord]) -> None:
+            if seen or not importing:
+                real_put(tx, records)  # type: ignore[arg-type]
+                return
+            seen.append({n.ref for n in store.iter_nodes()})
+            raise RuntimeError("injected failure at the edge batch")
+
+        def import_records(nodes: Sequence[NodeRecord], edges: Sequence[EdgeRecord]) -> int:
+            importing.append(True)
+            try:
+                return real_import(nodes, edges)
+            finally:
+                importing.clear()
+
+        monkeypatch.setattr(sqlite_store_module._SQLiteTx, "put_edges", put_edges)
+        monkeypatch.setattr(store, "import_records", import_records)
+        return seen
 
 
 def test_store_is_one_wal_file_that_survives_reopening(tmp_path: Path) -> None:

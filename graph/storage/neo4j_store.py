@@ -29,74 +29,30 @@ import json
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from functools import partial
 from typing import Any, LiteralString, TypeVar
 
 import neo4j
 from neo4j import GraphDatabase, ManagedTransaction, RoutingControl
 from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired, TransientError
 
+from graph.storage.neo4j_cypher import (
+    CONSTRAINTS,
+    RESERVED,
+    batches,
+    cypher,
+    label_of,
+    lock_graph,
+    rel_type_of,
+    stored_props,
+)
+from graph.storage.neo4j_import import import_staged
 from graph.storage.records import Assertion, EdgeRecord, Neighbor, NodePage, NodeRecord
 from graph.storage.store import Direction, FilterValue, GraphStore, WriteTx, check_import_records
-from schemas.edges import EdgeType
 from schemas.errors import InvalidInputError, StoreUnavailableError
 from schemas.facts import EdgeKey
-from schemas.refs import Kind
 
 T = TypeVar("T")
-
-_LABELS: dict[str, str] = {kind.value: kind.value.capitalize() for kind in Kind}
-_TYPES: dict[str, str] = {etype.value: etype.value for etype in EdgeType}
-_RESERVED = {"ref", "kind", "_props", "_assertions", "_sources"}
-_BATCH = 5_000
 _TRANSIENT_ATTEMPTS = 5
-
-_CONSTRAINTS: tuple[LiteralString, ...] = (
-    "CREATE CONSTRAINT archgraph_element_ref IF NOT EXISTS FOR (n:Element) REQUIRE n.ref IS UNIQUE",
-    "CREATE CONSTRAINT archgraph_meta_id IF NOT EXISTS "
-    "FOR (m:ArchgraphMeta) REQUIRE m.id IS UNIQUE",
-    "CREATE INDEX archgraph_element_kind IF NOT EXISTS FOR (n:Element) ON (n.kind)",
-)
-
-
-def _q(text: str) -> LiteralString:
-    """Mark a query assembled only from constants and allow-listed names as safe."""
-    return text  # mypy treats LiteralString as str; the marker is for readers and pyright
-
-
-def _label(kind: str) -> str:
-    try:
-        return _LABELS[kind]
-    except KeyError:
-        raise InvalidInputError(f"unknown kind {kind!r}") from None
-
-
-def _rel_type(edge_type: str) -> str:
-    try:
-        return _TYPES[edge_type]
-    except KeyError:
-        raise InvalidInputError(f"unknown edge type {edge_type!r}") from None
-
-
-def _flat(properties: Mapping[str, Any]) -> dict[str, Any]:
-    """Properties Neo4j can hold natively: scalars and lists of one scalar type."""
-    flat: dict[str, Any] = {}
-    for key, value in properties.items():
-        if key in _RESERVED:
-            continue
-        scalar = isinstance(value, str | int | float | bool)
-        if scalar or (isinstance(value, list) and all(isinstance(v, str) for v in value)):
-            flat[key] = value
-    return flat
-
-
-def _stored(properties: Mapping[str, Any], assertions: Sequence[Assertion]) -> dict[str, Any]:
-    return {
-        **_flat(properties),
-        "_props": json.dumps(dict(properties), separators=(",", ":"), sort_keys=True),
-        "_assertions": json.dumps([a.to_json() for a in assertions], separators=(",", ":")),
-        "_sources": sorted({a.source for a in assertions}),
-    }
 
 
 def _assertions(text: str | None) -> tuple[Assertion, ...]:
@@ -118,11 +74,6 @@ _EDGE_RETURN = (
 )
 
 
-def _batches(rows: Sequence[Any]) -> Iterator[list[Any]]:
-    for start in range(0, len(rows), _BATCH):
-        yield list(rows[start : start + _BATCH])
-
-
 class _Neo4jTx(WriteTx):
     def __init__(self, tx: ManagedTransaction) -> None:
         self.tx = tx
@@ -132,9 +83,9 @@ class _Neo4jTx(WriteTx):
 
     def get_nodes(self, refs: Sequence[str]) -> dict[str, NodeRecord]:
         found: dict[str, NodeRecord] = {}
-        for batch in _batches(refs):
+        for batch in batches(refs):
             for rec in self._run(
-                _q(f"UNWIND $refs AS ref MATCH (n:Element {{ref: ref}}) RETURN {_NODE_RETURN}"),
+                cypher(f"UNWIND $refs AS ref MATCH (n:Element {{ref: ref}}) RETURN {_NODE_RETURN}"),
                 refs=batch,
             ):
                 found[rec["ref"]] = _node(rec["ref"], rec["kind"], rec["props"], rec["assertions"])
@@ -142,10 +93,10 @@ class _Neo4jTx(WriteTx):
 
     def get_edges(self, keys: Sequence[EdgeKey]) -> dict[EdgeKey, EdgeRecord]:
         found: dict[EdgeKey, EdgeRecord] = {}
-        for batch in _batches(keys):
+        for batch in batches(keys):
             rows = [{"from": k[0], "type": k[1], "to": k[2]} for k in batch]
             for rec in self._run(
-                _q(
+                cypher(
                     "UNWIND $rows AS row "
                     "MATCH (a:Element {ref: row.from})-[r]->(b:Element {ref: row.to}) "
                     f"WHERE type(r) = row.type RETURN {_EDGE_RETURN}"
@@ -159,13 +110,13 @@ class _Neo4jTx(WriteTx):
     def put_nodes(self, records: Sequence[NodeRecord]) -> None:
         by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for r in records:
-            props = {**_stored(r.properties, r.assertions), "ref": r.ref, "kind": r.kind}
+            props = {**stored_props(r.properties, r.assertions), "ref": r.ref, "kind": r.kind}
             by_kind[r.kind].append({"ref": r.ref, "props": props})
         for kind, rows in by_kind.items():
-            label = _label(kind)
-            for batch in _batches(rows):
+            label = label_of(kind)
+            for batch in batches(rows):
                 self._run(
-                    _q(
+                    cypher(
                         "UNWIND $rows AS row MERGE (n:Element {ref: row.ref}) "
                         f"SET n = row.props, n:{label}"
                     ),
@@ -176,13 +127,17 @@ class _Neo4jTx(WriteTx):
         by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for r in records:
             by_type[r.type].append(
-                {"from": r.from_ref, "to": r.to_ref, "props": _stored(r.properties, r.assertions)}
+                {
+                    "from": r.from_ref,
+                    "to": r.to_ref,
+                    "props": stored_props(r.properties, r.assertions),
+                }
             )
         for etype, rows in by_type.items():
-            rel = _rel_type(etype)
-            for batch in _batches(rows):
+            rel = rel_type_of(etype)
+            for batch in batches(rows):
                 self._run(
-                    _q(
+                    cypher(
                         "UNWIND $rows AS row "
                         "MATCH (a:Element {ref: row.from}) MATCH (b:Element {ref: row.to}) "
                         f"MERGE (a)-[r:{rel}]->(b) SET r = row.props"
@@ -191,13 +146,13 @@ class _Neo4jTx(WriteTx):
                 )
 
     def remove_nodes(self, refs: Sequence[str]) -> None:
-        for batch in _batches(refs):
+        for batch in batches(refs):
             self._run(
                 "UNWIND $refs AS ref MATCH (n:Element {ref: ref}) DETACH DELETE n", refs=batch
             )
 
     def remove_edges(self, keys: Sequence[EdgeKey]) -> None:
-        for batch in _batches(keys):
+        for batch in batches(keys):
             rows = [{"from": k[0], "type": k[1], "to": k[2]} for k in batch]
             self._run(
                 "UNWIND $rows AS row "
@@ -222,7 +177,7 @@ class _Neo4jTx(WriteTx):
 
     def edge_keys_touching(self, refs: Sequence[str]) -> set[EdgeKey]:
         keys: set[EdgeKey] = set()
-        for batch in _batches(refs):
+        for batch in batches(refs):
             for rec in self._run(
                 "UNWIND $refs AS ref MATCH (n:Element {ref: ref})-[r]-(m:Element) "
                 "RETURN startNode(r).ref AS f, type(r) AS t, endNode(r).ref AS to",
@@ -246,16 +201,6 @@ class _Neo4jTx(WriteTx):
         return int(recs[0]["v"]) if recs else 0
 
 
-_LOCK: LiteralString = (
-    "MERGE (m:ArchgraphMeta {id: 'graph'}) ON CREATE SET m.version = 0 SET m._lock = true"
-)
-
-
-def lock_graph(tx: ManagedTransaction) -> None:
-    """Take the graph's write lock: the first statement of every write transaction."""
-    tx.run(_LOCK).consume()
-
-
 def _bump(tx: WriteTx) -> int:
     return tx.bump_version()
 
@@ -264,6 +209,7 @@ class Neo4jStore(GraphStore):
     """A Neo4j 5 database (single server, cluster or Aura) through the official driver."""
 
     backend = "neo4j"
+    max_int_bits = 64
 
     def __init__(
         self,
@@ -296,7 +242,7 @@ class Neo4jStore(GraphStore):
             return
 
         def create() -> None:
-            for statement in _CONSTRAINTS:
+            for statement in CONSTRAINTS:
                 self._driver.execute_query(statement, database_=self.database)
             # The version node exists before the first writer locks it.
             self._driver.execute_query(
@@ -363,7 +309,7 @@ class Neo4jStore(GraphStore):
         return int(recs[0]["v"]) if recs else 0
 
     def get_node(self, ref: str) -> NodeRecord | None:
-        recs = self._read(_q(f"MATCH (n:Element {{ref: $ref}}) RETURN {_NODE_RETURN}"), ref=ref)
+        recs = self._read(cypher(f"MATCH (n:Element {{ref: $ref}}) RETURN {_NODE_RETURN}"), ref=ref)
         if not recs:
             return None
         rec = recs[0]
@@ -371,7 +317,7 @@ class Neo4jStore(GraphStore):
 
     def get_edge(self, from_ref: str, edge_type: str, to_ref: str) -> EdgeRecord | None:
         recs = self._read(
-            _q(
+            cypher(
                 "MATCH (a:Element {ref: $from})-[r]->(b:Element {ref: $to}) "
                 f"WHERE type(r) = $type RETURN {_EDGE_RETURN}"
             ),
@@ -390,11 +336,11 @@ class Neo4jStore(GraphStore):
         limit: int = 100,
         cursor: str | None = None,
     ) -> NodePage:
-        label = _label(kind)
+        label = label_of(kind)
         where: list[str] = []
         params: dict[str, Any] = {}
         for i, (field, value) in enumerate((filters or {}).items()):
-            if not field.isidentifier() or field in _RESERVED:
+            if not field.isidentifier() or field in RESERVED:
                 raise InvalidInputError(f"cannot filter on {field!r}", location=field)
             params[f"f{i}"] = field
             params[f"v{i}"] = value
@@ -405,12 +351,12 @@ class Neo4jStore(GraphStore):
                 f"THEN n[$f{i}] END, []) WHERE x = $v{i})))"
             )
         match = f"MATCH (n:{label}:Element)" + (f" WHERE {' AND '.join(where)}" if where else "")
-        total = int(self._read(_q(f"{match} RETURN count(n) AS c"), **params)[0]["c"])
+        total = int(self._read(cypher(f"{match} RETURN count(n) AS c"), **params)[0]["c"])
         page_where = " AND n.ref > $cursor" if cursor is not None else ""
         if page_where and not where:
             page_where = " WHERE n.ref > $cursor"
         recs = self._read(
-            _q(f"{match}{page_where} RETURN {_NODE_RETURN} ORDER BY n.ref LIMIT $limit"),
+            cypher(f"{match}{page_where} RETURN {_NODE_RETURN} ORDER BY n.ref LIMIT $limit"),
             **params,
             cursor=cursor,
             limit=limit + 1,
@@ -436,7 +382,7 @@ class Neo4jStore(GraphStore):
         for side, pattern in patterns:
             other = "b" if side == "out" else "a"
             recs = self._read(
-                _q(
+                cypher(
                     f"MATCH {pattern} WHERE $types IS NULL OR type(r) IN $types "
                     f"WITH a, r, b, {other} AS m "
                     f"RETURN {_EDGE_RETURN}, {node_cols} ORDER BY type, m.ref"
@@ -463,11 +409,11 @@ class Neo4jStore(GraphStore):
             raise StoreUnavailableError(f"Neo4j unavailable: {exc}") from exc
 
     def iter_nodes(self) -> Iterator[NodeRecord]:
-        for rec in self._stream(_q(f"MATCH (n:Element) RETURN {_NODE_RETURN} ORDER BY n.ref")):
+        for rec in self._stream(cypher(f"MATCH (n:Element) RETURN {_NODE_RETURN} ORDER BY n.ref")):
             yield _node(rec["ref"], rec["kind"], rec["props"], rec["assertions"])
 
     def iter_edges(self) -> Iterator[EdgeRecord]:
-        query = _q(
+        query = cypher(
             f"MATCH (a:Element)-[r]->(b:Element) RETURN {_EDGE_RETURN} "
             "ORDER BY from_ref, type, to_ref"
         )
@@ -477,7 +423,9 @@ class Neo4jStore(GraphStore):
 
     def source_ids(self) -> set[str]:
         nodes = self._read("MATCH (n:Element) UNWIND n._sources AS s RETURN DISTINCT s")
-        edges = self._read("MATCH ()-[r]->() UNWIND r._sources AS s RETURN DISTINCT s")
+        edges = self._read(
+            "MATCH (:Element)-[r]->(:Element) UNWIND r._sources AS s RETURN DISTINCT s"
+        )
         return {rec["s"] for rec in (*nodes, *edges)}
 
     def counts(self) -> tuple[int, int]:
@@ -487,40 +435,19 @@ class Neo4jStore(GraphStore):
 
     # ----------------------------------------------------------- bulk import
 
-    def import_records(self, nodes: Sequence[NodeRecord], edges: Sequence[EdgeRecord]) -> int:
-        """Replace the graph, in batches of transactions (a large graph exceeds one).
-
-        Checked before anything is written; the version is bumped last, so
-        readers' cached projections rebuild only once the import is whole.
-        """
-        check_import_records(nodes, edges)
-        for rec in nodes:
-            _label(rec.kind)
-        for edge in edges:
-            _rel_type(edge.type)
-        self._ensure_constraints()
-
-        def run_batch(query: LiteralString, **params: Any) -> None:
-            def unit(tx: ManagedTransaction) -> None:
-                tx.run(query, params).consume()
-
+    def _run_write(self, unit: Callable[[ManagedTransaction], T]) -> T:
+        def run() -> T:
             with self._driver.session(database=self.database) as session:
-                self._guard(lambda: session.execute_write(unit))
+                return session.execute_write(unit)
 
-        while True:
-            deleted = self._read("MATCH (n:Element) RETURN count(n) AS c")[0]["c"]
-            if not deleted:
-                break
-            run_batch("MATCH (n:Element) WITH n LIMIT $limit DETACH DELETE n", limit=_BATCH // 5)
+        return self._retrying(run)
 
-        def put_nodes(batch: Sequence[NodeRecord], tx: WriteTx) -> None:
-            tx.put_nodes(batch)
+    def import_records(self, nodes: Sequence[NodeRecord], edges: Sequence[EdgeRecord]) -> int:
+        """Replace the graph: checked completely first, then staged and swapped in at once.
 
-        def put_edges(batch: Sequence[EdgeRecord], tx: WriteTx) -> None:
-            tx.put_edges(batch)
-
-        for start in range(0, len(nodes), _BATCH):
-            self._write(partial(put_nodes, nodes[start : start + _BATCH]))
-        for start in range(0, len(edges), _BATCH):
-            self._write(partial(put_edges, edges[start : start + _BATCH]))
-        return self._write(_bump)
+        See :mod:`graph.storage.neo4j_import`: a failure at any point leaves
+        the old graph and version whole; readers never see a half import.
+        """
+        check_import_records(nodes, edges, max_int_bits=self.max_int_bits)
+        self._ensure_constraints()
+        return import_staged(self._run_write, nodes, edges)

@@ -42,10 +42,9 @@ from graph.storage.records import (
     with_assertion,
     without_assertion,
 )
-from schemas.edges import EdgeKindError, EdgeType, check_edge_kinds
 from schemas.errors import InvalidInputError, NotFoundError
 from schemas.facts import EdgeData, EdgeKey, NodeData
-from schemas.refs import RefError, parse_ref
+from schemas.validation import check_edge, check_node, check_values
 
 T = TypeVar("T")
 Direction = Literal["in", "out", "both"]
@@ -105,21 +104,6 @@ def _check_source(source: str) -> None:
         raise InvalidInputError("a source id is 1 to 1024 characters", location="source")
 
 
-def _check_node(node: NodeData) -> None:
-    try:
-        parse_ref(node.ref)
-    except RefError as exc:
-        raise InvalidInputError(str(exc), location=node.ref) from None
-
-
-def _check_edge(edge: EdgeData) -> None:
-    try:
-        EdgeType(edge.type)
-        check_edge_kinds(edge.from_ref, edge.type, edge.to_ref)
-    except (RefError, EdgeKindError, ValueError) as exc:
-        raise InvalidInputError(str(exc), location="->".join(edge.key)) from None
-
-
 def _dedupe_nodes(nodes: Iterable[NodeData]) -> dict[str, NodeData]:
     """Merge repeated refs in one batch (later properties win)."""
     merged: dict[str, NodeData] = {}
@@ -140,22 +124,44 @@ def _dedupe_edges(edges: Iterable[EdgeData]) -> dict[EdgeKey, EdgeData]:
 
 
 def _prepare(
-    source: str, nodes: Iterable[NodeData], edges: Iterable[EdgeData]
+    source: str,
+    nodes: Iterable[NodeData],
+    edges: Iterable[EdgeData],
+    max_int_bits: int | None,
 ) -> tuple[dict[str, NodeData], dict[EdgeKey, EdgeData]]:
     """Check one source's batch before any write, and merge repeats within it."""
     _check_source(source)
     node_map = _dedupe_nodes(nodes)
     edge_map = _dedupe_edges(edges)
     for node in node_map.values():
-        _check_node(node)
+        check_node(node.ref, node.properties, max_int_bits=max_int_bits)
     for edge in edge_map.values():
-        _check_edge(edge)
+        check_edge(*edge.key, edge.properties, max_int_bits=max_int_bits)
     return node_map, edge_map
 
 
-def check_import_records(nodes: Sequence[NodeRecord], edges: Sequence[EdgeRecord]) -> None:
-    """Refuse a whole-graph import whose edges name nodes it does not contain."""
+def check_import_records(
+    nodes: Sequence[NodeRecord], edges: Sequence[EdgeRecord], *, max_int_bits: int | None = None
+) -> None:
+    """Check a whole-graph import completely, before anything is deleted.
+
+    Every node and edge through the same checks as API writes and scans
+    (``schemas.validation``), every assertion within what the store can
+    hold, each ref once, and no edge naming a node the import lacks.
+    """
+    for node in nodes:
+        check_node(node.ref, node.properties, max_int_bits=max_int_bits)
+        for a in node.assertions:
+            check_values(dict(a.properties), max_int_bits=max_int_bits, where=node.ref)
+    for edge in edges:
+        check_edge(*edge.key, edge.properties, max_int_bits=max_int_bits)
+        for a in edge.assertions:
+            check_values(dict(a.properties), max_int_bits=max_int_bits, where="->".join(edge.key))
     refs = {n.ref for n in nodes}
+    if len(refs) != len(nodes):
+        raise InvalidInputError("the import lists a node twice", location="nodes")
+    if len({e.key for e in edges}) != len(edges):
+        raise InvalidInputError("the import lists an edge twice", location="edges")
     dangling = [e.key for e in edges if e.from_ref not in refs or e.to_ref not in refs]
     if dangling:
         raise InvalidInputError(
@@ -168,6 +174,8 @@ class GraphStore(ABC):
     """The graph of the portfolio, as one backend keeps it."""
 
     backend: str = "abstract"
+    max_int_bits: int | None = None
+    """The widest signed integer the store holds (None: any)."""
 
     # ----------------------------------------------------------------- reads
 
@@ -285,7 +293,7 @@ class GraphStore(ABC):
         and the edges its fields imply (a component's product, say) change
         together.
         """
-        node_map, edge_map = _prepare(source, nodes, edges)
+        node_map, edge_map = _prepare(source, nodes, edges, self.max_int_bits)
         stamp = at or utc_now()
 
         def work(tx: WriteTx) -> WriteSummary:
@@ -345,7 +353,7 @@ class GraphStore(ABC):
         """
         prepared = []
         for source, (nodes, edges) in sources.items():
-            prepared.append((source, *_prepare(source, nodes, edges)))
+            prepared.append((source, *_prepare(source, nodes, edges, self.max_int_bits)))
         stamp = at or utc_now()
 
         def work(tx: WriteTx) -> dict[str, WriteSummary]:
@@ -495,8 +503,13 @@ class GraphStore(ABC):
     # --------------------------------------------------------- export/import
 
     def import_records(self, nodes: Sequence[NodeRecord], edges: Sequence[EdgeRecord]) -> int:
-        """Replace the whole graph with these records (assertions kept); return the version."""
-        check_import_records(nodes, edges)
+        """Replace the whole graph with these records (assertions kept); return the version.
+
+        Checked completely before anything is deleted; one transaction, so a
+        failure at any point leaves the old graph whole and readers never see
+        a half-imported one.
+        """
+        check_import_records(nodes, edges, max_int_bits=self.max_int_bits)
 
         def work(tx: WriteTx) -> int:
             tx.clear()
