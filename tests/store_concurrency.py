@@ -98,7 +98,11 @@ class ConcurrencyContract:
 
         def concurrent(waves: Sequence[Sequence[Mapping[str, Facts]]]) -> dict[str, Any]:
             for wave in waves:
-                assert run_threads(len(wave), lambda i, w=wave: store.replace_sources(w[i])) == []
+
+                def scan(i: int, wave: Sequence[Mapping[str, Facts]] = wave) -> None:
+                    store.replace_sources(wave[i])
+
+                assert run_threads(len(wave), scan) == []
             return graph_without_times(store)
 
         def serial(waves: Sequence[Sequence[Mapping[str, Facts]]]) -> dict[str, Any]:
