@@ -7,10 +7,23 @@ way) the first time, recording what a reader sees at that moment.
 
 from __future__ import annotations
 
+import json
+import threading
+from pathlib import Path
+
 import pytest
 
-from graph.storage import Assertion, EdgeRecord, GraphStore, NodeRecord
+from graph.storage import (
+    Assertion,
+    EdgeRecord,
+    GraphStore,
+    NodeRecord,
+    SQLiteStore,
+    export_chunks,
+    import_document,
+)
 from schemas.errors import InvalidInputError
+from schemas.facts import EdgeData, NodeData
 from tests.store_contract import seed
 
 STAMP = "2024-01-01T00:00:00Z"
@@ -109,3 +122,46 @@ class ImportContract:
             store.import_records(nodes, [])
         assert err.value.code == "value_out_of_range"
         assert list(store.iter_nodes()) == before
+
+
+class ExportContract:
+    def test_export_under_concurrent_writes_always_imports_back(
+        self, store: GraphStore, tmp_path: Path
+    ) -> None:
+        seed(store)
+        stop = threading.Event()
+        errors: list[BaseException] = []
+
+        def churn() -> None:
+            """Create a component with an edge, then delete it: edges come and go with nodes."""
+            i = 0
+            try:
+                while not stop.is_set():
+                    ref = f"component:churn-{i % 7}"
+                    store.apply(
+                        source="churn",
+                        nodes=[NodeData(ref, {"name": f"Churn {i}"})],
+                        edges=[EdgeData(ref, "DEPENDS_ON", "component:auth")],
+                    )
+                    if i % 2:
+                        store.delete_node(ref)
+                    i += 1
+            except BaseException as exc:
+                errors.append(exc)
+
+        writer = threading.Thread(target=churn)
+        writer.start()
+        try:
+            docs = [json.loads("".join(export_chunks(store))) for _ in range(15)]
+        finally:
+            stop.set()
+            writer.join()
+        assert errors == []
+        target = SQLiteStore(tmp_path / "target.db")
+        try:
+            for doc in docs:
+                nodes, edges, _ = import_document(target, doc)
+                assert (nodes, edges) == (len(doc["nodes"]), len(doc["edges"]))
+                assert target.counts() == (nodes, edges)
+        finally:
+            target.close()

@@ -13,12 +13,12 @@ from schemas.errors import StoreUnavailableError
 from schemas.facts import NodeData
 from tests.store_concurrency import ConcurrencyContract
 from tests.store_contract import GraphStoreContract
-from tests.store_import import ImportContract
+from tests.store_import import ExportContract, ImportContract
 
 pytestmark = pytest.mark.neo4j
 
 
-class TestNeo4jStore(GraphStoreContract, ConcurrencyContract, ImportContract):
+class TestNeo4jStore(GraphStoreContract, ConcurrencyContract, ImportContract, ExportContract):
     @pytest.fixture
     def store(self, neo4j_store: Neo4jStore) -> Iterator[Neo4jStore]:
         yield neo4j_store

@@ -14,10 +14,10 @@ from graph.storage import sqlite_store as sqlite_store_module
 from schemas.facts import EdgeData, NodeData
 from tests.store_concurrency import ConcurrencyContract
 from tests.store_contract import GraphStoreContract
-from tests.store_import import ImportContract
+from tests.store_import import ExportContract, ImportContract
 
 
-class TestSQLiteStore(GraphStoreContract, ConcurrencyContract, ImportContract):
+class TestSQLiteStore(GraphStoreContract, ConcurrencyContract, ImportContract, ExportContract):
     @pytest.fixture
     def store(self, sqlite_store: SQLiteStore) -> Iterator[SQLiteStore]:
         yield sqlite_store

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from fastapi import APIRouter, Body, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.background import BackgroundTask
 
 from app.deps import AdminKey, ReaderKey, StoreDep
 from app.errors import error_body
-from graph.storage import export_document, import_document
+from graph.storage import export_chunks, import_document
 from schemas.errors import StoreUnavailableError
 
 health = APIRouter(tags=["health"])
@@ -35,9 +37,21 @@ def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ready", "backend": store.backend, "version": version})
 
 
-@router.get("/export", summary="The whole graph as one JSON document (with provenance)")
-def export_graph(store: StoreDep, _key: ReaderKey) -> dict[str, Any]:
-    return export_document(store)
+@router.get(
+    "/export",
+    summary="The whole graph as one JSON document (with provenance), streamed from one snapshot",
+    response_class=StreamingResponse,
+)
+def export_graph(store: StoreDep, _key: ReaderKey) -> StreamingResponse:
+    chunks = export_chunks(store)
+    first = next(chunks)  # opens the snapshot here, so an unreachable store is a 503
+    # Closing the generator ends the snapshot (and on Neo4j frees the graph lock)
+    # even when the client goes away mid-stream.
+    return StreamingResponse(
+        itertools.chain([first], chunks),
+        media_type="application/json",
+        background=BackgroundTask(chunks.close),
+    )
 
 
 @router.post("/import", summary="Replace the whole graph with an exported document (admin)")

@@ -10,7 +10,7 @@ move a whole graph as one JSON document.
 
 from __future__ import annotations
 
-from graph.storage.document import export_document, import_document
+from graph.storage.document import export_chunks, export_document, import_document
 from graph.storage.neo4j_store import Neo4jStore
 from graph.storage.records import (
     Assertion,
@@ -22,13 +22,14 @@ from graph.storage.records import (
     utc_now,
 )
 from graph.storage.sqlite_store import SQLiteStore
-from graph.storage.store import Direction, FilterValue, GraphStore, WriteTx
+from graph.storage.store import Direction, FilterValue, GraphSnapshot, GraphStore, WriteTx
 
 __all__ = [
     "Assertion",
     "Direction",
     "EdgeRecord",
     "FilterValue",
+    "GraphSnapshot",
     "GraphStore",
     "Neighbor",
     "Neo4jStore",
@@ -37,6 +38,7 @@ __all__ = [
     "SQLiteStore",
     "WriteSummary",
     "WriteTx",
+    "export_chunks",
     "export_document",
     "import_document",
     "utc_now",

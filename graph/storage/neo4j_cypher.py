@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, LiteralString
 
-from neo4j import ManagedTransaction
+from neo4j import ManagedTransaction, Transaction
 
 from graph.storage.records import Assertion
 from schemas.edges import EdgeType
@@ -81,6 +81,6 @@ _LOCK: LiteralString = (
 )
 
 
-def lock_graph(tx: ManagedTransaction) -> None:
+def lock_graph(tx: ManagedTransaction | Transaction) -> None:
     """Take the graph's write lock: the first statement of every write transaction."""
     tx.run(_LOCK).consume()

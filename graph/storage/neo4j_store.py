@@ -29,6 +29,7 @@ import json
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, LiteralString, TypeVar
 
 import neo4j
@@ -47,7 +48,14 @@ from graph.storage.neo4j_cypher import (
 )
 from graph.storage.neo4j_import import import_staged
 from graph.storage.records import Assertion, EdgeRecord, Neighbor, NodePage, NodeRecord
-from graph.storage.store import Direction, FilterValue, GraphStore, WriteTx, check_import_records
+from graph.storage.store import (
+    Direction,
+    FilterValue,
+    GraphSnapshot,
+    GraphStore,
+    WriteTx,
+    check_import_records,
+)
 from schemas.errors import InvalidInputError, StoreUnavailableError
 from schemas.facts import EdgeKey
 
@@ -203,6 +211,27 @@ class _Neo4jTx(WriteTx):
 
 def _bump(tx: WriteTx) -> int:
     return tx.bump_version()
+
+
+_NODES_QUERY = cypher(f"MATCH (n:Element) RETURN {_NODE_RETURN} ORDER BY n.ref")
+_EDGES_QUERY = cypher(
+    f"MATCH (a:Element)-[r]->(b:Element) RETURN {_EDGE_RETURN} ORDER BY from_ref, type, to_ref"
+)
+
+
+class _Neo4jSnapshot(GraphSnapshot):
+    def __init__(self, tx: neo4j.Transaction, version: int) -> None:
+        self._tx = tx
+        self.version = version
+
+    def iter_nodes(self) -> Iterator[NodeRecord]:
+        for rec in self._tx.run(_NODES_QUERY):
+            yield _node(rec["ref"], rec["kind"], rec["props"], rec["assertions"])
+
+    def iter_edges(self) -> Iterator[EdgeRecord]:
+        for rec in self._tx.run(_EDGES_QUERY):
+            key = (rec["from_ref"], rec["type"], rec["to_ref"])
+            yield _edge(key, rec["props"], rec["assertions"])
 
 
 class Neo4jStore(GraphStore):
@@ -409,17 +438,36 @@ class Neo4jStore(GraphStore):
             raise StoreUnavailableError(f"Neo4j unavailable: {exc}") from exc
 
     def iter_nodes(self) -> Iterator[NodeRecord]:
-        for rec in self._stream(cypher(f"MATCH (n:Element) RETURN {_NODE_RETURN} ORDER BY n.ref")):
+        for rec in self._stream(_NODES_QUERY):
             yield _node(rec["ref"], rec["kind"], rec["props"], rec["assertions"])
 
     def iter_edges(self) -> Iterator[EdgeRecord]:
-        query = cypher(
-            f"MATCH (a:Element)-[r]->(b:Element) RETURN {_EDGE_RETURN} "
-            "ORDER BY from_ref, type, to_ref"
-        )
-        for rec in self._stream(query):
+        for rec in self._stream(_EDGES_QUERY):
             key = (rec["from_ref"], rec["type"], rec["to_ref"])
             yield _edge(key, rec["props"], rec["assertions"])
+
+    @contextmanager
+    def snapshot(self) -> Iterator[GraphSnapshot]:
+        """One transaction holding the graph lock: no writer commits while it reads.
+
+        Neo4j reads are read-committed, so consistency comes from the lock
+        every writer takes first; writers wait while an export runs.
+        """
+        self._ensure_constraints()
+        try:
+            with self._driver.session(database=self.database) as session:
+                tx = session.begin_transaction()
+                try:
+                    lock_graph(tx)
+                    rec = tx.run(
+                        "MATCH (m:ArchgraphMeta {id: 'graph'}) RETURN m.version AS v"
+                    ).single(strict=True)
+                    yield _Neo4jSnapshot(tx, int(rec["v"]))
+                finally:
+                    with contextlib.suppress(Exception):
+                        tx.rollback()
+        except (ServiceUnavailable, SessionExpired, AuthError, OSError) as exc:
+            raise StoreUnavailableError(f"Neo4j unavailable: {exc}") from exc
 
     def source_ids(self) -> set[str]:
         nodes = self._read("MATCH (n:Element) UNWIND n._sources AS s RETURN DISTINCT s")

@@ -15,15 +15,17 @@ committed state without queuing behind a writer.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 from graph.storage.records import Assertion, EdgeRecord, Neighbor, NodePage, NodeRecord
-from graph.storage.store import Direction, FilterValue, GraphStore, WriteTx
+from graph.storage.store import Direction, FilterValue, GraphSnapshot, GraphStore, WriteTx
 from schemas.errors import InvalidInputError, StoreUnavailableError
 from schemas.facts import EdgeKey
 
@@ -209,6 +211,47 @@ def _connect(path: str, busy_timeout: float) -> sqlite3.Connection:
     return conn
 
 
+Query = Callable[[str, Sequence[Any]], list[Any]]
+
+
+def _page_nodes(query: Query) -> Iterator[NodeRecord]:
+    after = ""
+    while True:
+        rows = query(
+            f"SELECT {_NODE_COLS} FROM nodes WHERE ref > ? ORDER BY ref LIMIT ?", (after, _PAGE)
+        )
+        yield from (_node(row) for row in rows)
+        if len(rows) < _PAGE:
+            return
+        after = rows[-1][0]
+
+
+def _page_edges(query: Query) -> Iterator[EdgeRecord]:
+    after = ("", "", "")
+    while True:
+        rows = query(
+            f"SELECT {_EDGE_COLS} FROM edges WHERE (from_ref, type, to_ref) > (?, ?, ?) "
+            "ORDER BY from_ref, type, to_ref LIMIT ?",
+            (*after, _PAGE),
+        )
+        yield from (_edge(row) for row in rows)
+        if len(rows) < _PAGE:
+            return
+        after = (rows[-1][0], rows[-1][1], rows[-1][2])
+
+
+class _SQLiteSnapshot(GraphSnapshot):
+    def __init__(self, query: Query, version: int) -> None:
+        self._q = query
+        self.version = version
+
+    def iter_nodes(self) -> Iterator[NodeRecord]:
+        return _page_nodes(self._q)
+
+    def iter_edges(self) -> Iterator[EdgeRecord]:
+        return _page_edges(self._q)
+
+
 class SQLiteStore(GraphStore):
     """The embedded default store: a single SQLite file (or ``":memory:"``)."""
 
@@ -373,30 +416,33 @@ class SQLiteStore(GraphStore):
 
     def iter_nodes(self) -> Iterator[NodeRecord]:
         """Every node in ref order, read in pages so a large graph is never all in memory."""
-        after = ""
-        while True:
-            rows = self._query(
-                f"SELECT {_NODE_COLS} FROM nodes WHERE ref > ? ORDER BY ref LIMIT ?",
-                (after, _PAGE),
-            )
-            yield from (_node(row) for row in rows)
-            if len(rows) < _PAGE:
-                return
-            after = rows[-1][0]
+        return _page_nodes(self._query)
 
     def iter_edges(self) -> Iterator[EdgeRecord]:
         """Every edge in (from, type, to) order, read in pages."""
-        after = ("", "", "")
-        while True:
-            rows = self._query(
-                f"SELECT {_EDGE_COLS} FROM edges WHERE (from_ref, type, to_ref) > (?, ?, ?) "
-                "ORDER BY from_ref, type, to_ref LIMIT ?",
-                (*after, _PAGE),
+        return _page_edges(self._query)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[GraphSnapshot]:
+        """One read transaction on its own connection: WAL keeps its view fixed."""
+        if self._memory:  # one connection only: consistent while nobody writes (tests)
+            yield _SQLiteSnapshot(self._query, self.version())
+            return
+        conn = _connect(self.path, self.busy_timeout)
+        try:
+            conn.execute("BEGIN")
+            version = int(
+                conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()[0]
             )
-            yield from (_edge(row) for row in rows)
-            if len(rows) < _PAGE:
-                return
-            after = (rows[-1][0], rows[-1][1], rows[-1][2])
+
+            def query(sql: str, params: Sequence[Any] = ()) -> list[Any]:
+                return conn.execute(sql, tuple(params)).fetchall()
+
+            yield _SQLiteSnapshot(query, version)
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            conn.close()
 
     def source_ids(self) -> set[str]:
         rows = self._query(

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Literal, TypeVar
 
 from graph.storage.records import (
@@ -170,6 +171,18 @@ def check_import_records(
         )
 
 
+class GraphSnapshot(ABC):
+    """The whole graph as of one instant: nodes, edges and version agree."""
+
+    version: int
+
+    @abstractmethod
+    def iter_nodes(self) -> Iterator[NodeRecord]: ...
+
+    @abstractmethod
+    def iter_edges(self) -> Iterator[EdgeRecord]: ...
+
+
 class GraphStore(ABC):
     """The graph of the portfolio, as one backend keeps it."""
 
@@ -226,6 +239,13 @@ class GraphStore(ABC):
 
     @abstractmethod
     def iter_edges(self) -> Iterator[EdgeRecord]: ...
+
+    @abstractmethod
+    def snapshot(self) -> AbstractContextManager[GraphSnapshot]:
+        """One consistent view of the whole graph, read in batches (export reads through it).
+
+        Every edge it yields joins two nodes it yields, even while others write.
+        """
 
     @abstractmethod
     def counts(self) -> tuple[int, int]:
