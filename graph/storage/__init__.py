@@ -11,6 +11,7 @@ move a whole graph as one JSON document.
 from __future__ import annotations
 
 from graph.storage.document import export_chunks, export_document, import_document
+from graph.storage.neo4j_cypher import split_credentials
 from graph.storage.neo4j_store import Neo4jStore
 from graph.storage.records import (
     Assertion,
@@ -41,5 +42,6 @@ __all__ = [
     "export_chunks",
     "export_document",
     "import_document",
+    "split_credentials",
     "utc_now",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, LiteralString
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from neo4j import ManagedTransaction, Transaction
 
@@ -84,3 +85,21 @@ _LOCK: LiteralString = (
 def lock_graph(tx: ManagedTransaction | Transaction) -> None:
     """Take the graph's write lock: the first statement of every write transaction."""
     tx.run(_LOCK).consume()
+
+
+def split_credentials(uri: str) -> tuple[str, str | None, str | None]:
+    """``bolt://user:secret@host:7687`` -> (``bolt://host:7687``, user, secret).
+
+    The URI the driver sees, and the one shown anywhere, never holds credentials.
+    """
+    parts = urlsplit(uri)
+    if parts.username is None and parts.password is None:
+        return uri, None, None
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    clean = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    user = unquote(parts.username) if parts.username else None
+    secret = unquote(parts.password) if parts.password else None
+    return clean, user, secret

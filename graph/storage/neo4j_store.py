@@ -44,6 +44,7 @@ from graph.storage.neo4j_cypher import (
     label_of,
     lock_graph,
     rel_type_of,
+    split_credentials,
     stored_props,
 )
 from graph.storage.neo4j_import import import_staged
@@ -247,16 +248,24 @@ class Neo4jStore(GraphStore):
         user: str | None = None,
         password: str | None = None,
         database: str | None = None,
-        connection_timeout: float = 10.0,
+        connection_timeout: float = 1.0,
+        retry_time: float = 0.5,
     ) -> None:
-        self.uri = uri
+        # Credentials written into the URI are used, never kept in it (or printed).
+        self.uri, uri_user, uri_password = split_credentials(uri)
         self.database = database
+        user = user or uri_user
+        password = password if password is not None else uri_password
         auth = (user, password or "") if user else None
+        # Small timeouts: with Neo4j down a request answers 503 within about
+        # two seconds (connect timeout plus retry time); the driver connects
+        # afresh on the next request, so the service recovers without restart.
         self._driver = GraphDatabase.driver(
-            uri,
+            self.uri,
             auth=auth,
             connection_timeout=connection_timeout,
-            max_transaction_retry_time=15.0,
+            connection_acquisition_timeout=connection_timeout + retry_time,
+            max_transaction_retry_time=retry_time,
         )
         self._constraints_ready = False
         # Start even when Neo4j is down: /readyz reports the reason, and the
