@@ -36,6 +36,7 @@ import neo4j
 from neo4j import GraphDatabase, ManagedTransaction, RoutingControl
 from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired, TransientError
 
+from graph.storage.checks import check_import_records
 from graph.storage.neo4j_cypher import (
     CONSTRAINTS,
     RESERVED,
@@ -55,7 +56,6 @@ from graph.storage.store import (
     GraphSnapshot,
     GraphStore,
     WriteTx,
-    check_import_records,
 )
 from schemas.errors import InvalidInputError, StoreUnavailableError
 from schemas.facts import EdgeKey
