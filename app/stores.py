@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.settings import Settings
-from graph.storage import GraphStore, SQLiteStore
+from graph.storage import GraphStore, SQLiteStore, split_credentials
 from graph.storage.neo4j_store import Neo4jStore
 
 
@@ -22,5 +22,5 @@ def open_store(settings: Settings) -> GraphStore:
 def describe_store(settings: Settings) -> str:
     """Where the store is, for humans (no credentials)."""
     if settings.neo4j_uri:
-        return f"Neo4j at {settings.neo4j_uri}"
+        return f"Neo4j at {split_credentials(settings.neo4j_uri)[0]}"
     return f"embedded SQLite at {settings.sqlite_path}"

@@ -2,22 +2,46 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import pytest
 
+from graph.storage import EdgeRecord, neo4j_cypher, neo4j_import
 from graph.storage.neo4j_store import Neo4jStore
 from schemas.errors import StoreUnavailableError
 from schemas.facts import NodeData
+from tests.store_concurrency import ConcurrencyContract
 from tests.store_contract import GraphStoreContract
+from tests.store_import import ExportContract, ImportContract
 
 pytestmark = pytest.mark.neo4j
 
 
-class TestNeo4jStore(GraphStoreContract):
+class TestNeo4jStore(GraphStoreContract, ConcurrencyContract, ImportContract, ExportContract):
     @pytest.fixture
     def store(self, neo4j_store: Neo4jStore) -> Iterator[Neo4jStore]:
         yield neo4j_store
+
+    @pytest.fixture
+    def break_import_midway(
+        self, store: Neo4jStore, monkeypatch: pytest.MonkeyPatch
+    ) -> list[set[str]]:
+        """The first import fails after its nodes and half its edges are staged (batches of 4)."""
+        seen: list[set[str]] = []
+        real = neo4j_import.stage_edges
+        monkeypatch.setattr(neo4j_cypher, "BATCH", 4)
+
+        def stage_edges(run_write: Any, stage: str, edges: Sequence[EdgeRecord]) -> None:
+            if seen:
+                real(run_write, stage, edges)
+                return
+            real(run_write, stage, edges[: len(edges) // 2])
+            seen.append({n.ref for n in store.iter_nodes()})
+            raise RuntimeError("injected failure at a middle edge batch")
+
+        monkeypatch.setattr(neo4j_import, "stage_edges", stage_edges)
+        return seen
 
 
 def test_nodes_carry_kind_labels_and_plain_properties(neo4j_store: Neo4jStore) -> None:

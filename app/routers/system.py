@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from fastapi import APIRouter, Body, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.background import BackgroundTask
 
 from app.auth import actor_name
 from app.deps import AdminKey, ReaderKey, StoreDep
 from app.errors import error_body
 from app.history_service import export_as_of
-from graph.storage import export_document, import_document
+from graph.storage import export_chunks, import_document
 from schemas.errors import StoreUnavailableError
 
 health = APIRouter(tags=["health"])
@@ -37,13 +39,25 @@ def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ready", "backend": store.backend, "version": version})
 
 
-@router.get("/export", summary="The whole graph as one JSON document (with provenance)")
+@router.get(
+    "/export",
+    summary="The whole graph as one JSON document (with provenance), streamed from one snapshot",
+    response_class=StreamingResponse,
+)
 def export_graph(
     request: Request, store: StoreDep, _key: ReaderKey, as_of: str | None = None
-) -> dict[str, Any]:
+) -> Response:
     if as_of is not None:  # the graph as it was then, rebuilt from the change log
-        return export_as_of(store, as_of, request.app.state.settings)
-    return export_document(store)
+        return JSONResponse(export_as_of(store, as_of, request.app.state.settings))
+    chunks = export_chunks(store)
+    first = next(chunks)  # opens the snapshot here, so an unreachable store is a 503
+    # Closing the generator ends the snapshot (and on Neo4j frees the graph lock)
+    # even when the client goes away mid-stream.
+    return StreamingResponse(
+        itertools.chain([first], chunks),
+        media_type="application/json",
+        background=BackgroundTask(chunks.close),
+    )
 
 
 @router.post("/import", summary="Replace the whole graph with an exported document (admin)")

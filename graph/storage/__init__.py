@@ -13,8 +13,9 @@ move a whole graph as one JSON document.
 from __future__ import annotations
 
 from graph.storage.changes import ChangeQuery, ChangeRecord, change_time, parse_instant
-from graph.storage.document import export_document, import_document
+from graph.storage.document import export_chunks, export_document, import_document
 from graph.storage.history import GraphAt, Point, diff, document_as_of, graph_as_of
+from graph.storage.neo4j_cypher import split_credentials
 from graph.storage.neo4j_store import Neo4jStore
 from graph.storage.records import (
     Assertion,
@@ -31,6 +32,7 @@ from graph.storage.store import (
     SYSTEM_ACTOR,
     Direction,
     FilterValue,
+    GraphSnapshot,
     GraphStore,
     WriteTx,
 )
@@ -45,6 +47,7 @@ __all__ = [
     "EdgeRecord",
     "FilterValue",
     "GraphAt",
+    "GraphSnapshot",
     "GraphStore",
     "Neighbor",
     "Neo4jStore",
@@ -57,9 +60,11 @@ __all__ = [
     "change_time",
     "diff",
     "document_as_of",
+    "export_chunks",
     "export_document",
     "graph_as_of",
     "import_document",
     "parse_instant",
+    "split_credentials",
     "utc_now",
 ]

@@ -14,7 +14,8 @@ Neo4j still knows which scan or API call asserted what.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import json
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from typing import Any
 
 from graph.storage.records import Assertion, EdgeRecord, NodeRecord, merge_assertions, utc_now
@@ -27,34 +28,70 @@ FORMAT = "archgraph-graph"
 FORMAT_VERSION = 1
 
 
-def export_document(store: GraphStore) -> dict[str, Any]:
-    version = store.version()
+_CHUNK_ITEMS = 1_000  # nodes or edges per streamed piece
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _node_json(n: NodeRecord) -> dict[str, Any]:
     return {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "exported_at": utc_now(),
-        "backend": store.backend,
-        "version": version,
-        "nodes": [
-            {
-                "ref": n.ref,
-                "kind": n.kind,
-                "properties": n.properties,
-                "assertions": [a.to_json() for a in n.assertions],
-            }
-            for n in store.iter_nodes()
-        ],
-        "edges": [
-            {
-                "from": e.from_ref,
-                "type": e.type,
-                "to": e.to_ref,
-                "properties": e.properties,
-                "assertions": [a.to_json() for a in e.assertions],
-            }
-            for e in store.iter_edges()
-        ],
+        "ref": n.ref,
+        "kind": n.kind,
+        "properties": n.properties,
+        "assertions": [a.to_json() for a in n.assertions],
     }
+
+
+def _edge_json(e: EdgeRecord) -> dict[str, Any]:
+    return {
+        "from": e.from_ref,
+        "type": e.type,
+        "to": e.to_ref,
+        "properties": e.properties,
+        "assertions": [a.to_json() for a in e.assertions],
+    }
+
+
+def _items(items: Iterable[str]) -> Iterator[str]:
+    """Comma-joined JSON items in pieces of ``_CHUNK_ITEMS``."""
+    piece: list[str] = []
+    first = True
+    for item in items:
+        piece.append(item)
+        if len(piece) == _CHUNK_ITEMS:
+            yield ("" if first else ",") + ",".join(piece)
+            first, piece = False, []
+    if piece:
+        yield ("" if first else ",") + ",".join(piece)
+
+
+def export_chunks(store: GraphStore) -> Generator[str, None, None]:
+    """The export document as JSON text, piece by piece, from one snapshot of the store.
+
+    Memory stays within one piece whatever the graph's size; every edge in
+    the document joins nodes in it, even while others write.
+    """
+    with store.snapshot() as snap:
+        header = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "exported_at": utc_now(),
+            "backend": store.backend,
+            "version": snap.version,
+        }
+        yield _dump(header)[:-1] + ',"nodes":['
+        yield from _items(_dump(_node_json(n)) for n in snap.iter_nodes())
+        yield '],"edges":['
+        yield from _items(_dump(_edge_json(e)) for e in snap.iter_edges())
+        yield "]}"
+
+
+def export_document(store: GraphStore) -> dict[str, Any]:
+    """The export document as one object (from the same snapshot as the stream)."""
+    result: dict[str, Any] = json.loads("".join(export_chunks(store)))
+    return result
 
 
 def _assertions(item: Mapping[str, Any], where: str) -> tuple[Assertion, ...]:

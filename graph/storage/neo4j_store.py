@@ -11,98 +11,60 @@ assertions are a JSON string (``_assertions``) and a list of source ids
 Every query is parameterized. Labels and relationship types are never taken
 from input: they come from the :class:`~schemas.refs.Kind` and
 :class:`~schemas.edges.EdgeType` allow-lists through ``_LABELS`` / ``_TYPES``.
-Writes are ``UNWIND`` batches inside managed write transactions, which the
-driver retries on transient errors.
+Writes are ``UNWIND`` batches inside managed write transactions.
+
+Writers take turns: the first statement of every write transaction sets a
+property on the graph's version node (``(:ArchgraphMeta {id: 'graph'})``),
+which takes its write lock until commit, so write transactions on one
+database run one after another, as SQLite's ``BEGIN IMMEDIATE`` makes them.
+Every read-modify-write of assertions happens after that lock inside the
+same transaction. Deadlocks and other transient errors are retried (by the
+driver, then by :meth:`Neo4jStore._write`), and end as a 503 if they persist.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from functools import partial
+from contextlib import contextmanager
 from typing import Any, LiteralString, TypeVar
 
 import neo4j
 from neo4j import GraphDatabase, ManagedTransaction, RoutingControl
-from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired, TransientError
 
 from graph.storage.changes import ChangeQuery, ChangeRecord, change_for, change_time
+from graph.storage.checks import check_import_records
+from graph.storage.neo4j_cypher import (
+    CONSTRAINTS,
+    RESERVED,
+    batches,
+    cypher,
+    label_of,
+    lock_graph,
+    rel_type_of,
+    split_credentials,
+    stored_props,
+)
+from graph.storage.neo4j_import import import_staged
 from graph.storage.records import Assertion, EdgeRecord, Neighbor, NodePage, NodeRecord
 from graph.storage.store import (
     IMPORT_SOURCE,
     SYSTEM_ACTOR,
     Direction,
     FilterValue,
+    GraphSnapshot,
     GraphStore,
     WriteTx,
-    check_import_records,
 )
-from schemas.edges import EdgeType
 from schemas.errors import InvalidInputError, StoreUnavailableError
 from schemas.facts import EdgeKey
-from schemas.refs import Kind
 
 T = TypeVar("T")
-
-_LABELS: dict[str, str] = {kind.value: kind.value.capitalize() for kind in Kind}
-_TYPES: dict[str, str] = {etype.value: etype.value for etype in EdgeType}
-_RESERVED = {"ref", "kind", "_props", "_assertions", "_sources"}
-_BATCH = 5_000
-
-_CONSTRAINTS: tuple[LiteralString, ...] = (
-    "CREATE CONSTRAINT archgraph_element_ref IF NOT EXISTS FOR (n:Element) REQUIRE n.ref IS UNIQUE",
-    "CREATE CONSTRAINT archgraph_meta_id IF NOT EXISTS "
-    "FOR (m:ArchgraphMeta) REQUIRE m.id IS UNIQUE",
-    "CREATE INDEX archgraph_element_kind IF NOT EXISTS FOR (n:Element) ON (n.kind)",
-    "CREATE CONSTRAINT archgraph_change_seq IF NOT EXISTS FOR (c:Change) REQUIRE c.seq IS UNIQUE",
-    "CREATE INDEX archgraph_change_at IF NOT EXISTS FOR (c:Change) ON (c.at)",
-    "CREATE INDEX archgraph_change_ref IF NOT EXISTS FOR (c:Change) ON (c.ref)",
-    "CREATE INDEX archgraph_change_to_ref IF NOT EXISTS FOR (c:Change) ON (c.to_ref)",
-    "CREATE INDEX archgraph_change_actor IF NOT EXISTS FOR (c:Change) ON (c.actor)",
-    "CREATE INDEX archgraph_change_version IF NOT EXISTS FOR (c:Change) ON (c.version)",
-)
-
-
-def _q(text: str) -> LiteralString:
-    """Mark a query assembled only from constants and allow-listed names as safe."""
-    return text  # mypy treats LiteralString as str; the marker is for readers and pyright
-
-
-def _label(kind: str) -> str:
-    try:
-        return _LABELS[kind]
-    except KeyError:
-        raise InvalidInputError(f"unknown kind {kind!r}") from None
-
-
-def _rel_type(edge_type: str) -> str:
-    try:
-        return _TYPES[edge_type]
-    except KeyError:
-        raise InvalidInputError(f"unknown edge type {edge_type!r}") from None
-
-
-def _flat(properties: Mapping[str, Any]) -> dict[str, Any]:
-    """Properties Neo4j can hold natively: scalars and lists of one scalar type."""
-    flat: dict[str, Any] = {}
-    for key, value in properties.items():
-        if key in _RESERVED:
-            continue
-        scalar = isinstance(value, str | int | float | bool)
-        if scalar or (isinstance(value, list) and all(isinstance(v, str) for v in value)):
-            flat[key] = value
-    return flat
-
-
-def _stored(properties: Mapping[str, Any], assertions: Sequence[Assertion]) -> dict[str, Any]:
-    return {
-        **_flat(properties),
-        "_props": json.dumps(dict(properties), separators=(",", ":"), sort_keys=True),
-        "_assertions": json.dumps([a.to_json() for a in assertions], separators=(",", ":")),
-        "_sources": sorted({a.source for a in assertions}),
-    }
+_TRANSIENT_ATTEMPTS = 5
 
 
 def _assertions(text: str | None) -> tuple[Assertion, ...]:
@@ -124,11 +86,6 @@ _EDGE_RETURN = (
 )
 
 
-def _batches(rows: Sequence[Any]) -> Iterator[list[Any]]:
-    for start in range(0, len(rows), _BATCH):
-        yield list(rows[start : start + _BATCH])
-
-
 class _Neo4jTx(WriteTx):
     def __init__(self, tx: ManagedTransaction) -> None:
         self.tx = tx
@@ -138,9 +95,9 @@ class _Neo4jTx(WriteTx):
 
     def get_nodes(self, refs: Sequence[str]) -> dict[str, NodeRecord]:
         found: dict[str, NodeRecord] = {}
-        for batch in _batches(refs):
+        for batch in batches(refs):
             for rec in self._run(
-                _q(f"UNWIND $refs AS ref MATCH (n:Element {{ref: ref}}) RETURN {_NODE_RETURN}"),
+                cypher(f"UNWIND $refs AS ref MATCH (n:Element {{ref: ref}}) RETURN {_NODE_RETURN}"),
                 refs=batch,
             ):
                 found[rec["ref"]] = _node(rec["ref"], rec["kind"], rec["props"], rec["assertions"])
@@ -148,10 +105,10 @@ class _Neo4jTx(WriteTx):
 
     def get_edges(self, keys: Sequence[EdgeKey]) -> dict[EdgeKey, EdgeRecord]:
         found: dict[EdgeKey, EdgeRecord] = {}
-        for batch in _batches(keys):
+        for batch in batches(keys):
             rows = [{"from": k[0], "type": k[1], "to": k[2]} for k in batch]
             for rec in self._run(
-                _q(
+                cypher(
                     "UNWIND $rows AS row "
                     "MATCH (a:Element {ref: row.from})-[r]->(b:Element {ref: row.to}) "
                     f"WHERE type(r) = row.type RETURN {_EDGE_RETURN}"
@@ -165,13 +122,13 @@ class _Neo4jTx(WriteTx):
     def put_nodes(self, records: Sequence[NodeRecord]) -> None:
         by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for r in records:
-            props = {**_stored(r.properties, r.assertions), "ref": r.ref, "kind": r.kind}
+            props = {**stored_props(r.properties, r.assertions), "ref": r.ref, "kind": r.kind}
             by_kind[r.kind].append({"ref": r.ref, "props": props})
         for kind, rows in by_kind.items():
-            label = _label(kind)
-            for batch in _batches(rows):
+            label = label_of(kind)
+            for batch in batches(rows):
                 self._run(
-                    _q(
+                    cypher(
                         "UNWIND $rows AS row MERGE (n:Element {ref: row.ref}) "
                         f"SET n = row.props, n:{label}"
                     ),
@@ -182,13 +139,17 @@ class _Neo4jTx(WriteTx):
         by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for r in records:
             by_type[r.type].append(
-                {"from": r.from_ref, "to": r.to_ref, "props": _stored(r.properties, r.assertions)}
+                {
+                    "from": r.from_ref,
+                    "to": r.to_ref,
+                    "props": stored_props(r.properties, r.assertions),
+                }
             )
         for etype, rows in by_type.items():
-            rel = _rel_type(etype)
-            for batch in _batches(rows):
+            rel = rel_type_of(etype)
+            for batch in batches(rows):
                 self._run(
-                    _q(
+                    cypher(
                         "UNWIND $rows AS row "
                         "MATCH (a:Element {ref: row.from}) MATCH (b:Element {ref: row.to}) "
                         f"MERGE (a)-[r:{rel}]->(b) SET r = row.props"
@@ -197,13 +158,13 @@ class _Neo4jTx(WriteTx):
                 )
 
     def remove_nodes(self, refs: Sequence[str]) -> None:
-        for batch in _batches(refs):
+        for batch in batches(refs):
             self._run(
                 "UNWIND $refs AS ref MATCH (n:Element {ref: ref}) DETACH DELETE n", refs=batch
             )
 
     def remove_edges(self, keys: Sequence[EdgeKey]) -> None:
-        for batch in _batches(keys):
+        for batch in batches(keys):
             rows = [{"from": k[0], "type": k[1], "to": k[2]} for k in batch]
             self._run(
                 "UNWIND $rows AS row "
@@ -228,7 +189,7 @@ class _Neo4jTx(WriteTx):
 
     def edge_keys_touching(self, refs: Sequence[str]) -> set[EdgeKey]:
         keys: set[EdgeKey] = set()
-        for batch in _batches(refs):
+        for batch in batches(refs):
             for rec in self._run(
                 "UNWIND $refs AS ref MATCH (n:Element {ref: ref})-[r]-(m:Element) "
                 "RETURN startNode(r).ref AS f, type(r) AS t, endNode(r).ref AS to",
@@ -277,7 +238,7 @@ class _Neo4jTx(WriteTx):
             }
             for i, r in enumerate(records)
         ]
-        for batch in _batches(rows):
+        for batch in batches(rows):
             self._run("UNWIND $rows AS row CREATE (c:Change) SET c = row", rows=batch)
 
     def all_keys(self) -> tuple[list[str], list[EdgeKey]]:
@@ -291,10 +252,32 @@ class _Neo4jTx(WriteTx):
         return refs, keys
 
 
+_NODES_QUERY = cypher(f"MATCH (n:Element) RETURN {_NODE_RETURN} ORDER BY n.ref")
+_EDGES_QUERY = cypher(
+    f"MATCH (a:Element)-[r]->(b:Element) RETURN {_EDGE_RETURN} ORDER BY from_ref, type, to_ref"
+)
+
+
+class _Neo4jSnapshot(GraphSnapshot):
+    def __init__(self, tx: neo4j.Transaction, version: int) -> None:
+        self._tx = tx
+        self.version = version
+
+    def iter_nodes(self) -> Iterator[NodeRecord]:
+        for rec in self._tx.run(_NODES_QUERY):
+            yield _node(rec["ref"], rec["kind"], rec["props"], rec["assertions"])
+
+    def iter_edges(self) -> Iterator[EdgeRecord]:
+        for rec in self._tx.run(_EDGES_QUERY):
+            key = (rec["from_ref"], rec["type"], rec["to_ref"])
+            yield _edge(key, rec["props"], rec["assertions"])
+
+
 class Neo4jStore(GraphStore):
     """A Neo4j 5 database (single server, cluster or Aura) through the official driver."""
 
     backend = "neo4j"
+    max_int_bits = 64
 
     def __init__(
         self,
@@ -303,16 +286,24 @@ class Neo4jStore(GraphStore):
         user: str | None = None,
         password: str | None = None,
         database: str | None = None,
-        connection_timeout: float = 10.0,
+        connection_timeout: float = 1.0,
+        retry_time: float = 0.5,
     ) -> None:
-        self.uri = uri
+        # Credentials written into the URI are used, never kept in it (or printed).
+        self.uri, uri_user, uri_password = split_credentials(uri)
         self.database = database
+        user = user or uri_user
+        password = password if password is not None else uri_password
         auth = (user, password or "") if user else None
+        # Small timeouts: with Neo4j down a request answers 503 within about
+        # two seconds (connect timeout plus retry time); the driver connects
+        # afresh on the next request, so the service recovers without restart.
         self._driver = GraphDatabase.driver(
-            uri,
+            self.uri,
             auth=auth,
             connection_timeout=connection_timeout,
-            max_transaction_retry_time=15.0,
+            connection_acquisition_timeout=connection_timeout + retry_time,
+            max_transaction_retry_time=retry_time,
         )
         self._constraints_ready = False
         # Start even when Neo4j is down: /readyz reports the reason, and the
@@ -327,8 +318,13 @@ class Neo4jStore(GraphStore):
             return
 
         def create() -> None:
-            for statement in _CONSTRAINTS:
+            for statement in CONSTRAINTS:
                 self._driver.execute_query(statement, database_=self.database)
+            # The version node exists before the first writer locks it.
+            self._driver.execute_query(
+                "MERGE (m:ArchgraphMeta {id: 'graph'}) ON CREATE SET m.version = 0",
+                database_=self.database,
+            )
 
         self._guard(create)
         self._constraints_ready = True
@@ -355,13 +351,25 @@ class Neo4jStore(GraphStore):
         self._ensure_constraints()
 
         def unit(tx: ManagedTransaction) -> T:
+            lock_graph(tx)
             return work(_Neo4jTx(tx))
 
         def run() -> T:
             with self._driver.session(database=self.database) as session:
                 return session.execute_write(unit)
 
-        return self._guard(run)
+        return self._retrying(run)
+
+    def _retrying(self, run: Callable[[], T]) -> T:
+        """Run a write; retry transient errors (deadlocks) the driver gave up on; never 500."""
+        for attempt in range(_TRANSIENT_ATTEMPTS):
+            try:
+                return self._guard(run)
+            except TransientError as exc:
+                if attempt + 1 == _TRANSIENT_ATTEMPTS:
+                    raise StoreUnavailableError(f"Neo4j stayed busy: {exc.message}") from exc
+                time.sleep(0.05 * 2**attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def ping(self) -> None:
         self._guard(self._driver.verify_connectivity)
@@ -377,7 +385,7 @@ class Neo4jStore(GraphStore):
         return int(recs[0]["v"]) if recs else 0
 
     def get_node(self, ref: str) -> NodeRecord | None:
-        recs = self._read(_q(f"MATCH (n:Element {{ref: $ref}}) RETURN {_NODE_RETURN}"), ref=ref)
+        recs = self._read(cypher(f"MATCH (n:Element {{ref: $ref}}) RETURN {_NODE_RETURN}"), ref=ref)
         if not recs:
             return None
         rec = recs[0]
@@ -385,7 +393,7 @@ class Neo4jStore(GraphStore):
 
     def get_edge(self, from_ref: str, edge_type: str, to_ref: str) -> EdgeRecord | None:
         recs = self._read(
-            _q(
+            cypher(
                 "MATCH (a:Element {ref: $from})-[r]->(b:Element {ref: $to}) "
                 f"WHERE type(r) = $type RETURN {_EDGE_RETURN}"
             ),
@@ -404,11 +412,11 @@ class Neo4jStore(GraphStore):
         limit: int = 100,
         cursor: str | None = None,
     ) -> NodePage:
-        label = _label(kind)
+        label = label_of(kind)
         where: list[str] = []
         params: dict[str, Any] = {}
         for i, (field, value) in enumerate((filters or {}).items()):
-            if not field.isidentifier() or field in _RESERVED:
+            if not field.isidentifier() or field in RESERVED:
                 raise InvalidInputError(f"cannot filter on {field!r}", location=field)
             params[f"f{i}"] = field
             params[f"v{i}"] = value
@@ -419,12 +427,12 @@ class Neo4jStore(GraphStore):
                 f"THEN n[$f{i}] END, []) WHERE x = $v{i})))"
             )
         match = f"MATCH (n:{label}:Element)" + (f" WHERE {' AND '.join(where)}" if where else "")
-        total = int(self._read(_q(f"{match} RETURN count(n) AS c"), **params)[0]["c"])
+        total = int(self._read(cypher(f"{match} RETURN count(n) AS c"), **params)[0]["c"])
         page_where = " AND n.ref > $cursor" if cursor is not None else ""
         if page_where and not where:
             page_where = " WHERE n.ref > $cursor"
         recs = self._read(
-            _q(f"{match}{page_where} RETURN {_NODE_RETURN} ORDER BY n.ref LIMIT $limit"),
+            cypher(f"{match}{page_where} RETURN {_NODE_RETURN} ORDER BY n.ref LIMIT $limit"),
             **params,
             cursor=cursor,
             limit=limit + 1,
@@ -450,7 +458,7 @@ class Neo4jStore(GraphStore):
         for side, pattern in patterns:
             other = "b" if side == "out" else "a"
             recs = self._read(
-                _q(
+                cypher(
                     f"MATCH {pattern} WHERE $types IS NULL OR type(r) IN $types "
                     f"WITH a, r, b, {other} AS m "
                     f"RETURN {_EDGE_RETURN}, {node_cols} ORDER BY type, m.ref"
@@ -477,21 +485,42 @@ class Neo4jStore(GraphStore):
             raise StoreUnavailableError(f"Neo4j unavailable: {exc}") from exc
 
     def iter_nodes(self) -> Iterator[NodeRecord]:
-        for rec in self._stream(_q(f"MATCH (n:Element) RETURN {_NODE_RETURN} ORDER BY n.ref")):
+        for rec in self._stream(_NODES_QUERY):
             yield _node(rec["ref"], rec["kind"], rec["props"], rec["assertions"])
 
     def iter_edges(self) -> Iterator[EdgeRecord]:
-        query = _q(
-            f"MATCH (a:Element)-[r]->(b:Element) RETURN {_EDGE_RETURN} "
-            "ORDER BY from_ref, type, to_ref"
-        )
-        for rec in self._stream(query):
+        for rec in self._stream(_EDGES_QUERY):
             key = (rec["from_ref"], rec["type"], rec["to_ref"])
             yield _edge(key, rec["props"], rec["assertions"])
 
+    @contextmanager
+    def snapshot(self) -> Iterator[GraphSnapshot]:
+        """One transaction holding the graph lock: no writer commits while it reads.
+
+        Neo4j reads are read-committed, so consistency comes from the lock
+        every writer takes first; writers wait while an export runs.
+        """
+        self._ensure_constraints()
+        try:
+            with self._driver.session(database=self.database) as session:
+                tx = session.begin_transaction()
+                try:
+                    lock_graph(tx)
+                    rec = tx.run(
+                        "MATCH (m:ArchgraphMeta {id: 'graph'}) RETURN m.version AS v"
+                    ).single(strict=True)
+                    yield _Neo4jSnapshot(tx, int(rec["v"]))
+                finally:
+                    with contextlib.suppress(Exception):
+                        tx.rollback()
+        except (ServiceUnavailable, SessionExpired, AuthError, OSError) as exc:
+            raise StoreUnavailableError(f"Neo4j unavailable: {exc}") from exc
+
     def source_ids(self) -> set[str]:
         nodes = self._read("MATCH (n:Element) UNWIND n._sources AS s RETURN DISTINCT s")
-        edges = self._read("MATCH ()-[r]->() UNWIND r._sources AS s RETURN DISTINCT s")
+        edges = self._read(
+            "MATCH (:Element)-[r]->(:Element) UNWIND r._sources AS s RETURN DISTINCT s"
+        )
         return {rec["s"] for rec in (*nodes, *edges)}
 
     def read_changes(self, query: ChangeQuery) -> list[ChangeRecord]:
@@ -515,7 +544,7 @@ class Neo4jStore(GraphStore):
             text += " LIMIT $limit"
             params["limit"] = query.limit
         found = []
-        for rec in self._read(_q(text), **params):
+        for rec in self._read(cypher(text), **params):
             node = dict(rec["c"])
             found.append(ChangeRecord.from_stored(node, json.loads(node["data"])))
         return found
@@ -538,6 +567,13 @@ class Neo4jStore(GraphStore):
 
     # ----------------------------------------------------------- bulk import
 
+    def _run_write(self, unit: Callable[[ManagedTransaction], T]) -> T:
+        def run() -> T:
+            with self._driver.session(database=self.database) as session:
+                return session.execute_write(unit)
+
+        return self._retrying(run)
+
     def import_records(
         self,
         nodes: Sequence[NodeRecord],
@@ -545,50 +581,21 @@ class Neo4jStore(GraphStore):
         *,
         actor: str | None = None,
     ) -> int:
-        """Replace the graph, in batches of transactions (a large graph exceeds one).
+        """Replace the graph: checked completely first, then staged and swapped in at once.
 
-        Checked before anything is written; the version is bumped last, so
-        readers' cached projections rebuild only once the import is whole.
-        The change records (old graph against new) are appended with that
-        last bump.
+        See :mod:`graph.storage.neo4j_import`: a failure at any point leaves
+        the old graph and version whole; readers never see a half import.
+        The change records (old graph against new) are appended in the swap
+        transaction, with the version it bumps.
         """
-        check_import_records(nodes, edges)
-        for rec in nodes:
-            _label(rec.kind)
-        for edge in edges:
-            _rel_type(edge.type)
+        check_import_records(nodes, edges, max_int_bits=self.max_int_bits)
         self._ensure_constraints()
         old: dict[Any, NodeRecord | EdgeRecord] = {n.ref: n for n in self.iter_nodes()}
         old.update((e.key, e) for e in self.iter_edges())
-
-        def run_batch(query: LiteralString, **params: Any) -> None:
-            def unit(tx: ManagedTransaction) -> None:
-                tx.run(query, params).consume()
-
-            with self._driver.session(database=self.database) as session:
-                self._guard(lambda: session.execute_write(unit))
-
-        while True:
-            deleted = self._read("MATCH (n:Element) RETURN count(n) AS c")[0]["c"]
-            if not deleted:
-                break
-            run_batch("MATCH (n:Element) WITH n LIMIT $limit DETACH DELETE n", limit=_BATCH // 5)
-
-        def put_nodes(batch: Sequence[NodeRecord], tx: WriteTx) -> None:
-            tx.put_nodes(batch)
-
-        def put_edges(batch: Sequence[EdgeRecord], tx: WriteTx) -> None:
-            tx.put_edges(batch)
-
-        for start in range(0, len(nodes), _BATCH):
-            self._write(partial(put_nodes, nodes[start : start + _BATCH]))
-        for start in range(0, len(edges), _BATCH):
-            self._write(partial(put_edges, edges[start : start + _BATCH]))
         new: dict[Any, NodeRecord | EdgeRecord] = {n.ref: n for n in nodes}
         new.update((e.key, e) for e in edges)
 
-        def bump_and_log(tx: WriteTx) -> int:
-            version = tx.bump_version()
+        def log_swap(tx: ManagedTransaction, version: int) -> None:
             at = change_time()
             changes = [
                 change_for(
@@ -601,7 +608,6 @@ class Neo4jStore(GraphStore):
                 )
                 for target in (*old, *(t for t in new if t not in old))
             ]
-            tx.append_changes([c for c in changes if c is not None])
-            return version
+            _Neo4jTx(tx).append_changes([c for c in changes if c is not None])
 
-        return self._write(bump_and_log)
+        return import_staged(self._run_write, nodes, edges, on_swap=log_swap)

@@ -3,22 +3,30 @@
 Tables: ``nodes`` and ``edges`` hold the effective properties and the
 per-source assertions as JSON; ``node_sources`` / ``edge_sources`` index
 which source asserts what (for ``replace_source``); ``meta`` holds the graph
-version. One connection serialised by a lock keeps it simple and safe across
-the API's worker threads.
+version.
+
+Writers take turns: every write is one ``BEGIN IMMEDIATE`` transaction on the
+writer connection (one per store, serialised by a lock inside the process),
+and a writer in another process waits up to ``busy_timeout`` seconds for the
+file's write lock instead of failing with "database is locked". Readers use
+their own connections (one per thread) and, thanks to WAL, read the last
+committed state without queuing behind a writer.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 from graph.storage.changes import ChangeQuery, ChangeRecord
 from graph.storage.records import Assertion, EdgeRecord, Neighbor, NodePage, NodeRecord
-from graph.storage.store import Direction, FilterValue, GraphStore, WriteTx
+from graph.storage.store import Direction, FilterValue, GraphSnapshot, GraphStore, WriteTx
 from schemas.errors import InvalidInputError, StoreUnavailableError
 from schemas.facts import EdgeKey
 
@@ -240,22 +248,84 @@ class _SQLiteTx(WriteTx):
         return refs, keys
 
 
+def _connect(path: str, busy_timeout: float) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        path, timeout=busy_timeout, check_same_thread=False, isolation_level=None
+    )
+    # The busy timeout first: even switching to WAL may wait for another process.
+    conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+    return conn
+
+
+Query = Callable[[str, Sequence[Any]], list[Any]]
+
+
+def _page_nodes(query: Query) -> Iterator[NodeRecord]:
+    after = ""
+    while True:
+        rows = query(
+            f"SELECT {_NODE_COLS} FROM nodes WHERE ref > ? ORDER BY ref LIMIT ?", (after, _PAGE)
+        )
+        yield from (_node(row) for row in rows)
+        if len(rows) < _PAGE:
+            return
+        after = rows[-1][0]
+
+
+def _page_edges(query: Query) -> Iterator[EdgeRecord]:
+    after = ("", "", "")
+    while True:
+        rows = query(
+            f"SELECT {_EDGE_COLS} FROM edges WHERE (from_ref, type, to_ref) > (?, ?, ?) "
+            "ORDER BY from_ref, type, to_ref LIMIT ?",
+            (*after, _PAGE),
+        )
+        yield from (_edge(row) for row in rows)
+        if len(rows) < _PAGE:
+            return
+        after = (rows[-1][0], rows[-1][1], rows[-1][2])
+
+
+class _SQLiteSnapshot(GraphSnapshot):
+    def __init__(self, query: Query, version: int) -> None:
+        self._q = query
+        self.version = version
+
+    def iter_nodes(self) -> Iterator[NodeRecord]:
+        return _page_nodes(self._q)
+
+    def iter_edges(self) -> Iterator[EdgeRecord]:
+        return _page_edges(self._q)
+
+
 class SQLiteStore(GraphStore):
     """The embedded default store: a single SQLite file (or ``":memory:"``)."""
 
     backend = "sqlite"
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, busy_timeout: float = 60.0) -> None:
         self.path = str(path)
-        if self.path != ":memory:":
+        self.busy_timeout = busy_timeout
+        self._memory = self.path == ":memory:"
+        if not self._memory:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+        self._readers = threading.local()
+        self._reader_conns: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
         try:
-            self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._conn = _connect(self.path, busy_timeout)
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.execute("PRAGMA busy_timeout=10000")
-            self._conn.executescript(_SCHEMA)
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        self._conn.execute(statement)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
         except sqlite3.Error as exc:
             raise StoreUnavailableError(f"cannot open SQLite store at {self.path}: {exc}") from exc
 
@@ -263,7 +333,13 @@ class SQLiteStore(GraphStore):
 
     def _write(self, work: Callable[[WriteTx], T]) -> T:
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise StoreUnavailableError(
+                    f"the SQLite store stayed locked by another writer for "
+                    f"{self.busy_timeout:g} s: {exc}"
+                ) from exc
             try:
                 result = work(_SQLiteTx(self._conn))
             except BaseException:
@@ -272,9 +348,22 @@ class SQLiteStore(GraphStore):
             self._conn.execute("COMMIT")
             return result
 
+    def _reader(self) -> sqlite3.Connection:
+        """This thread's read connection (WAL: it never waits for a writer)."""
+        conn: sqlite3.Connection | None = getattr(self._readers, "conn", None)
+        if conn is None:
+            conn = _connect(self.path, self.busy_timeout)
+            conn.execute("PRAGMA query_only=ON")
+            self._readers.conn = conn
+            with self._readers_lock:
+                self._reader_conns.append(conn)
+        return conn
+
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        with self._lock:
-            return self._conn.execute(sql, tuple(params)).fetchall()
+        if self._memory:  # an in-memory database exists on one connection only
+            with self._lock:
+                return self._conn.execute(sql, tuple(params)).fetchall()
+        return self._reader().execute(sql, tuple(params)).fetchall()
 
     def ping(self) -> None:
         try:
@@ -285,6 +374,10 @@ class SQLiteStore(GraphStore):
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+        with self._readers_lock:
+            for conn in self._reader_conns:
+                conn.close()
+            self._reader_conns.clear()
 
     # ----------------------------------------------------------- reads
 
@@ -369,30 +462,33 @@ class SQLiteStore(GraphStore):
 
     def iter_nodes(self) -> Iterator[NodeRecord]:
         """Every node in ref order, read in pages so a large graph is never all in memory."""
-        after = ""
-        while True:
-            rows = self._query(
-                f"SELECT {_NODE_COLS} FROM nodes WHERE ref > ? ORDER BY ref LIMIT ?",
-                (after, _PAGE),
-            )
-            yield from (_node(row) for row in rows)
-            if len(rows) < _PAGE:
-                return
-            after = rows[-1][0]
+        return _page_nodes(self._query)
 
     def iter_edges(self) -> Iterator[EdgeRecord]:
         """Every edge in (from, type, to) order, read in pages."""
-        after = ("", "", "")
-        while True:
-            rows = self._query(
-                f"SELECT {_EDGE_COLS} FROM edges WHERE (from_ref, type, to_ref) > (?, ?, ?) "
-                "ORDER BY from_ref, type, to_ref LIMIT ?",
-                (*after, _PAGE),
+        return _page_edges(self._query)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[GraphSnapshot]:
+        """One read transaction on its own connection: WAL keeps its view fixed."""
+        if self._memory:  # one connection only: consistent while nobody writes (tests)
+            yield _SQLiteSnapshot(self._query, self.version())
+            return
+        conn = _connect(self.path, self.busy_timeout)
+        try:
+            conn.execute("BEGIN")
+            version = int(
+                conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()[0]
             )
-            yield from (_edge(row) for row in rows)
-            if len(rows) < _PAGE:
-                return
-            after = (rows[-1][0], rows[-1][1], rows[-1][2])
+
+            def query(sql: str, params: Sequence[Any] = ()) -> list[Any]:
+                return conn.execute(sql, tuple(params)).fetchall()
+
+            yield _SQLiteSnapshot(query, version)
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            conn.close()
 
     def source_ids(self) -> set[str]:
         rows = self._query(

@@ -10,15 +10,30 @@ Everything that decides *what* to write (validation, merging assertions from
 several sources, ``replace_source`` diffing, version bumps) lives once, here,
 so both backends behave the same by construction; the contract tests in
 ``tests/store_contract.py`` check that they do.
+
+**Writers take turns.** Every write transaction of a backend serialises with
+every other write transaction on the same database, from any thread or
+process: SQLite by ``BEGIN IMMEDIATE`` (a second process waits up to a busy
+timeout for the lock), Neo4j by locking the graph's version node as the
+first statement of every write transaction. All reads that decide a write
+(the current assertions of a node or edge, what a source asserted) happen
+inside that transaction, after the lock, so concurrent writers of the same
+node or edge under different sources lose nothing, and concurrent
+``replace_sources`` calls end as if run one after another. A backend retries
+deadlocks and transient errors; one that persists is a
+``StoreUnavailableError`` (503), never an unexpected error. Readers never
+take the write lock.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Literal, TypeVar
 
 from graph.storage.changes import ChangeQuery, ChangeRecord, State, change_for, change_time
+from graph.storage.checks import check_import_records, prepare_batch
 from graph.storage.records import (
     EdgeRecord,
     Neighbor,
@@ -30,10 +45,8 @@ from graph.storage.records import (
     with_assertion,
     without_assertion,
 )
-from schemas.edges import EdgeKindError, EdgeType, check_edge_kinds
-from schemas.errors import InvalidInputError, NotFoundError
+from schemas.errors import NotFoundError
 from schemas.facts import EdgeData, EdgeKey, NodeData
-from schemas.refs import RefError, parse_ref
 
 T = TypeVar("T")
 SYSTEM_ACTOR = "system"  # the actor of writes no caller named
@@ -222,74 +235,24 @@ def _changed_source(before: State | None, after: State | None) -> str | None:
     return ",".join(sources) or None
 
 
-def _check_source(source: str) -> None:
-    if not source or len(source) > 1024:
-        raise InvalidInputError("a source id is 1 to 1024 characters", location="source")
+class GraphSnapshot(ABC):
+    """The whole graph as of one instant: nodes, edges and version agree."""
 
+    version: int
 
-def _check_node(node: NodeData) -> None:
-    try:
-        parse_ref(node.ref)
-    except RefError as exc:
-        raise InvalidInputError(str(exc), location=node.ref) from None
+    @abstractmethod
+    def iter_nodes(self) -> Iterator[NodeRecord]: ...
 
-
-def _check_edge(edge: EdgeData) -> None:
-    try:
-        EdgeType(edge.type)
-        check_edge_kinds(edge.from_ref, edge.type, edge.to_ref)
-    except (RefError, EdgeKindError, ValueError) as exc:
-        raise InvalidInputError(str(exc), location="->".join(edge.key)) from None
-
-
-def _dedupe_nodes(nodes: Iterable[NodeData]) -> dict[str, NodeData]:
-    """Merge repeated refs in one batch (later properties win)."""
-    merged: dict[str, NodeData] = {}
-    for node in nodes:
-        previous = merged.get(node.ref)
-        props = {**previous.properties, **node.properties} if previous else dict(node.properties)
-        merged[node.ref] = NodeData(node.ref, props)
-    return merged
-
-
-def _dedupe_edges(edges: Iterable[EdgeData]) -> dict[EdgeKey, EdgeData]:
-    merged: dict[EdgeKey, EdgeData] = {}
-    for edge in edges:
-        previous = merged.get(edge.key)
-        props = {**previous.properties, **edge.properties} if previous else dict(edge.properties)
-        merged[edge.key] = EdgeData(edge.from_ref, edge.type, edge.to_ref, props)
-    return merged
-
-
-def _prepare(
-    source: str, nodes: Iterable[NodeData], edges: Iterable[EdgeData]
-) -> tuple[dict[str, NodeData], dict[EdgeKey, EdgeData]]:
-    """Check one source's batch before any write, and merge repeats within it."""
-    _check_source(source)
-    node_map = _dedupe_nodes(nodes)
-    edge_map = _dedupe_edges(edges)
-    for node in node_map.values():
-        _check_node(node)
-    for edge in edge_map.values():
-        _check_edge(edge)
-    return node_map, edge_map
-
-
-def check_import_records(nodes: Sequence[NodeRecord], edges: Sequence[EdgeRecord]) -> None:
-    """Refuse a whole-graph import whose edges name nodes it does not contain."""
-    refs = {n.ref for n in nodes}
-    dangling = [e.key for e in edges if e.from_ref not in refs or e.to_ref not in refs]
-    if dangling:
-        raise InvalidInputError(
-            f"{len(dangling)} edge(s) refer to nodes not in the document, first {dangling[0]}",
-            location="edges",
-        )
+    @abstractmethod
+    def iter_edges(self) -> Iterator[EdgeRecord]: ...
 
 
 class GraphStore(ABC):
     """The graph of the portfolio, as one backend keeps it."""
 
     backend: str = "abstract"
+    max_int_bits: int | None = None
+    """The widest signed integer the store holds (None: any)."""
 
     # ----------------------------------------------------------------- reads
 
@@ -342,6 +305,13 @@ class GraphStore(ABC):
     def iter_edges(self) -> Iterator[EdgeRecord]: ...
 
     @abstractmethod
+    def snapshot(self) -> AbstractContextManager[GraphSnapshot]:
+        """One consistent view of the whole graph, read in batches (export reads through it).
+
+        Every edge it yields joins two nodes it yields, even while others write.
+        """
+
+    @abstractmethod
     def counts(self) -> tuple[int, int]:
         """Number of nodes and of edges."""
 
@@ -361,7 +331,11 @@ class GraphStore(ABC):
 
     @abstractmethod
     def _write(self, work: Callable[[WriteTx], T]) -> T:
-        """Run *work* in one write transaction: all of it lands, or none of it."""
+        """Run *work* in one write transaction: all of it lands, or none of it.
+
+        The transaction holds the graph's write lock from its start (see the
+        module docstring: writers take turns).
+        """
 
     def _logged_write(
         self, work: Callable[[WriteTx], T], *, actor: str | None, source: str | None = None
@@ -442,7 +416,7 @@ class GraphStore(ABC):
         and the edges its fields imply (a component's product, say) change
         together. The assertions and change records name *actor*.
         """
-        node_map, edge_map = _prepare(source, nodes, edges)
+        node_map, edge_map = prepare_batch(source, nodes, edges, self.max_int_bits)
         stamp = at or utc_now()
 
         def work(tx: WriteTx) -> WriteSummary:
@@ -508,7 +482,7 @@ class GraphStore(ABC):
         """
         prepared = []
         for source, (nodes, edges) in sources.items():
-            prepared.append((source, *_prepare(source, nodes, edges)))
+            prepared.append((source, *prepare_batch(source, nodes, edges, self.max_int_bits)))
         stamp = at or utc_now()
 
         def work(tx: WriteTx) -> dict[str, WriteSummary]:
@@ -661,8 +635,13 @@ class GraphStore(ABC):
     def import_records(
         self, nodes: Sequence[NodeRecord], edges: Sequence[EdgeRecord], *, actor: str | None = None
     ) -> int:
-        """Replace the whole graph with these records (assertions kept); return the version."""
-        check_import_records(nodes, edges)
+        """Replace the whole graph with these records (assertions kept); return the version.
+
+        Checked completely before anything is deleted; one transaction, so a
+        failure at any point leaves the old graph whole and readers never see
+        a half-imported one.
+        """
+        check_import_records(nodes, edges, max_int_bits=self.max_int_bits)
 
         def work(tx: WriteTx) -> int:
             tx.clear()

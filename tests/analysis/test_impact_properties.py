@@ -68,8 +68,7 @@ def portfolios(draw: st.DrawFn) -> Portfolio:
             g.edges.append((draw(comp), kind, draw(comp), draw(strength)))
         elif api is not None:
             props = {}
-            if kind == "CONSUMES":
-                props = dict(draw(strength))
+            if kind == "CONSUMES":  # CONSUMES has no strength (schemas/edges.py)
                 ops = draw(st.lists(st.sampled_from(OPS), unique=True, max_size=2))
                 if ops:
                     props["operations"] = ops
