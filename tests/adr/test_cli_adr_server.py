@@ -51,7 +51,7 @@ def _remote(server: str, key: str = EDITOR) -> list[str]:
 
 
 def _scenario(
-    run: "Runner", capsys: pytest.CaptureFixture[str], out_dir: Path
+    run: Runner, capsys: pytest.CaptureFixture[str], out_dir: Path
 ) -> list[tuple[int, str, str]]:
     """The lifecycle of issue 12 as an engineering lead types it; (exit, stdout, stderr) each."""
     steps = [
