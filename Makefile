@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help run test lint typecheck unit neo4j-fetch graphviz chromium bench lock clean
+.PHONY: help run test lint typecheck unit neo4j-fetch structurizr-fetch graphviz chromium bench lock clean
 
 help:
 	@echo "make run    start the service on 127.0.0.1:8000 with the embedded store"
@@ -57,6 +57,10 @@ neo4j-fetch: $(STAMP)
 	@$(BIN)/python -m tests.neo4j.server java >/dev/null
 	$(BIN)/python -m tests.neo4j.server fetch
 
+# The real Structurizr DSL parser (Maven Central, cached in ~/.cache/archgraph) for the DSL test.
+structurizr-fetch: $(STAMP)
+	$(BIN)/python -m tests.structurizr.parser fetch
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -69,7 +73,7 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest -m "not neo4j"
 
 # Every test, the Neo4j-backed ones included: they must run, never skip.
-test: $(STAMP) graphviz chromium neo4j-fetch lint typecheck
+test: $(STAMP) graphviz chromium neo4j-fetch structurizr-fetch lint typecheck
 	ARCHGRAPH_REQUIRE_NEO4J=1 $(BIN)/python -m pytest
 
 bench: $(STAMP) neo4j-fetch

@@ -339,7 +339,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings_from(args)
         return _COMMANDS[args.command](args, settings)
     except ArchgraphError as exc:
-        where = f" ({exc.location})" if exc.location else ""
+        location = exc.location
+        if location is not None and not isinstance(location, str):
+            location = ".".join(str(part) for part in location)  # as the HTTP layer writes it
+        where = f" ({location})" if location else ""
         print(f"archgraph: {exc.code}: {exc.message}{where}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -1,26 +1,46 @@
-"""``archgraph adr ...``: the ADR registry on the local store (docs/adr.md)."""
+"""``archgraph adr ...``: the ADR registry on the local store or a server (docs/adr.md).
+
+``LocalAdrs`` (the configured store) and ``app.cli_adr_server.AdrServer``
+(``--server URL``, the HTTP API) offer the same operations, so each command
+prints the same output in both modes.
+"""
 
 from __future__ import annotations
 
 import argparse
 import getpass
 import json
+import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from adr import file_name_for, parse_folder, read_folder, render_madr
 from app import adr_io, adr_service
+from app.cli_adr_server import AdrServer
 from app.settings import Settings
 from app.stores import open_store
 from schemas.adr import AdrCreate, AffectIn
 from schemas.analysis import ChangeType
+from schemas.elements import AdrStatus
 from schemas.errors import InvalidInputError
 
 
 def add_parser(sub: Any) -> None:
+    remote = argparse.ArgumentParser(add_help=False)
+    remote.add_argument("--server", help="work on the registry of a running archgraph at this URL")
+    remote.add_argument(
+        "--key",
+        default=os.environ.get("ARCHGRAPH_API_KEY"),
+        help="API key for --server (or ARCHGRAPH_API_KEY)",
+    )
     p = sub.add_parser("adr", help="architecture decision records")
     adr_sub = p.add_subparsers(dest="adr_command", required=True)
-    q = adr_sub.add_parser("new", help="register a decision (status proposed)")
+
+    def command(name: str, help_text: str) -> Any:
+        return adr_sub.add_parser(name, help=help_text, parents=[remote])
+
+    q = command("new", "register a decision (status proposed)")
     q.add_argument("title")
     q.add_argument("--context")
     q.add_argument("--decision")
@@ -28,14 +48,16 @@ def add_parser(sub: Any) -> None:
     q.add_argument("--affects", action="append", default=[], help="REF[=change-type]")
     q.add_argument("--supersedes", action="append", type=int, default=[])
     q.add_argument("--tag", action="append", default=[])
-    adr_sub.add_parser("list", help="every ADR, one a line").add_argument("--status")
+    command("list", "every ADR, one a line").add_argument(
+        "--status", choices=[s.value for s in AdrStatus]
+    )
     for name in ("show", "accept", "reject", "deprecate"):
-        adr_sub.add_parser(name, help=f"{name} one ADR").add_argument("number")
-    q = adr_sub.add_parser("supersede", help="NEWER supersedes OLDER")
+        command(name, f"{name} one ADR").add_argument("number")
+    q = command("supersede", "NEWER supersedes OLDER")
     q.add_argument("newer")
     q.add_argument("older", nargs="+")
-    adr_sub.add_parser("import", help="import a folder of ADR Markdown").add_argument("dir")
-    adr_sub.add_parser("export", help="write every ADR as MADR into DIR").add_argument("dir")
+    command("import", "import a folder of ADR Markdown").add_argument("dir")
+    command("export", "write every ADR as MADR into DIR").add_argument("dir")
 
 
 def _affect(text: str) -> AffectIn:
@@ -46,9 +68,44 @@ def _affect(text: str) -> AffectIn:
         raise InvalidInputError(f"--affects {text}: {exc}", code="invalid_affects") from None
 
 
+class LocalAdrs:
+    """The registry in the configured store; the same operations as ``AdrServer``."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.store = open_store(settings)
+        self.actor = f"cli:{getpass.getuser()}"
+
+    def close(self) -> None:
+        self.store.close()
+
+    def create(self, body: AdrCreate) -> dict[str, Any]:
+        return adr_service.create_adr(self.store, body, self.actor)
+
+    def list_adrs(self, status: str | None) -> list[dict[str, Any]]:
+        return [p for p in adr_service.iter_adrs(self.store) if not status or p["status"] == status]
+
+    def get(self, number: int) -> dict[str, Any]:
+        return adr_service.get_adr(self.store, number)
+
+    def markdown(self, number: int) -> str:
+        return render_madr(adr_io.to_doc(adr_service.get_adr(self.store, number)))
+
+    def change_status(self, number: int, target: str) -> dict[str, Any]:
+        return adr_service.change_status(self.store, number, target, self.actor)
+
+    def supersede(self, newer: int, olds: Sequence[int]) -> dict[str, Any]:
+        return adr_service.supersede(self.store, newer, olds, self.actor)
+
+    def import_files(self, files: Mapping[str, str]) -> dict[str, Any]:
+        return adr_io.import_folder(self.store, parse_folder(files), self.actor)
+
+    def export(self) -> list[tuple[str, str]]:
+        return [(file_name_for(doc), render_madr(doc)) for doc in adr_io.all_docs(self.store)]
+
+
 def run_adr(args: argparse.Namespace, settings: Settings) -> int:
-    actor = f"cli:{getpass.getuser()}"
-    store = open_store(settings)
+    registry: LocalAdrs | AdrServer
+    registry = AdrServer(args.server, args.key) if args.server else LocalAdrs(settings)
     try:
         cmd = args.adr_command
         result: Any
@@ -62,44 +119,39 @@ def run_adr(args: argparse.Namespace, settings: Settings) -> int:
                 supersedes=args.supersedes,
                 tags=args.tag,
             )
-            result = adr_service.create_adr(store, body, actor)
+            result = registry.create(body)
             print(f"{result['id']} {result['title']} ({result['status']})")
         elif cmd == "list":
-            for props in adr_service.iter_adrs(store):
-                if args.status and props.get("status") != args.status:
-                    continue
+            for props in registry.list_adrs(args.status):
                 print(
                     f"ADR-{int(props['number']):04d}  {props.get('status', ''):<11} "
                     f"{props.get('title', '')}"
                 )
         elif cmd == "show":
-            number = adr_service.parse_number(args.number)
-            print(render_madr(adr_io.to_doc(adr_service.get_adr(store, number))), end="")
+            print(registry.markdown(adr_service.parse_number(args.number)), end="")
         elif cmd in ("accept", "reject", "deprecate"):
             target = {"accept": "accepted", "reject": "rejected", "deprecate": "deprecated"}[cmd]
-            number = adr_service.parse_number(args.number)
-            result = adr_service.change_status(store, number, target, actor)
+            result = registry.change_status(adr_service.parse_number(args.number), target)
             print(f"{result['id']} is {result['status']}")
         elif cmd == "supersede":
             newer = adr_service.parse_number(args.newer)
             olds = [adr_service.parse_number(o) for o in args.older]
             for old in olds:
-                adr_service.get_adr(store, old)
-            result = adr_service.supersede(store, newer, olds, actor)
+                registry.get(old)
+            result = registry.supersede(newer, olds)
             print(f"{result['id']} supersedes {', '.join(f'ADR-{n:04d}' for n in olds)}")
         elif cmd == "import":
             folder = Path(args.dir)
             if not folder.is_dir():
                 raise InvalidInputError(f"{folder} is not a directory", code="not_a_directory")
-            report = adr_io.import_folder(store, parse_folder(read_folder(folder)), actor)
-            print(json.dumps(report, indent=2))
+            print(json.dumps(registry.import_files(read_folder(folder)), indent=2))
         elif cmd == "export":
             out = Path(args.dir)
             out.mkdir(parents=True, exist_ok=True)
-            docs = adr_io.all_docs(store)
-            for doc in docs:
-                (out / file_name_for(doc)).write_text(render_madr(doc), encoding="utf-8")
-            print(f"wrote {len(docs)} ADRs to {out}")
+            files = registry.export()
+            for name, text in files:
+                (out / name).write_text(text, encoding="utf-8")
+            print(f"wrote {len(files)} ADRs to {out}")
         return 0
     finally:
-        store.close()
+        registry.close()

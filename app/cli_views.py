@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any, get_args
 
+from app.history_service import projection_at
 from app.settings import Settings
 from app.stores import open_store
 from graph.analysis import Projection, build_projection
@@ -30,10 +31,10 @@ from schemas.analysis import ChangeType
 from schemas.errors import InvalidInputError
 
 
-def _projection(settings: Settings) -> Projection:
+def _projection(settings: Settings, as_of: str | None = None) -> Projection:
     store = open_store(settings)
     try:
-        return build_projection(store)
+        return build_projection(store) if as_of is None else projection_at(store, as_of, settings)
     finally:
         store.close()
 
@@ -53,7 +54,11 @@ def _write(content: bytes, output: str | None, binary: bool) -> None:
 
 def run_diagram(args: argparse.Namespace, settings: Settings) -> int:
     diagram = build_view(
-        _projection(settings), args.view, args.focus, args.depth, ChangeType(args.change)
+        _projection(settings, args.as_of),
+        args.view,
+        args.focus,
+        args.depth,
+        ChangeType(args.change),
     )
     rendered = render_diagram(diagram, args.format)
     for note in rendered.notes:
@@ -64,7 +69,12 @@ def run_diagram(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_data(args: argparse.Namespace, settings: Settings) -> int:
     kinds = [k.strip() for value in args.kind or [] for k in value.split(",") if k.strip()]
-    data = select_data(_projection(settings), product=args.product, kinds=kinds or None)
+    data = select_data(
+        _projection(settings, args.as_of),
+        product=args.product,
+        kinds=kinds or None,
+        as_of=args.as_of,
+    )
     writer = {"json": data_json, "csv": data_csv_zip, "graphml": data_graphml}[args.format]
     _write(writer(data), args.output, binary=args.format == "csv")
     return 0
@@ -79,10 +89,12 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--depth", type=int, help="hops (focus, default 1) or levels (impact)")
     p.add_argument("--change", default="breaking-change", choices=[c.value for c in ChangeType])
     p.add_argument("--format", default="svg", choices=get_args(DiagramFormat))
+    p.add_argument("--as-of", help="the graph as it was at this instant or graph version")
     p.add_argument("-o", "--output", help="file to write (default: standard output)")
 
     p = sub.add_parser("data", help="export the graph or a part of it as JSON, CSV or GraphML")
     p.add_argument("--format", default="json", choices=get_args(DataFormat))
     p.add_argument("--product", help="only this product's part (product ref or slug)")
     p.add_argument("--kind", action="append", help="only these kinds (repeat or comma-list)")
+    p.add_argument("--as-of", help="the graph as it was at this instant or graph version")
     p.add_argument("-o", "--output", help="file to write (csv: a zip of nodes.csv and edges.csv)")

@@ -1,5 +1,7 @@
 """The change log as the API and the CLI read it: changes, diffs, exports as of a point.
 
+``projection_at`` gives diagrams and data exports the graph as it was at a point.
+
 Points in history come from requests as graph versions (digits) or ISO-8601
 instants. With ``ARCHGRAPH_HISTORY_RETENTION_DAYS`` set, change records older
 than that many days are dropped at start, and a point before the retention
@@ -13,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.settings import Settings
+from graph.analysis import Projection, projection_as_of
 from graph.storage import (
     ChangeQuery,
     GraphStore,
@@ -103,3 +106,8 @@ def diff_between(
 def export_as_of(store: GraphStore, text: str, settings: Settings) -> dict[str, Any]:
     """The export document of the graph as it was at *text* (an instant or a version)."""
     return document_as_of(store, point(text, settings, location="query.as_of"))
+
+
+def projection_at(store: GraphStore, text: str, settings: Settings) -> Projection:
+    """The analysis projection of the graph as it was at *text* (exports, diagrams)."""
+    return projection_as_of(store, point(text, settings, location="query.as_of"))

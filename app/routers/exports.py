@@ -1,7 +1,9 @@
 """Diagrams and data exports: ``GET /exports/graph`` and ``GET /exports/data`` (reader role).
 
 Routes parse the query, ask ``graph.views`` for the diagram or the data on
-the cached projection and send the bytes; rules in ``docs/diagrams.md``.
+the cached projection (or, with ``as_of``, the projection of the graph at
+that point rebuilt from the change log) and send the bytes; rules in
+``docs/diagrams.md``.
 Response headers say what the reader must know: ``X-Archgraph-Collapsed``
 (components collapsed into products), ``X-Archgraph-Parts`` (Mermaid split
 into that many diagrams) and ``X-Archgraph-Notes`` (a JSON list of notes).
@@ -15,8 +17,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from app.deps import ReaderKey
-from graph.analysis import ProjectionCache
+from app.deps import ReaderKey, StoreDep
+from app.history_service import projection_at
+from graph.analysis import Projection, ProjectionCache
 from graph.views import (
     DataFormat,
     DiagramFormat,
@@ -31,6 +34,20 @@ from graph.views import (
 from schemas.analysis import ChangeType
 
 router = APIRouter(prefix="/exports", tags=["exports"])
+
+AsOf = Annotated[
+    str | None,
+    Query(max_length=100, description="the graph as it was at this ISO-8601 instant or version"),
+]
+
+
+def _projection(request: Request, store: StoreDep, as_of: str | None) -> Projection:
+    """Today's cached projection, or the graph at *as_of* rebuilt from the change log."""
+    if as_of is None:
+        cache: ProjectionCache = request.app.state.projections
+        return cache.get()
+    return projection_at(store, as_of, request.app.state.settings)
+
 
 DATA_MEDIA_TYPES = {
     "json": ("application/json", "json"),
@@ -47,6 +64,7 @@ DATA_MEDIA_TYPES = {
 )
 async def get_graph_diagram(
     request: Request,
+    store: StoreDep,
     _key: ReaderKey,
     view: ViewName = "portfolio",
     focus: Annotated[
@@ -58,10 +76,12 @@ async def get_graph_diagram(
     ] = None,
     change: ChangeType = ChangeType.BREAKING_CHANGE,
     format: DiagramFormat = "svg",
+    as_of: AsOf = None,
 ) -> Response:
-    cache: ProjectionCache = request.app.state.projections
     rendered = await run_in_threadpool(
-        lambda: render_diagram(build_view(cache.get(), view, focus, depth, change), format)
+        lambda: render_diagram(
+            build_view(_projection(request, store, as_of), view, focus, depth, change), format
+        )
     )
     headers = {
         "X-Archgraph-Collapsed": "true" if rendered.collapsed else "false",
@@ -80,18 +100,26 @@ async def get_graph_diagram(
 )
 async def get_graph_data(
     request: Request,
+    store: StoreDep,
     _key: ReaderKey,
     format: DataFormat = "json",
     product: Annotated[str | None, Query(max_length=200, description="product ref")] = None,
     kind: Annotated[
         list[str] | None, Query(max_length=20, description="element kinds (repeat or comma-list)")
     ] = None,
+    as_of: AsOf = None,
 ) -> Response:
-    cache: ProjectionCache = request.app.state.projections
     kinds = [k.strip() for value in kind or [] for k in value.split(",") if k.strip()]
     writer = {"json": data_json, "csv": data_csv_zip, "graphml": data_graphml}[format]
     content = await run_in_threadpool(
-        lambda: writer(select_data(cache.get(), product=product, kinds=kinds or None))
+        lambda: writer(
+            select_data(
+                _projection(request, store, as_of),
+                product=product,
+                kinds=kinds or None,
+                as_of=as_of,
+            )
+        )
     )
     media_type, extension = DATA_MEDIA_TYPES[format]
     headers = {"Content-Disposition": f'attachment; filename="archgraph.{extension}"'}

@@ -12,7 +12,7 @@ The modules behind them: ``walk`` and ``reach`` (graph walks), ``text``
 
 from __future__ import annotations
 
-from graph.analysis.build import build_projection, projection_from_records
+from graph.analysis.build import build_projection, projection_as_of, projection_from_records
 from graph.analysis.cache import ProjectionCache
 from graph.analysis.compare import compare
 from graph.analysis.diligence import acquisition_fit, spin_off, sunset
@@ -32,6 +32,7 @@ __all__ = [
     "find_risks",
     "impact",
     "platform_adoption",
+    "projection_as_of",
     "projection_from_records",
     "spin_off",
     "sunset",

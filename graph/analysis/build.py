@@ -1,6 +1,7 @@
 """Building a :class:`~graph.analysis.projection.Projection`.
 
-:func:`build_projection` reads a store once; :func:`projection_from_records`
+:func:`build_projection` reads a store once; :func:`projection_as_of` projects
+the graph as it was at a point of the change log; :func:`projection_from_records`
 turns the refs and edge lists it read into ids, sorted arrays, owners and the
 impact walk's adjacency lists (tests call it directly).
 """
@@ -32,7 +33,7 @@ from graph.analysis.projection import (
     encode_dependent,
     is_soft,
 )
-from graph.storage.store import GraphStore
+from graph.storage import GraphStore, Point, graph_as_of
 from schemas.refs import Kind
 
 _DEFAULT_TIER = 2
@@ -57,6 +58,19 @@ def build_projection(store: GraphStore) -> Projection:
             continue
         raw_edges.append((erec.from_ref, erec.type, erec.to_ref, erec.properties or None))
     return projection_from_records(version, node_kind, node_props, raw_edges)
+
+
+def projection_as_of(store: GraphStore, point: Point) -> Projection:
+    """The projection of the graph as it was at *point*, stamped with the version then."""
+    graph = graph_as_of(store, point)
+    node_kind = {n.ref: n.kind for n in graph.nodes}
+    node_props: dict[str, Mapping[str, Any]] = {n.ref: n.properties for n in graph.nodes}
+    raw_edges: list[tuple[str, str, str, Mapping[str, Any] | None]] = [
+        (e.from_ref, e.type, e.to_ref, e.properties or None)
+        for e in graph.edges
+        if e.type in EDGE_CODE
+    ]
+    return projection_from_records(graph.version, node_kind, node_props, raw_edges)
 
 
 def projection_from_records(

@@ -63,9 +63,17 @@ def _parse_kinds(kinds: list[str]) -> set[str]:
 
 
 def select_data(
-    p: Projection, *, product: str | None = None, kinds: list[str] | None = None
+    p: Projection,
+    *,
+    product: str | None = None,
+    kinds: list[str] | None = None,
+    as_of: str | None = None,
 ) -> GraphData:
-    """The whole graph, or the part one product and/or some kinds pick out."""
+    """The whole graph, or the part one product and/or some kinds pick out.
+
+    *as_of* is only recorded in the filters: *p* is already the projection
+    of the graph at that point.
+    """
     wanted_kinds = _parse_kinds(kinds) if kinds else None
     product_ref = None
     if product:
@@ -89,7 +97,11 @@ def select_data(
     chosen = set(picked)
     data = GraphData(
         graph_version=p.version,
-        filters={"product": product_ref, "kind": sorted(wanted_kinds) if wanted_kinds else None},
+        filters={
+            "product": product_ref,
+            "kind": sorted(wanted_kinds) if wanted_kinds else None,
+            "as_of": as_of,
+        },
     )
     for i in picked:
         data.nodes.append(

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import io
+import time
 import xml.etree.ElementTree as ET
+import zipfile
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import pytest
 
 from app.scan_service import load_scan
-from graph.storage import GraphStore
+from graph.storage import GraphStore, change_time
 from scanners import scan_directory
-from tests.api.conftest import READER, ApiClient, assert_error, make_client
+from tests.api.conftest import ADMIN, READER, ApiClient, assert_error, make_client
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "portfolio"
 GRAPH = "/api/v1/exports/graph"
@@ -119,3 +122,50 @@ def test_data_bad_input(reader: ApiClient) -> None:
     assert_error(reader.get(DATA, params={"product": "nope"}), 404, "unknown_element")
     assert_error(reader.get(DATA, params={"kind": "widget"}), 422, "unknown_kind")
     assert_error(reader.get(DATA, params={"format": "xlsx"}), 422, "validation_error")
+
+
+def _without_as_of(doc: dict[str, Any]) -> dict[str, Any]:
+    return {**doc, "filters": {k: v for k, v in doc["filters"].items() if k != "as_of"}}
+
+
+def test_data_and_diagrams_as_of_a_point(store: GraphStore) -> None:
+    api = make_client(store)
+    reader = api.as_key(READER)
+    assert api.post("/api/v1/products", json={"slug": "shop", "name": "Shop"}).status_code == 201
+    for slug in ("orders", "billing"):
+        body = {"slug": slug, "product": "shop"}
+        assert api.post("/api/v1/components", json=body).status_code == 201
+    time.sleep(0.002)  # the next instant is after every write above
+    instant = change_time()
+    before = reader.get(DATA).json()
+    before_version = before["graph_version"]
+    before_mermaid = reader.get(GRAPH, params={"format": "mermaid"}).text
+    time.sleep(0.002)
+    assert api.post("/api/v1/products", json={"slug": "crm", "name": "CRM"}).status_code == 201
+    assert (
+        api.post("/api/v1/components", json={"slug": "leads", "product": "crm"}).status_code == 201
+    )
+    assert api.as_key(ADMIN).delete("/api/v1/components/billing").status_code == 204
+    now = reader.get(DATA).json()
+    assert {n["ref"] for n in now["nodes"]} == {
+        "product:shop",
+        "product:crm",
+        "component:orders",
+        "component:leads",
+    }
+    for point in (instant, str(before_version)):
+        then = reader.get(DATA, params={"as_of": point})
+        assert then.status_code == 200, then.text
+        doc = then.json()
+        assert doc["filters"]["as_of"] == point
+        assert _without_as_of(doc) == _without_as_of(before)
+        part = reader.get(DATA, params={"as_of": point, "kind": "component"}).json()
+        assert {n["ref"] for n in part["nodes"]} == {"component:orders", "component:billing"}
+        csv_then = reader.get(DATA, params={"as_of": point, "format": "csv"})
+        nodes_csv = zipfile.ZipFile(io.BytesIO(csv_then.content)).read("nodes.csv").decode()
+        assert "component:billing" in nodes_csv and "component:leads" not in nodes_csv
+        mermaid = reader.get(GRAPH, params={"format": "mermaid", "as_of": point})
+        assert mermaid.status_code == 200 and mermaid.text == before_mermaid
+    future = str(now["graph_version"] + 5)
+    assert_error(reader.get(DATA, params={"as_of": future}), 422, "unknown_version")
+    assert_error(reader.get(GRAPH, params={"as_of": "yesterday"}), 422, "validation_error")

@@ -62,7 +62,11 @@ def test_product_and_kind_filters(example: Projection) -> None:
     both = select_data(example, product="product:storefront", kinds=["component"])
     assert {n["kind"] for n in both.nodes} == {"component"}
     doc = json.loads(data_json(both))
-    assert doc["filters"] == {"product": "product:storefront", "kind": ["component"]}
+    assert doc["filters"] == {
+        "product": "product:storefront",
+        "kind": ["component"],
+        "as_of": None,
+    }
     assert len(doc["nodes"]) == len(both.nodes)
 
 
