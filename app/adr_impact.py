@@ -28,6 +28,8 @@ def assessment(p: Projection, affects: Sequence[Mapping[str, Any]]) -> dict[str,
             groups.setdefault(str(affect.get("change_type", "breaking-change")), []).append(ref)
     products: set[str] = set()
     components: set[str] = set()
+    cascade_products: set[str] = set()
+    cascade_components: set[str] = set()
     runs: list[dict[str, Any]] = []
     for change_type, targets in sorted(groups.items()):
         try:
@@ -39,14 +41,20 @@ def assessment(p: Projection, affects: Sequence[Mapping[str, Any]]) -> dict[str,
             {a.ref for a in result.affected_products} | {o.ref for o in result.owners}
         )
         run_components = sorted({c for g in result.components_by_depth for c in (*g.hard, *g.soft)})
+        run_cascade_products = sorted(c.ref for c in result.possible_cascade.products)
+        run_cascade_components = sorted(result.possible_cascade.components)
         products.update(run_products)
         components.update(run_components)
+        cascade_products.update(run_cascade_products)
+        cascade_components.update(run_cascade_components)
         runs.append(
             {
                 "change_type": change_type,
                 "targets": targets,
                 "affected_products": run_products,
                 "affected_components": run_components,
+                "possible_cascade_products": run_cascade_products,
+                "possible_cascade_components": run_cascade_components,
                 "blast_radius": result.blast_radius.model_dump(mode="json"),
             }
         )
@@ -54,6 +62,8 @@ def assessment(p: Projection, affects: Sequence[Mapping[str, Any]]) -> dict[str,
         "graph_version": p.version,
         "affected_products": sorted(products),
         "affected_components": sorted(components),
+        "possible_cascade_products": sorted(cascade_products - products),
+        "possible_cascade_components": sorted(cascade_components - components),
         "runs": runs,
     }
 
@@ -87,13 +97,23 @@ def impact_view(store: GraphStore, p: Projection, number: int) -> dict[str, Any]
 
 
 def _reach(p: Projection, adr: Mapping[str, Any]) -> tuple[set[str], set[str]]:
-    """(elements the ADR touches directly or through dependants, products it reaches)."""
+    """(elements the ADR touches directly or through dependants, products it reaches).
+
+    What it reaches includes what its change may reach only as possible
+    cascade: a list filter or a conflict check finds every decision that may
+    touch an element or product, while the stored assessment keeps the two apart.
+    """
     direct = {str(a["ref"]) for a in adr.get("affects", [])}
     if not direct:
         return set(), set()
     found = assessment(p, adr.get("affects", []))
-    products = set(found["affected_products"]) | {r for r in direct if r.startswith("product:")}
-    return direct | set(found["affected_components"]) | products, products
+    products = (
+        set(found["affected_products"])
+        | set(found["possible_cascade_products"])
+        | {r for r in direct if r.startswith("product:")}
+    )
+    components = set(found["affected_components"]) | set(found["possible_cascade_components"])
+    return direct | components | products, products
 
 
 def filter_adrs(

@@ -190,7 +190,8 @@ def test_list_filters_and_pagination(graph: ApiClient) -> None:
 
 
 def test_impact_stored_and_what_changed_since(graph: ApiClient) -> None:
-    _new(graph, affects=[{"ref": "component:db"}])
+    # An outage travels along hard dependencies: db -> auth -> shop-web (shop).
+    _new(graph, affects=[{"ref": "component:db", "change_type": "outage"}])
     view = graph.get("/api/v1/adrs/1/impact").json()
     assert view["stored"]["affected_products"] == ["product:shop"]
     assert view["newly_affected_products"] == [] and view["no_longer_affected_products"] == []
@@ -203,6 +204,16 @@ def test_impact_stored_and_what_changed_since(graph: ApiClient) -> None:
     assert moved["graph_version_now"] > moved["graph_version_then"]
     again = graph.post("/api/v1/adrs/1/impact").json()
     assert again["impact"]["affected_products"] == ["product:billing"]
+
+
+def test_breaking_change_beyond_direct_dependants_is_kept_apart(graph: ApiClient) -> None:
+    # db's direct dependant is auth (platform, no product); shop-web depends on
+    # auth, so shop is only possible cascade of a breaking change of db.
+    _new(graph, affects=[{"ref": "component:db"}])
+    stored = graph.get("/api/v1/adrs/1/impact").json()["stored"]
+    assert stored["affected_products"] == []
+    assert stored["possible_cascade_products"] == ["product:shop"]
+    assert stored["possible_cascade_components"] == ["component:shop-web"]
 
 
 def test_conflicts_between_open_adrs(graph: ApiClient) -> None:
