@@ -25,10 +25,10 @@ from scanners.directory import (
     SkippedFile,
     collect_files,
     scan_directory,
-    scan_uploads,
 )
 from scanners.documents import DocumentError, load_json
 from scanners.result import ScanIssue, ScanResult, Severity, issue_text
+from scanners.uploads import scan_uploads
 
 __all__ = [
     "DEFAULT_MAX_FILES",

@@ -1,4 +1,4 @@
-"""Scanning a whole tree, or a set of uploaded files, into one :class:`DirectoryScan`.
+"""Scanning a whole tree into one :class:`DirectoryScan` (uploads: :mod:`scanners.uploads`).
 
 Pure with respect to the graph: files are read, nothing is written. The
 steps, in an order that makes the outcome independent of file order:
@@ -35,21 +35,20 @@ from typing import Any
 
 from scanners import asyncapi, backstage, manifest, openapi
 from scanners.backstage import DEFAULT_MAPPING, BackstageMapping, index_catalog
-from scanners.detect import Format, classify, looks_binary, sniff
-from scanners.documents import DocumentError, decode_text, load_documents
+from scanners.detect import Format, classify, sniff
+from scanners.documents import DocumentError, load_documents
 from scanners.events import join_channels
 from scanners.portals import cortex
 from scanners.resolve import (
     DirectoryResolver,
-    MappingResolver,
     ResolveError,
     Resolver,
     join_relative,
 )
 from scanners.result import ReadFile, ResultBuilder, ScanIssue, ScanResult, Severity
 from scanners.specs import SpecSummary, channels_by_action
-from scanners.walk import EXCLUDED_DIRS, FileInput, SkippedFile, too_large, walk_tree
-from schemas.errors import InvalidInputError, PayloadTooLargeError
+from scanners.walk import EXCLUDED_DIRS, FileInput, SkippedFile, walk_tree
+from schemas.errors import InvalidInputError
 
 __all__ = [
     "DEFAULT_MAX_FILES",
@@ -57,11 +56,13 @@ __all__ = [
     "DEFAULT_MAX_TOTAL_BYTES",
     "EXCLUDED_DIRS",
     "DirectoryScan",
+    "Progress",
     "ScanProgress",
     "SkippedFile",
     "collect_files",
     "scan_directory",
-    "scan_uploads",
+    "scan_inputs",
+    "scan_stats",
     "source_id",
 ]
 
@@ -143,7 +144,7 @@ def scan_directory(
     prefix = real_root.name if source_prefix is None else source_prefix.strip("/")
     inputs, skipped, files = walk_tree(real_root, max_file_bytes, max_files, max_total_bytes)
     resolver = DirectoryResolver(real_root, max_file_bytes=max_file_bytes)
-    results, more = _scan_inputs(
+    results, more = scan_inputs(
         inputs,
         resolver=resolver,
         prefix=prefix,
@@ -158,7 +159,7 @@ def scan_directory(
         tuple(skipped + more),
         tuple(files),
         prunable=True,
-        stats=_stats(results, skipped + more),
+        stats=scan_stats(results, skipped + more),
     )
 
 
@@ -189,95 +190,10 @@ def collect_files(
     return real_root.name, files, sorted(skipped, key=lambda s: s.path)
 
 
-def scan_uploads(
-    files: Sequence[tuple[str, bytes | str]],
-    *,
-    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
-    max_files: int = 1_000,
-    source_prefix: str = "",
-    complete: bool = False,
-    mapping: BackstageMapping = DEFAULT_MAPPING,
-    progress: Progress | None = None,
-) -> DirectoryScan:
-    """Scan files given by name and content (the HTTP endpoint's uploads).
-
-    Names are paths relative to an imaginary root (``payments/openapi.yaml``),
-    so relative ``$ref`` values between uploaded files resolve. A name that
-    leaves that root, a file over *max_file_bytes* and a file archgraph does
-    not recognise are each reported as an error for that file. Raises
-    ``PayloadTooLargeError`` for more than *max_files* files.
-
-    *complete* says the uploads are a whole tree (the CLI's ``--server``
-    mode): loading may then prune sources under *source_prefix* whose files
-    were not uploaded. Plain uploads never prune.
-    """
-    if len(files) > max_files:
-        raise PayloadTooLargeError(
-            f"{len(files)} files uploaded, over the limit of {max_files}", location="files"
-        )
-    inputs: list[FileInput] = []
-    skipped: list[SkippedFile] = []
-    texts: dict[str, str] = {}
-    for name, content in files:
-        try:
-            path = join_relative("", name)
-        except ResolveError as exc:
-            skipped.append(SkippedFile(name, "file.bad-name", exc.message, Severity.ERROR))
-            continue
-        if path in texts or any(i.path == path for i in inputs):
-            skipped.append(
-                SkippedFile(
-                    path, "file.duplicate", "uploaded twice; first one kept", Severity.ERROR
-                )
-            )
-            continue
-        size = len(content.encode() if isinstance(content, str) else content)
-        if size > max_file_bytes:
-            raw = (
-                content[:65536]
-                if isinstance(content, str)
-                else content[:65536].decode("utf-8", "replace")
-            )
-            inputs.append(FileInput(path, head=raw, oversize=too_large(size, max_file_bytes)))
-            continue
-        if isinstance(content, bytes):
-            if looks_binary(content[:8192]):
-                skipped.append(SkippedFile(path, "file.binary", "binary content", Severity.ERROR))
-                continue
-            try:
-                content = decode_text(content)
-            except DocumentError as exc:
-                skipped.append(SkippedFile(path, exc.code, exc.message, Severity.ERROR))
-                continue
-        texts[path] = content
-        inputs.append(FileInput(path, text=content))
-    resolver = MappingResolver(texts)
-    results, more = _scan_inputs(
-        inputs,
-        resolver=resolver,
-        prefix=source_prefix.strip("/"),
-        mapping=mapping,
-        progress=progress,
-        unrecognised=Severity.INFO if complete else Severity.ERROR,
-    )
-    return DirectoryScan(
-        "<upload>",
-        source_prefix.strip("/"),
-        tuple(results),
-        tuple(skipped + more),
-        tuple(i.path for i in inputs),
-        prunable=complete,
-        stats=_stats(results, skipped + more),
-    )
-
-
-# ------------------------------------------------------------------ walking
-
-
 # ----------------------------------------------------------------- scanning
 
 
-def _scan_inputs(
+def scan_inputs(
     inputs: list[FileInput],
     *,
     resolver: Resolver,
@@ -286,6 +202,7 @@ def _scan_inputs(
     progress: Progress | None,
     unrecognised: Severity,
 ) -> tuple[list[ScanResult], list[SkippedFile]]:
+    """Steps 2-6 above over files already read (a walk's or an upload's): results, skips."""
     results: list[ScanResult] = []
     skipped: list[SkippedFile] = []
     groups: dict[Format, list[FileInput]] = {fmt: [] for fmt in Format}
@@ -495,7 +412,8 @@ def _flag_conflicts(results: list[ScanResult]) -> list[ScanResult]:
     return out
 
 
-def _stats(results: Sequence[ScanResult], skipped: Sequence[SkippedFile]) -> dict[str, int]:
+def scan_stats(results: Sequence[ScanResult], skipped: Sequence[SkippedFile]) -> dict[str, int]:
+    """The counts a :class:`DirectoryScan` reports (sources, failed, skipped, per scanner)."""
     stats: dict[str, int] = {
         "sources": len(results),
         "failed": sum(r.failed for r in results),

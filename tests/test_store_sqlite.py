@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from graph.storage import EdgeRecord, NodeRecord, SQLiteStore, WriteTx
-from graph.storage import sqlite_store as sqlite_store_module
+from graph.storage.sqlite_tx import SQLiteTx
 from schemas.facts import EdgeData, NodeData
 from tests.store_concurrency import ConcurrencyContract
 from tests.store_contract import GraphStoreContract
@@ -29,7 +29,7 @@ class TestSQLiteStore(GraphStoreContract, ConcurrencyContract, ImportContract, E
         """The first import fails at its edges, after the old graph is cleared and nodes put."""
         seen: list[set[str]] = []
         importing: list[bool] = []
-        real_put, real_import = sqlite_store_module._SQLiteTx.put_edges, store.import_records
+        real_put, real_import = SQLiteTx.put_edges, store.import_records
 
         def put_edges(tx: WriteTx, records: Sequence[EdgeRecord]) -> None:
             if seen or not importing:
@@ -45,7 +45,7 @@ class TestSQLiteStore(GraphStoreContract, ConcurrencyContract, ImportContract, E
             finally:
                 importing.clear()
 
-        monkeypatch.setattr(sqlite_store_module._SQLiteTx, "put_edges", put_edges)
+        monkeypatch.setattr(SQLiteTx, "put_edges", put_edges)
         monkeypatch.setattr(store, "import_records", import_records)
         return seen
 

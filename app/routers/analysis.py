@@ -27,7 +27,6 @@ from graph.analysis import (
     sunset,
 )
 from schemas.analysis import (
-    AcquisitionReport,
     AdoptionMatrix,
     CompareRequest,
     CompareResult,
@@ -35,9 +34,8 @@ from schemas.analysis import (
     ImpactRequest,
     ImpactResult,
     RisksResult,
-    SpinOffReport,
-    SunsetReport,
 )
+from schemas.diligence import AcquisitionReport, SpinOffReport, SunsetReport
 
 router = APIRouter(tags=["impact"])
 

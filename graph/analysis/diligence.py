@@ -34,11 +34,10 @@ from graph.analysis.projection import (
     USES,
     Projection,
 )
-from schemas.analysis import (
+from schemas.analysis import ChangeType, ImpactRequest
+from schemas.diligence import (
     AcquisitionReport,
-    ChangeType,
     DuplicatedCapability,
-    ImpactRequest,
     MigrationTarget,
     ReliedUpon,
     SpinOffReport,

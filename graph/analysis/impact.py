@@ -14,27 +14,12 @@ Errors::
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple, Protocol
+from collections.abc import Collection
+from dataclasses import dataclass
 
-from graph.analysis.projection import (
-    API,
-    CAPABILITY,
-    CHANNEL,
-    COMPONENT,
-    CONSUMES,
-    EDGE_TYPES,
-    HAS_CAPABILITY,
-    NO_OWNER,
-    PRODUCT,
-    PROVIDES,
-    PUBLISHES,
-    SUBSCRIBES,
-    TECHNOLOGY,
-    USES,
-    Projection,
-)
+from graph.analysis.effort import estimate_effort, point_data
+from graph.analysis.projection import API, CHANNEL, NO_OWNER, Projection
+from graph.analysis.targets import Targets, resolve_targets
 from graph.analysis.walk import OperationFilter, Walk, affected_components, paths_to, walk
 from schemas.analysis import (
     AffectedProduct,
@@ -42,8 +27,6 @@ from schemas.analysis import (
     CascadeProduct,
     ChangeType,
     DepthGroup,
-    Effort,
-    EffortSize,
     ImpactRequest,
     ImpactResult,
     IntegrationPoint,
@@ -51,12 +34,8 @@ from schemas.analysis import (
     PossibleCascade,
     ProductTerm,
     ScoreParts,
-    Strength,
-    TargetInfo,
     Truncation,
 )
-from schemas.edges import EdgeType
-from schemas.errors import InvalidInputError, NotFoundError
 
 CHANGE_WEIGHTS: dict[ChangeType, float] = {
     ChangeType.REMOVE: 1.0,
@@ -75,7 +54,6 @@ FORMULA = (
     " depth_weight = 1 / (1 + 0.5 * (depth - 1));"
     " score = max(100 * min(1, raw_score / worst_case), largest_single_target)"
 )
-EFFORT_BUCKETS: tuple[tuple[float, EffortSize], ...] = ((2.0, "S"), (5.0, "M"), (12.0, "L"))
 MAX_LISTED_CUT = 100
 
 
@@ -106,94 +84,6 @@ def _largest_single_target(p: Projection, request: ImpactRequest) -> float:
 def depth_weight(depth: int) -> float:
     """1 for a direct dependent, 2/3 at depth 2, 1/2 at depth 3 ..."""
     return 1.0 / (1.0 + 0.5 * (max(depth, 1) - 1))
-
-
-# ------------------------------------------------------------------- targets
-
-
-@dataclass(slots=True)
-class Targets:
-    """A change's targets resolved into seed elements."""
-
-    seeds: list[int] = field(default_factory=list)
-    infos: list[TargetInfo] = field(default_factory=list)
-    owners: set[int] = field(default_factory=set)
-    platform: bool = False
-    warnings: list[str] = field(default_factory=list)
-
-
-def resolve_targets(p: Projection, refs: Collection[str]) -> Targets:
-    """Seeds (components and APIs) for *refs*, and the products that own them.
-
-    A product stands for its components, a capability for the components
-    having it, a technology for the components using it.
-    """
-    out = Targets()
-    seen: set[int] = set()
-
-    def add(node: int, expanded_from: str | None) -> None:
-        if node in seen:
-            return
-        seen.add(node)
-        out.seeds.append(node)
-        out.infos.append(
-            TargetInfo(
-                ref=p.refs[node],
-                kind=p.kind(node).value,
-                name=p.name(node),
-                expanded_from=expanded_from,
-            )
-        )
-        providers = (
-            [*p.predecessors(node, PROVIDES), *p.predecessors(node, PUBLISHES)]
-            if p.kinds[node] == API
-            else [node]
-        )
-        for n in providers:
-            if p.owner[n] != NO_OWNER:
-                out.owners.add(p.owner[n])
-            elif p.platform[n]:
-                out.platform = True
-
-    for ref in dict.fromkeys(refs):
-        node = p.index.get(ref)
-        if node is None:
-            raise NotFoundError(f"{ref} is not in the graph", code="unknown_element", location=ref)
-        kind = p.kinds[node]
-        if kind in (COMPONENT, API):
-            add(node, None)
-            continue
-        if kind == PRODUCT:
-            members = [c for c in p.nodes_of("component") if p.owner[c] == node]
-            out.owners.add(node)
-        elif kind in (CAPABILITY, TECHNOLOGY):
-            members = _holders(p, node)
-        else:
-            raise InvalidInputError(
-                f"cannot analyse a change to a {p.kind(node).value}: target components, APIs, "
-                "products, capabilities or technologies",
-                location=ref,
-            )
-        if not members:
-            out.warnings.append(f"{ref} has no components: nothing to walk from it")
-        for c in members:
-            add(c, ref)
-    return out
-
-
-def _holders(p: Projection, node: int) -> list[int]:
-    """Components having a capability, or using a technology (edge or field)."""
-    if p.kinds[node] == CAPABILITY:
-        edge, field_name = HAS_CAPABILITY, "capabilities"
-    else:
-        edge, field_name = USES, "technologies"
-    slug = p.refs[node].partition(":")[2]
-    found = {c for c in p.predecessors(node, edge) if p.kinds[c] == COMPONENT}
-    for c in p.nodes_of("component"):
-        values = p.props[c].get(field_name)
-        if isinstance(values, list) and slug in values:
-            found.add(c)
-    return sorted(found)
 
 
 # ---------------------------------------------------------------------- walk
@@ -392,7 +282,7 @@ def _product_report(
         for path in found:
             paths.append([p.refs[prod], *(p.refs[n] for n in path)])
 
-    every = sorted(_point_data(p, full, c) for c in crossings)
+    every = sorted(point_data(p, full, c) for c in crossings)
     effort = estimate_effort(every)
     points = [IntegrationPoint(**pt._asdict()) for pt in every[: request.max_points_per_product]]
     strength = "hard" if hard_comps else "soft"
@@ -426,78 +316,6 @@ def _product_report(
         term=round(term, 3),
     )
     return affected, product_term
-
-
-class PointData(NamedTuple):
-    """An integration point before it becomes a response model (cheap to sort and count)."""
-
-    depth: int
-    component: str
-    type: str
-    element: str
-    strength: Strength
-    operations: list[str] | None
-
-
-class _PointLike(Protocol):
-    @property
-    def depth(self) -> int: ...
-    @property
-    def type(self) -> str: ...
-    @property
-    def strength(self) -> Strength: ...
-    @property
-    def operations(self) -> list[str] | None: ...
-
-
-def _point_data(p: Projection, full: Walk, crossing: tuple[int, int, int, bool]) -> PointData:
-    component, etype, element, soft = crossing
-    ops: list[str] | None = None
-    if (component, element) in full.matched:
-        ops = full.matched[(component, element)]
-    elif etype in (CONSUMES, SUBSCRIBES):
-        edge = p.find_edge(component, etype, p.base(element))
-        props: Mapping[str, Any] = p.edge_properties(edge) if edge is not None else {}
-        declared = props.get("operations" if etype == CONSUMES else "channels")
-        ops = [str(o) for o in declared] if isinstance(declared, list) and declared else None
-    return PointData(
-        full.depth[element],
-        p.refs[component],
-        EDGE_TYPES[etype].value,
-        p.refs[element],
-        "soft" if soft else "hard",
-        ops,
-    )
-
-
-_API_USES = frozenset({EdgeType.CONSUMES.value, EdgeType.SUBSCRIBES.value})
-
-
-def estimate_effort(points: Sequence[_PointLike]) -> Effort:
-    """T-shirt size of the work to adapt these integration points (see docs/impact.md).
-
-    Each point weighs 2 when it touches a changed element directly, else 1,
-    halved when soft; each operation used there adds 0.25 (at most 20 per
-    point), an API use with undeclared operations adds 0.5.
-    """
-    total = 0.0
-    operations = 0
-    for ip in points:
-        base = 2.0 if ip.depth == 0 else 1.0
-        total += base * (0.5 if ip.strength == "soft" else 1.0)
-        if ip.operations is not None:
-            total += 0.25 * min(len(ip.operations), 20)
-            operations += len(ip.operations)
-        elif ip.type in _API_USES:
-            total += 0.5
-    size: EffortSize = "XL"
-    for bound, bucket in EFFORT_BUCKETS:
-        if total <= bound:
-            size = bucket
-            break
-    return Effort(
-        size=size, points=round(total, 2), integration_points=len(points), operations=operations
-    )
 
 
 def _depth_groups(p: Projection, full: Walk, comps: list[int], seeds: set[int]) -> list[DepthGroup]:
@@ -538,13 +356,9 @@ __all__ = [
     "STRENGTH_WEIGHTS",
     "TIER_WEIGHTS",
     "ImpactWalk",
-    "PointData",
-    "Targets",
     "depth_weight",
-    "estimate_effort",
     "impact",
     "possible_cascade",
-    "resolve_targets",
     "walk_change",
     "worst_case",
 ]

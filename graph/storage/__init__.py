@@ -34,8 +34,8 @@ from graph.storage.store import (
     FilterValue,
     GraphSnapshot,
     GraphStore,
-    WriteTx,
 )
+from graph.storage.write_tx import WriteTx
 
 __all__ = [
     "IMPORT_SOURCE",

@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from neo4j import ManagedTransaction, Transaction
 
-from graph.storage.records import Assertion
+from graph.storage.records import Assertion, EdgeRecord, NodeRecord
 from schemas.edges import EdgeType
 from schemas.errors import InvalidInputError
 from schemas.refs import Kind
@@ -109,3 +109,27 @@ def split_credentials(uri: str) -> tuple[str, str | None, str | None]:
     user = unquote(parts.username) if parts.username else None
     secret = unquote(parts.password) if parts.password else None
     return clean, user, secret
+
+
+# ------------------------------------------------------------ reading back
+
+
+def _load_assertions(text: str | None) -> tuple[Assertion, ...]:
+    return tuple(Assertion.from_json(a) for a in json.loads(text or "[]"))
+
+
+def node_record(ref: str, kind: str, props: str | None, assertions: str | None) -> NodeRecord:
+    return NodeRecord(ref, kind, json.loads(props or "{}"), _load_assertions(assertions))
+
+
+def edge_record(key: Sequence[str], props: str | None, assertions: str | None) -> EdgeRecord:
+    return EdgeRecord(
+        key[0], key[1], key[2], json.loads(props or "{}"), _load_assertions(assertions)
+    )
+
+
+NODE_RETURN = "n.ref AS ref, n.kind AS kind, n._props AS props, n._assertions AS assertions"
+EDGE_RETURN = (
+    "a.ref AS from_ref, type(r) AS type, b.ref AS to_ref, "
+    "r._props AS props, r._assertions AS assertions"
+)

@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, LiteralString, TypeVar
@@ -40,17 +39,19 @@ from graph.storage.changes import ChangeQuery, ChangeRecord, change_for, change_
 from graph.storage.checks import check_import_records
 from graph.storage.neo4j_cypher import (
     CONSTRAINTS,
+    EDGE_RETURN,
+    NODE_RETURN,
     RESERVED,
-    batches,
     cypher,
+    edge_record,
     label_of,
     lock_graph,
-    rel_type_of,
+    node_record,
     split_credentials,
-    stored_props,
 )
 from graph.storage.neo4j_import import import_staged
-from graph.storage.records import Assertion, EdgeRecord, Neighbor, NodePage, NodeRecord
+from graph.storage.neo4j_tx import Neo4jTx
+from graph.storage.records import EdgeRecord, Neighbor, NodePage, NodeRecord
 from graph.storage.store import (
     IMPORT_SOURCE,
     SYSTEM_ACTOR,
@@ -58,203 +59,16 @@ from graph.storage.store import (
     FilterValue,
     GraphSnapshot,
     GraphStore,
-    WriteTx,
 )
+from graph.storage.write_tx import WriteTx
 from schemas.errors import InvalidInputError, StoreUnavailableError
-from schemas.facts import EdgeKey
 
 T = TypeVar("T")
 _TRANSIENT_ATTEMPTS = 5
 
-
-def _assertions(text: str | None) -> tuple[Assertion, ...]:
-    return tuple(Assertion.from_json(a) for a in json.loads(text or "[]"))
-
-
-def _node(ref: str, kind: str, props: str | None, assertions: str | None) -> NodeRecord:
-    return NodeRecord(ref, kind, json.loads(props or "{}"), _assertions(assertions))
-
-
-def _edge(key: Sequence[str], props: str | None, assertions: str | None) -> EdgeRecord:
-    return EdgeRecord(key[0], key[1], key[2], json.loads(props or "{}"), _assertions(assertions))
-
-
-_NODE_RETURN = "n.ref AS ref, n.kind AS kind, n._props AS props, n._assertions AS assertions"
-_EDGE_RETURN = (
-    "a.ref AS from_ref, type(r) AS type, b.ref AS to_ref, "
-    "r._props AS props, r._assertions AS assertions"
-)
-
-
-class _Neo4jTx(WriteTx):
-    def __init__(self, tx: ManagedTransaction) -> None:
-        self.tx = tx
-
-    def _run(self, query: LiteralString, **params: Any) -> list[neo4j.Record]:
-        return list(self.tx.run(query, params))
-
-    def get_nodes(self, refs: Sequence[str]) -> dict[str, NodeRecord]:
-        found: dict[str, NodeRecord] = {}
-        for batch in batches(refs):
-            for rec in self._run(
-                cypher(f"UNWIND $refs AS ref MATCH (n:Element {{ref: ref}}) RETURN {_NODE_RETURN}"),
-                refs=batch,
-            ):
-                found[rec["ref"]] = _node(rec["ref"], rec["kind"], rec["props"], rec["assertions"])
-        return found
-
-    def get_edges(self, keys: Sequence[EdgeKey]) -> dict[EdgeKey, EdgeRecord]:
-        found: dict[EdgeKey, EdgeRecord] = {}
-        for batch in batches(keys):
-            rows = [{"from": k[0], "type": k[1], "to": k[2]} for k in batch]
-            for rec in self._run(
-                cypher(
-                    "UNWIND $rows AS row "
-                    "MATCH (a:Element {ref: row.from})-[r]->(b:Element {ref: row.to}) "
-                    f"WHERE type(r) = row.type RETURN {_EDGE_RETURN}"
-                ),
-                rows=rows,
-            ):
-                key = (rec["from_ref"], rec["type"], rec["to_ref"])
-                found[key] = _edge(key, rec["props"], rec["assertions"])
-        return found
-
-    def put_nodes(self, records: Sequence[NodeRecord]) -> None:
-        by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for r in records:
-            props = {**stored_props(r.properties, r.assertions), "ref": r.ref, "kind": r.kind}
-            by_kind[r.kind].append({"ref": r.ref, "props": props})
-        for kind, rows in by_kind.items():
-            label = label_of(kind)
-            for batch in batches(rows):
-                self._run(
-                    cypher(
-                        "UNWIND $rows AS row MERGE (n:Element {ref: row.ref}) "
-                        f"SET n = row.props, n:{label}"
-                    ),
-                    rows=batch,
-                )
-
-    def put_edges(self, records: Sequence[EdgeRecord]) -> None:
-        by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for r in records:
-            by_type[r.type].append(
-                {
-                    "from": r.from_ref,
-                    "to": r.to_ref,
-                    "props": stored_props(r.properties, r.assertions),
-                }
-            )
-        for etype, rows in by_type.items():
-            rel = rel_type_of(etype)
-            for batch in batches(rows):
-                self._run(
-                    cypher(
-                        "UNWIND $rows AS row "
-                        "MATCH (a:Element {ref: row.from}) MATCH (b:Element {ref: row.to}) "
-                        f"MERGE (a)-[r:{rel}]->(b) SET r = row.props"
-                    ),
-                    rows=batch,
-                )
-
-    def remove_nodes(self, refs: Sequence[str]) -> None:
-        for batch in batches(refs):
-            self._run(
-                "UNWIND $refs AS ref MATCH (n:Element {ref: ref}) DETACH DELETE n", refs=batch
-            )
-
-    def remove_edges(self, keys: Sequence[EdgeKey]) -> None:
-        for batch in batches(keys):
-            rows = [{"from": k[0], "type": k[1], "to": k[2]} for k in batch]
-            self._run(
-                "UNWIND $rows AS row "
-                "MATCH (a:Element {ref: row.from})-[r]->(b:Element {ref: row.to}) "
-                "WHERE type(r) = row.type DELETE r",
-                rows=rows,
-            )
-
-    def source_node_refs(self, source: str) -> set[str]:
-        recs = self._run(
-            "MATCH (n:Element) WHERE $source IN n._sources RETURN n.ref AS ref", source=source
-        )
-        return {rec["ref"] for rec in recs}
-
-    def source_edge_keys(self, source: str) -> set[EdgeKey]:
-        recs = self._run(
-            "MATCH (a:Element)-[r]->(b:Element) WHERE $source IN r._sources "
-            "RETURN a.ref AS f, type(r) AS t, b.ref AS to",
-            source=source,
-        )
-        return {(rec["f"], rec["t"], rec["to"]) for rec in recs}
-
-    def edge_keys_touching(self, refs: Sequence[str]) -> set[EdgeKey]:
-        keys: set[EdgeKey] = set()
-        for batch in batches(refs):
-            for rec in self._run(
-                "UNWIND $refs AS ref MATCH (n:Element {ref: ref})-[r]-(m:Element) "
-                "RETURN startNode(r).ref AS f, type(r) AS t, endNode(r).ref AS to",
-                refs=batch,
-            ):
-                keys.add((rec["f"], rec["t"], rec["to"]))
-        return keys
-
-    def clear(self) -> None:
-        self._run("MATCH (n:Element) DETACH DELETE n")
-
-    def bump_version(self) -> int:
-        recs = self._run(
-            "MERGE (m:ArchgraphMeta {id: 'graph'}) "
-            "SET m.version = coalesce(m.version, 0) + 1 RETURN m.version AS v"
-        )
-        return int(recs[0]["v"])
-
-    def read_version(self) -> int:
-        recs = self._run("MATCH (m:ArchgraphMeta {id: 'graph'}) RETURN m.version AS v")
-        return int(recs[0]["v"]) if recs else 0
-
-    def append_changes(self, records: Sequence[ChangeRecord]) -> None:
-        if not records:
-            return
-        # The counter on the version node numbers the records (and locks that
-        # node, so concurrent writers append one after another).
-        recs = self._run(
-            "MERGE (m:ArchgraphMeta {id: 'graph'}) "
-            "SET m.change_seq = coalesce(m.change_seq, 0) + $n RETURN m.change_seq AS last",
-            n=len(records),
-        )
-        first = int(recs[0]["last"]) - len(records) + 1
-        rows = [
-            {
-                "seq": first + i,
-                "at": r.at,
-                "actor": r.actor,
-                "source": r.source,
-                "version": r.version,
-                "op": r.op,
-                "ref": r.ref,
-                "type": r.type,
-                "to_ref": r.to_ref,
-                "data": json.dumps(r.data_json(), separators=(",", ":"), sort_keys=True),
-            }
-            for i, r in enumerate(records)
-        ]
-        for batch in batches(rows):
-            self._run("UNWIND $rows AS row CREATE (c:Change) SET c = row", rows=batch)
-
-    def all_keys(self) -> tuple[list[str], list[EdgeKey]]:
-        refs = [rec["ref"] for rec in self._run("MATCH (n:Element) RETURN n.ref AS ref")]
-        keys = [
-            (rec["f"], rec["t"], rec["to"])
-            for rec in self._run(
-                "MATCH (a:Element)-[r]->(b:Element) RETURN a.ref AS f, type(r) AS t, b.ref AS to"
-            )
-        ]
-        return refs, keys
-
-
-_NODES_QUERY = cypher(f"MATCH (n:Element) RETURN {_NODE_RETURN} ORDER BY n.ref")
+_NODES_QUERY = cypher(f"MATCH (n:Element) RETURN {NODE_RETURN} ORDER BY n.ref")
 _EDGES_QUERY = cypher(
-    f"MATCH (a:Element)-[r]->(b:Element) RETURN {_EDGE_RETURN} ORDER BY from_ref, type, to_ref"
+    f"MATCH (a:Element)-[r]->(b:Element) RETURN {EDGE_RETURN} ORDER BY from_ref, type, to_ref"
 )
 
 
@@ -265,12 +79,12 @@ class _Neo4jSnapshot(GraphSnapshot):
 
     def iter_nodes(self) -> Iterator[NodeRecord]:
         for rec in self._tx.run(_NODES_QUERY):
-            yield _node(rec["ref"], rec["kind"], rec["props"], rec["assertions"])
+            yield node_record(rec["ref"], rec["kind"], rec["props"], rec["assertions"])
 
     def iter_edges(self) -> Iterator[EdgeRecord]:
         for rec in self._tx.run(_EDGES_QUERY):
             key = (rec["from_ref"], rec["type"], rec["to_ref"])
-            yield _edge(key, rec["props"], rec["assertions"])
+            yield edge_record(key, rec["props"], rec["assertions"])
 
 
 class Neo4jStore(GraphStore):
@@ -352,7 +166,7 @@ class Neo4jStore(GraphStore):
 
         def unit(tx: ManagedTransaction) -> T:
             lock_graph(tx)
-            return work(_Neo4jTx(tx))
+            return work(Neo4jTx(tx))
 
         def run() -> T:
             with self._driver.session(database=self.database) as session:
@@ -385,24 +199,24 @@ class Neo4jStore(GraphStore):
         return int(recs[0]["v"]) if recs else 0
 
     def get_node(self, ref: str) -> NodeRecord | None:
-        recs = self._read(cypher(f"MATCH (n:Element {{ref: $ref}}) RETURN {_NODE_RETURN}"), ref=ref)
+        recs = self._read(cypher(f"MATCH (n:Element {{ref: $ref}}) RETURN {NODE_RETURN}"), ref=ref)
         if not recs:
             return None
         rec = recs[0]
-        return _node(rec["ref"], rec["kind"], rec["props"], rec["assertions"])
+        return node_record(rec["ref"], rec["kind"], rec["props"], rec["assertions"])
 
     def get_edge(self, from_ref: str, edge_type: str, to_ref: str) -> EdgeRecord | None:
         recs = self._read(
             cypher(
                 "MATCH (a:Element {ref: $from})-[r]->(b:Element {ref: $to}) "
-                f"WHERE type(r) = $type RETURN {_EDGE_RETURN}"
+                f"WHERE type(r) = $type RETURN {EDGE_RETURN}"
             ),
             **{"from": from_ref, "to": to_ref, "type": edge_type},
         )
         if not recs:
             return None
         rec = recs[0]
-        return _edge((from_ref, edge_type, to_ref), rec["props"], rec["assertions"])
+        return edge_record((from_ref, edge_type, to_ref), rec["props"], rec["assertions"])
 
     def list_nodes(
         self,
@@ -432,12 +246,14 @@ class Neo4jStore(GraphStore):
         if page_where and not where:
             page_where = " WHERE n.ref > $cursor"
         recs = self._read(
-            cypher(f"{match}{page_where} RETURN {_NODE_RETURN} ORDER BY n.ref LIMIT $limit"),
+            cypher(f"{match}{page_where} RETURN {NODE_RETURN} ORDER BY n.ref LIMIT $limit"),
             **params,
             cursor=cursor,
             limit=limit + 1,
         )
-        items = [_node(r["ref"], r["kind"], r["props"], r["assertions"]) for r in recs[:limit]]
+        items = [
+            node_record(r["ref"], r["kind"], r["props"], r["assertions"]) for r in recs[:limit]
+        ]
         next_cursor = items[-1].ref if len(recs) > limit and items else None
         return NodePage(items, next_cursor, total)
 
@@ -461,16 +277,16 @@ class Neo4jStore(GraphStore):
                 cypher(
                     f"MATCH {pattern} WHERE $types IS NULL OR type(r) IN $types "
                     f"WITH a, r, b, {other} AS m "
-                    f"RETURN {_EDGE_RETURN}, {node_cols} ORDER BY type, m.ref"
+                    f"RETURN {EDGE_RETURN}, {node_cols} ORDER BY type, m.ref"
                 ),
                 ref=ref,
                 types=list(types) if types else None,
             )
             for rec in recs:
-                edge = _edge(
+                edge = edge_record(
                     (rec["from_ref"], rec["type"], rec["to_ref"]), rec["props"], rec["assertions"]
                 )
-                node = _node(rec["nref"], rec["nkind"], rec["nprops"], rec["nass"])
+                node = node_record(rec["nref"], rec["nkind"], rec["nprops"], rec["nass"])
                 found.append(Neighbor(edge, node, side))
         return found
 
@@ -486,12 +302,12 @@ class Neo4jStore(GraphStore):
 
     def iter_nodes(self) -> Iterator[NodeRecord]:
         for rec in self._stream(_NODES_QUERY):
-            yield _node(rec["ref"], rec["kind"], rec["props"], rec["assertions"])
+            yield node_record(rec["ref"], rec["kind"], rec["props"], rec["assertions"])
 
     def iter_edges(self) -> Iterator[EdgeRecord]:
         for rec in self._stream(_EDGES_QUERY):
             key = (rec["from_ref"], rec["type"], rec["to_ref"])
-            yield _edge(key, rec["props"], rec["assertions"])
+            yield edge_record(key, rec["props"], rec["assertions"])
 
     @contextmanager
     def snapshot(self) -> Iterator[GraphSnapshot]:
@@ -551,8 +367,8 @@ class Neo4jStore(GraphStore):
 
     def prune_changes(self, older_than: str) -> int:
         def work(tx: WriteTx) -> int:
-            assert isinstance(tx, _Neo4jTx)
-            recs = tx._run(
+            assert isinstance(tx, Neo4jTx)
+            recs = tx.run(
                 "MATCH (c:Change) WHERE c.at < $at DETACH DELETE c RETURN count(*) AS n",
                 at=older_than,
             )
@@ -608,6 +424,6 @@ class Neo4jStore(GraphStore):
                 )
                 for target in (*old, *(t for t in new if t not in old))
             ]
-            _Neo4jTx(tx).append_changes([c for c in changes if c is not None])
+            Neo4jTx(tx).append_changes([c for c in changes if c is not None])
 
         return import_staged(self._run_write, nodes, edges, on_swap=log_swap)

@@ -25,12 +25,21 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from graph.storage.changes import ChangeQuery, ChangeRecord
-from graph.storage.records import Assertion, EdgeRecord, Neighbor, NodePage, NodeRecord
-from graph.storage.store import Direction, FilterValue, GraphSnapshot, GraphStore, WriteTx
+from graph.storage.records import EdgeRecord, Neighbor, NodePage, NodeRecord
+from graph.storage.sqlite_rows import (
+    EDGE_COLS,
+    NODE_COLS,
+    NODE_COLS_N,
+    edge_from_row,
+    node_from_row,
+)
+from graph.storage.sqlite_tx import SQLiteTx
+from graph.storage.store import Direction, FilterValue, GraphSnapshot, GraphStore
+from graph.storage.write_tx import WriteTx
 from schemas.errors import InvalidInputError, StoreUnavailableError
-from schemas.facts import EdgeKey
 
 T = TypeVar("T")
+_PAGE = 5_000  # rows per read when iterating the whole graph
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS nodes (
@@ -84,169 +93,6 @@ CREATE INDEX IF NOT EXISTS changes_by_actor ON changes(actor);
 CREATE INDEX IF NOT EXISTS changes_by_version ON changes(version);
 """
 
-_CHUNK = 500  # SQLite allows 32766 host parameters; stay far below it
-_PAGE = 5_000  # rows per read when iterating the whole graph
-
-
-def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _dump(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
-
-
-def _assertions_json(assertions: Sequence[Assertion]) -> str:
-    return _dump([a.to_json() for a in assertions])
-
-
-def _load_assertions(text: str) -> tuple[Assertion, ...]:
-    return tuple(Assertion.from_json(a) for a in json.loads(text))
-
-
-def _node(row: sqlite3.Row | tuple[Any, ...]) -> NodeRecord:
-    return NodeRecord(row[0], row[1], json.loads(row[2]), _load_assertions(row[3]))
-
-
-def _edge(row: sqlite3.Row | tuple[Any, ...]) -> EdgeRecord:
-    return EdgeRecord(row[0], row[1], row[2], json.loads(row[3]), _load_assertions(row[4]))
-
-
-_NODE_COLS = "ref, kind, props, assertions"
-_EDGE_COLS = "from_ref, type, to_ref, props, assertions"
-_NODE_COLS_N = "n.ref, n.kind, n.props, n.assertions"
-
-
-class _SQLiteTx(WriteTx):
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    def get_nodes(self, refs: Sequence[str]) -> dict[str, NodeRecord]:
-        found: dict[str, NodeRecord] = {}
-        for chunk in _chunks(refs):
-            marks = ",".join("?" * len(chunk))
-            sql = f"SELECT {_NODE_COLS} FROM nodes WHERE ref IN ({marks})"
-            for row in self.conn.execute(sql, tuple(chunk)):
-                found[row[0]] = _node(row)
-        return found
-
-    def get_edges(self, keys: Sequence[EdgeKey]) -> dict[EdgeKey, EdgeRecord]:
-        found: dict[EdgeKey, EdgeRecord] = {}
-        sql = f"SELECT {_EDGE_COLS} FROM edges WHERE from_ref = ? AND type = ? AND to_ref = ?"
-        for key in keys:
-            row = self.conn.execute(sql, key).fetchone()
-            if row is not None:
-                found[key] = _edge(row)
-        return found
-
-    def put_nodes(self, records: Sequence[NodeRecord]) -> None:
-        self.conn.executemany(
-            "INSERT INTO nodes(ref, kind, props, assertions) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(ref) DO UPDATE SET props = excluded.props, "
-            "assertions = excluded.assertions",
-            [(r.ref, r.kind, _dump(r.properties), _assertions_json(r.assertions)) for r in records],
-        )
-        refs = [(r.ref,) for r in records]
-        self.conn.executemany("DELETE FROM node_sources WHERE ref = ?", refs)
-        self.conn.executemany(
-            "INSERT INTO node_sources(source, ref) VALUES (?, ?)",
-            [(a.source, r.ref) for r in records for a in r.assertions],
-        )
-
-    def put_edges(self, records: Sequence[EdgeRecord]) -> None:
-        self.conn.executemany(
-            "INSERT INTO edges(from_ref, type, to_ref, props, assertions) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT(from_ref, type, to_ref) DO UPDATE SET props = excluded.props, "
-            "assertions = excluded.assertions",
-            [(*r.key, _dump(r.properties), _assertions_json(r.assertions)) for r in records],
-        )
-        self.conn.executemany(
-            "DELETE FROM edge_sources WHERE from_ref = ? AND type = ? AND to_ref = ?",
-            [r.key for r in records],
-        )
-        self.conn.executemany(
-            "INSERT INTO edge_sources(source, from_ref, type, to_ref) VALUES (?, ?, ?, ?)",
-            [(a.source, *r.key) for r in records for a in r.assertions],
-        )
-
-    def remove_nodes(self, refs: Sequence[str]) -> None:
-        rows = [(ref,) for ref in refs]
-        self.conn.executemany("DELETE FROM nodes WHERE ref = ?", rows)
-        self.conn.executemany("DELETE FROM node_sources WHERE ref = ?", rows)
-
-    def remove_edges(self, keys: Sequence[EdgeKey]) -> None:
-        self.conn.executemany(
-            "DELETE FROM edges WHERE from_ref = ? AND type = ? AND to_ref = ?", keys
-        )
-        self.conn.executemany(
-            "DELETE FROM edge_sources WHERE from_ref = ? AND type = ? AND to_ref = ?", keys
-        )
-
-    def source_node_refs(self, source: str) -> set[str]:
-        rows = self.conn.execute("SELECT ref FROM node_sources WHERE source = ?", (source,))
-        return {row[0] for row in rows}
-
-    def source_edge_keys(self, source: str) -> set[EdgeKey]:
-        rows = self.conn.execute(
-            "SELECT from_ref, type, to_ref FROM edge_sources WHERE source = ?", (source,)
-        )
-        return {(row[0], row[1], row[2]) for row in rows}
-
-    def edge_keys_touching(self, refs: Sequence[str]) -> set[EdgeKey]:
-        keys: set[EdgeKey] = set()
-        for chunk in _chunks(refs):
-            marks = ",".join("?" * len(chunk))
-            sql = (
-                "SELECT from_ref, type, to_ref FROM edges "
-                f"WHERE from_ref IN ({marks}) OR to_ref IN ({marks})"
-            )
-            for row in self.conn.execute(sql, (*chunk, *chunk)):
-                keys.add((row[0], row[1], row[2]))
-        return keys
-
-    def clear(self) -> None:
-        for table in ("edges", "nodes", "node_sources", "edge_sources"):
-            self.conn.execute(f"DELETE FROM {table}")
-
-    def bump_version(self) -> int:
-        self.conn.execute(
-            "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version'"
-        )
-        return self.read_version()
-
-    def read_version(self) -> int:
-        row = self.conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
-        return int(row[0])
-
-    def append_changes(self, records: Sequence[ChangeRecord]) -> None:
-        self.conn.executemany(
-            "INSERT INTO changes(at, actor, source, version, op, ref, type, to_ref, data) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    r.at,
-                    r.actor,
-                    r.source,
-                    r.version,
-                    r.op,
-                    r.ref,
-                    r.type,
-                    r.to_ref,
-                    _dump(r.data_json()),
-                )
-                for r in records
-            ],
-        )
-
-    def all_keys(self) -> tuple[list[str], list[EdgeKey]]:
-        refs = [row[0] for row in self.conn.execute("SELECT ref FROM nodes")]
-        keys = [
-            (r[0], r[1], r[2])
-            for r in self.conn.execute("SELECT from_ref, type, to_ref FROM edges")
-        ]
-        return refs, keys
-
 
 def _connect(path: str, busy_timeout: float) -> sqlite3.Connection:
     conn = sqlite3.connect(
@@ -264,9 +110,9 @@ def _page_nodes(query: Query) -> Iterator[NodeRecord]:
     after = ""
     while True:
         rows = query(
-            f"SELECT {_NODE_COLS} FROM nodes WHERE ref > ? ORDER BY ref LIMIT ?", (after, _PAGE)
+            f"SELECT {NODE_COLS} FROM nodes WHERE ref > ? ORDER BY ref LIMIT ?", (after, _PAGE)
         )
-        yield from (_node(row) for row in rows)
+        yield from (node_from_row(row) for row in rows)
         if len(rows) < _PAGE:
             return
         after = rows[-1][0]
@@ -276,11 +122,11 @@ def _page_edges(query: Query) -> Iterator[EdgeRecord]:
     after = ("", "", "")
     while True:
         rows = query(
-            f"SELECT {_EDGE_COLS} FROM edges WHERE (from_ref, type, to_ref) > (?, ?, ?) "
+            f"SELECT {EDGE_COLS} FROM edges WHERE (from_ref, type, to_ref) > (?, ?, ?) "
             "ORDER BY from_ref, type, to_ref LIMIT ?",
             (*after, _PAGE),
         )
-        yield from (_edge(row) for row in rows)
+        yield from (edge_from_row(row) for row in rows)
         if len(rows) < _PAGE:
             return
         after = (rows[-1][0], rows[-1][1], rows[-1][2])
@@ -341,7 +187,7 @@ class SQLiteStore(GraphStore):
                     f"{self.busy_timeout:g} s: {exc}"
                 ) from exc
             try:
-                result = work(_SQLiteTx(self._conn))
+                result = work(SQLiteTx(self._conn))
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
@@ -385,15 +231,15 @@ class SQLiteStore(GraphStore):
         return int(self._query("SELECT value FROM meta WHERE key = 'version'")[0][0])
 
     def get_node(self, ref: str) -> NodeRecord | None:
-        rows = self._query(f"SELECT {_NODE_COLS} FROM nodes WHERE ref = ?", (ref,))
-        return _node(rows[0]) if rows else None
+        rows = self._query(f"SELECT {NODE_COLS} FROM nodes WHERE ref = ?", (ref,))
+        return node_from_row(rows[0]) if rows else None
 
     def get_edge(self, from_ref: str, edge_type: str, to_ref: str) -> EdgeRecord | None:
         rows = self._query(
-            f"SELECT {_EDGE_COLS} FROM edges WHERE from_ref = ? AND type = ? AND to_ref = ?",
+            f"SELECT {EDGE_COLS} FROM edges WHERE from_ref = ? AND type = ? AND to_ref = ?",
             (from_ref, edge_type, to_ref),
         )
-        return _edge(rows[0]) if rows else None
+        return edge_from_row(rows[0]) if rows else None
 
     def list_nodes(
         self,
@@ -423,10 +269,10 @@ class SQLiteStore(GraphStore):
             where.append("ref > ?")
             params.append(cursor)
         rows = self._query(
-            f"SELECT {_NODE_COLS} FROM nodes WHERE {' AND '.join(where)} ORDER BY ref LIMIT ?",
+            f"SELECT {NODE_COLS} FROM nodes WHERE {' AND '.join(where)} ORDER BY ref LIMIT ?",
             [*params, limit + 1],
         )
-        items = [_node(r) for r in rows[:limit]]
+        items = [node_from_row(r) for r in rows[:limit]]
         next_cursor = items[-1].ref if len(rows) > limit and items else None
         return NodePage(items, next_cursor, total)
 
@@ -443,21 +289,21 @@ class SQLiteStore(GraphStore):
         if types:
             type_clause = f" AND e.type IN ({','.join('?' * len(types))})"
             type_params = list(types)
-        cols = f"e.from_ref, e.type, e.to_ref, e.props, e.assertions, {_NODE_COLS_N}"
+        cols = f"e.from_ref, e.type, e.to_ref, e.props, e.assertions, {NODE_COLS_N}"
         if direction in ("out", "both"):
             rows = self._query(
                 f"SELECT {cols} FROM edges e JOIN nodes n ON n.ref = e.to_ref "
                 f"WHERE e.from_ref = ?{type_clause} ORDER BY e.type, e.to_ref",
                 [ref, *type_params],
             )
-            result += [Neighbor(_edge(r[:5]), _node(r[5:]), "out") for r in rows]
+            result += [Neighbor(edge_from_row(r[:5]), node_from_row(r[5:]), "out") for r in rows]
         if direction in ("in", "both"):
             rows = self._query(
                 f"SELECT {cols} FROM edges e JOIN nodes n ON n.ref = e.from_ref "
                 f"WHERE e.to_ref = ?{type_clause} ORDER BY e.type, e.from_ref",
                 [ref, *type_params],
             )
-            result += [Neighbor(_edge(r[:5]), _node(r[5:]), "in") for r in rows]
+            result += [Neighbor(edge_from_row(r[:5]), node_from_row(r[5:]), "in") for r in rows]
         return result
 
     def iter_nodes(self) -> Iterator[NodeRecord]:

@@ -3,8 +3,9 @@
 A backend implements two small things:
 
 * reads (:meth:`GraphStore.get_node`, :meth:`GraphStore.list_nodes`, ...), and
-* :class:`WriteTx`, a handful of primitive operations inside one transaction,
-  plus :meth:`GraphStore._write`, which runs a function in such a transaction.
+* :class:`~graph.storage.write_tx.WriteTx`, a handful of primitive operations
+  inside one transaction, plus :meth:`GraphStore._write`, which runs a function
+  in such a transaction.
 
 Everything that decides *what* to write (validation, merging assertions from
 several sources, ``replace_source`` diffing, version bumps) lives once, here,
@@ -32,8 +33,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Literal, TypeVar
 
-from graph.storage.changes import ChangeQuery, ChangeRecord, State, change_for, change_time
+from graph.storage.changes import ChangeQuery, ChangeRecord, change_time
 from graph.storage.checks import check_import_records, prepare_batch
+from graph.storage.recording import RecordingTx
 from graph.storage.records import (
     EdgeRecord,
     Neighbor,
@@ -45,6 +47,7 @@ from graph.storage.records import (
     with_assertion,
     without_assertion,
 )
+from graph.storage.write_tx import WriteTx
 from schemas.errors import NotFoundError
 from schemas.facts import EdgeData, EdgeKey, NodeData
 
@@ -53,186 +56,6 @@ SYSTEM_ACTOR = "system"  # the actor of writes no caller named
 IMPORT_SOURCE = "import"  # the source of change records a whole-graph import makes
 Direction = Literal["in", "out", "both"]
 FilterValue = str | int | float | bool
-
-
-class WriteTx(ABC):
-    """Primitive operations inside one write transaction of a backend."""
-
-    @abstractmethod
-    def get_nodes(self, refs: Sequence[str]) -> dict[str, NodeRecord]: ...
-
-    @abstractmethod
-    def get_edges(self, keys: Sequence[EdgeKey]) -> dict[EdgeKey, EdgeRecord]: ...
-
-    @abstractmethod
-    def put_nodes(self, records: Sequence[NodeRecord]) -> None:
-        """Insert or fully overwrite these nodes."""
-
-    @abstractmethod
-    def put_edges(self, records: Sequence[EdgeRecord]) -> None:
-        """Insert or fully overwrite these edges (their end nodes exist)."""
-
-    @abstractmethod
-    def remove_nodes(self, refs: Sequence[str]) -> None:
-        """Remove these nodes; the caller has already removed their edges."""
-
-    @abstractmethod
-    def remove_edges(self, keys: Sequence[EdgeKey]) -> None: ...
-
-    @abstractmethod
-    def source_node_refs(self, source: str) -> set[str]:
-        """Refs of the nodes *source* asserts."""
-
-    @abstractmethod
-    def source_edge_keys(self, source: str) -> set[EdgeKey]:
-        """Keys of the edges *source* asserts."""
-
-    @abstractmethod
-    def edge_keys_touching(self, refs: Sequence[str]) -> set[EdgeKey]:
-        """Keys of every edge that starts or ends at one of *refs*."""
-
-    @abstractmethod
-    def clear(self) -> None:
-        """Remove every node and edge."""
-
-    @abstractmethod
-    def bump_version(self) -> int:
-        """Increase the graph version by one and return the new value."""
-
-    @abstractmethod
-    def read_version(self) -> int: ...
-
-    # ------------------------------------------------------------ history
-
-    @abstractmethod
-    def append_changes(self, records: Sequence[ChangeRecord]) -> None:
-        """Append these change records to the log (never updated or deleted after)."""
-
-    @abstractmethod
-    def all_keys(self) -> tuple[list[str], list[EdgeKey]]:
-        """Every node ref and edge key (what a ``clear`` is about to remove)."""
-
-
-class _RecordingTx(WriteTx):
-    """A transaction that notes each fact's state before its first and after its last change.
-
-    :meth:`flush` turns the differences into change records and appends
-    them in the same transaction, so every write logs exactly what it did.
-    """
-
-    def __init__(self, inner: WriteTx) -> None:
-        self.inner = inner
-        self.before: dict[str | EdgeKey, State | None] = {}
-        self.after: dict[str | EdgeKey, State | None] = {}
-        self.version: int | None = None
-
-    def _note_nodes(self, refs: Sequence[str], found: Mapping[str, NodeRecord]) -> None:
-        for ref in refs:
-            self.before.setdefault(ref, found.get(ref))
-
-    def _note_edges(self, keys: Sequence[EdgeKey], found: Mapping[EdgeKey, EdgeRecord]) -> None:
-        for key in keys:
-            self.before.setdefault(key, found.get(key))
-
-    def _remember_nodes(self, refs: Sequence[str]) -> None:
-        unknown = [r for r in refs if r not in self.before]
-        if unknown:
-            self.get_nodes(unknown)
-
-    def _remember_edges(self, keys: Sequence[EdgeKey]) -> None:
-        unknown = [k for k in keys if k not in self.before]
-        if unknown:
-            self.get_edges(unknown)
-
-    def get_nodes(self, refs: Sequence[str]) -> dict[str, NodeRecord]:
-        found = self.inner.get_nodes(refs)
-        self._note_nodes(refs, found)
-        return found
-
-    def get_edges(self, keys: Sequence[EdgeKey]) -> dict[EdgeKey, EdgeRecord]:
-        found = self.inner.get_edges(keys)
-        self._note_edges(keys, found)
-        return found
-
-    def put_nodes(self, records: Sequence[NodeRecord]) -> None:
-        self._remember_nodes([r.ref for r in records])
-        self.inner.put_nodes(records)
-        self.after.update((r.ref, r) for r in records)
-
-    def put_edges(self, records: Sequence[EdgeRecord]) -> None:
-        self._remember_edges([r.key for r in records])
-        self.inner.put_edges(records)
-        self.after.update((r.key, r) for r in records)
-
-    def remove_nodes(self, refs: Sequence[str]) -> None:
-        self._remember_nodes(refs)
-        self.inner.remove_nodes(refs)
-        self.after.update((ref, None) for ref in refs)
-
-    def remove_edges(self, keys: Sequence[EdgeKey]) -> None:
-        self._remember_edges(keys)
-        self.inner.remove_edges(keys)
-        self.after.update((key, None) for key in keys)
-
-    def source_node_refs(self, source: str) -> set[str]:
-        return self.inner.source_node_refs(source)
-
-    def source_edge_keys(self, source: str) -> set[EdgeKey]:
-        return self.inner.source_edge_keys(source)
-
-    def edge_keys_touching(self, refs: Sequence[str]) -> set[EdgeKey]:
-        return self.inner.edge_keys_touching(refs)
-
-    def clear(self) -> None:
-        refs, keys = self.inner.all_keys()
-        self._remember_nodes(refs)
-        self._remember_edges(keys)
-        self.inner.clear()
-        self.after.update((ref, None) for ref in refs)
-        self.after.update((key, None) for key in keys)
-
-    def bump_version(self) -> int:
-        self.version = self.inner.bump_version()
-        return self.version
-
-    def read_version(self) -> int:
-        return self.inner.read_version()
-
-    def append_changes(self, records: Sequence[ChangeRecord]) -> None:
-        self.inner.append_changes(records)
-
-    def all_keys(self) -> tuple[list[str], list[EdgeKey]]:
-        return self.inner.all_keys()
-
-    def flush(self, *, actor: str, source: str | None) -> None:
-        """Append one change record per fact whose state differs from before the write."""
-        at = change_time()
-        version = self.version if self.version is not None else self.inner.read_version()
-        records = []
-        for target, after in self.after.items():
-            before = self.before.get(target)
-            record = change_for(
-                before,
-                after,
-                at=at,
-                actor=actor,
-                source=source or _changed_source(before, after),
-                version=version,
-            )
-            if record is not None:
-                records.append(record)
-        if records:
-            self.inner.append_changes(records)
-
-
-def _changed_source(before: State | None, after: State | None) -> str | None:
-    """The source(s) whose assertion differs between two states of a fact."""
-    old = [a.to_json() for a in before.assertions] if before else []
-    new = [a.to_json() for a in after.assertions] if after else []
-    sources = sorted(
-        {a["source"] for a in old if a not in new} | {a["source"] for a in new if a not in old}
-    )
-    return ",".join(sources) or None
 
 
 class GraphSnapshot(ABC):
@@ -343,9 +166,9 @@ class GraphStore(ABC):
         """``_write`` that appends the change records of what *work* did, in its transaction."""
 
         def logged(tx: WriteTx) -> T:
-            recorder = _RecordingTx(tx)
+            recorder = RecordingTx(tx)
             result = work(recorder)
-            recorder.flush(actor=actor or SYSTEM_ACTOR, source=source)
+            recorder.flush(at=change_time(), actor=actor or SYSTEM_ACTOR, source=source)
             return result
 
         return self._write(logged)

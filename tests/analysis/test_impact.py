@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from graph.analysis import Projection
-from graph.analysis.impact import estimate_effort, impact
+from graph.analysis.effort import estimate_effort
+from graph.analysis.impact import impact
 from graph.storage import GraphStore
 from schemas.analysis import ChangeType, ImpactRequest, IntegrationPoint
 from schemas.errors import InvalidInputError, NotFoundError

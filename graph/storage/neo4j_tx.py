@@ -1,0 +1,193 @@
+"""The Neo4j store's write transaction: the primitive operations as batched Cypher."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any, LiteralString
+
+import neo4j
+from neo4j import ManagedTransaction
+
+from graph.storage.changes import ChangeRecord
+from graph.storage.neo4j_cypher import (
+    EDGE_RETURN,
+    NODE_RETURN,
+    batches,
+    cypher,
+    edge_record,
+    label_of,
+    node_record,
+    rel_type_of,
+    stored_props,
+)
+from graph.storage.records import EdgeRecord, NodeRecord
+from graph.storage.write_tx import WriteTx
+from schemas.facts import EdgeKey
+
+
+class Neo4jTx(WriteTx):
+    def __init__(self, tx: ManagedTransaction) -> None:
+        self.tx = tx
+
+    def run(self, query: LiteralString, **params: Any) -> list[neo4j.Record]:
+        return list(self.tx.run(query, params))
+
+    def get_nodes(self, refs: Sequence[str]) -> dict[str, NodeRecord]:
+        found: dict[str, NodeRecord] = {}
+        for batch in batches(refs):
+            for rec in self.run(
+                cypher(f"UNWIND $refs AS ref MATCH (n:Element {{ref: ref}}) RETURN {NODE_RETURN}"),
+                refs=batch,
+            ):
+                found[rec["ref"]] = node_record(
+                    rec["ref"], rec["kind"], rec["props"], rec["assertions"]
+                )
+        return found
+
+    def get_edges(self, keys: Sequence[EdgeKey]) -> dict[EdgeKey, EdgeRecord]:
+        found: dict[EdgeKey, EdgeRecord] = {}
+        for batch in batches(keys):
+            rows = [{"from": k[0], "type": k[1], "to": k[2]} for k in batch]
+            for rec in self.run(
+                cypher(
+                    "UNWIND $rows AS row "
+                    "MATCH (a:Element {ref: row.from})-[r]->(b:Element {ref: row.to}) "
+                    f"WHERE type(r) = row.type RETURN {EDGE_RETURN}"
+                ),
+                rows=rows,
+            ):
+                key = (rec["from_ref"], rec["type"], rec["to_ref"])
+                found[key] = edge_record(key, rec["props"], rec["assertions"])
+        return found
+
+    def put_nodes(self, records: Sequence[NodeRecord]) -> None:
+        by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for r in records:
+            props = {**stored_props(r.properties, r.assertions), "ref": r.ref, "kind": r.kind}
+            by_kind[r.kind].append({"ref": r.ref, "props": props})
+        for kind, rows in by_kind.items():
+            label = label_of(kind)
+            for batch in batches(rows):
+                self.run(
+                    cypher(
+                        "UNWIND $rows AS row MERGE (n:Element {ref: row.ref}) "
+                        f"SET n = row.props, n:{label}"
+                    ),
+                    rows=batch,
+                )
+
+    def put_edges(self, records: Sequence[EdgeRecord]) -> None:
+        by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for r in records:
+            by_type[r.type].append(
+                {
+                    "from": r.from_ref,
+                    "to": r.to_ref,
+                    "props": stored_props(r.properties, r.assertions),
+                }
+            )
+        for etype, rows in by_type.items():
+            rel = rel_type_of(etype)
+            for batch in batches(rows):
+                self.run(
+                    cypher(
+                        "UNWIND $rows AS row "
+                        "MATCH (a:Element {ref: row.from}) MATCH (b:Element {ref: row.to}) "
+                        f"MERGE (a)-[r:{rel}]->(b) SET r = row.props"
+                    ),
+                    rows=batch,
+                )
+
+    def remove_nodes(self, refs: Sequence[str]) -> None:
+        for batch in batches(refs):
+            self.run("UNWIND $refs AS ref MATCH (n:Element {ref: ref}) DETACH DELETE n", refs=batch)
+
+    def remove_edges(self, keys: Sequence[EdgeKey]) -> None:
+        for batch in batches(keys):
+            rows = [{"from": k[0], "type": k[1], "to": k[2]} for k in batch]
+            self.run(
+                "UNWIND $rows AS row "
+                "MATCH (a:Element {ref: row.from})-[r]->(b:Element {ref: row.to}) "
+                "WHERE type(r) = row.type DELETE r",
+                rows=rows,
+            )
+
+    def source_node_refs(self, source: str) -> set[str]:
+        recs = self.run(
+            "MATCH (n:Element) WHERE $source IN n._sources RETURN n.ref AS ref", source=source
+        )
+        return {rec["ref"] for rec in recs}
+
+    def source_edge_keys(self, source: str) -> set[EdgeKey]:
+        recs = self.run(
+            "MATCH (a:Element)-[r]->(b:Element) WHERE $source IN r._sources "
+            "RETURN a.ref AS f, type(r) AS t, b.ref AS to",
+            source=source,
+        )
+        return {(rec["f"], rec["t"], rec["to"]) for rec in recs}
+
+    def edge_keys_touching(self, refs: Sequence[str]) -> set[EdgeKey]:
+        keys: set[EdgeKey] = set()
+        for batch in batches(refs):
+            for rec in self.run(
+                "UNWIND $refs AS ref MATCH (n:Element {ref: ref})-[r]-(m:Element) "
+                "RETURN startNode(r).ref AS f, type(r) AS t, endNode(r).ref AS to",
+                refs=batch,
+            ):
+                keys.add((rec["f"], rec["t"], rec["to"]))
+        return keys
+
+    def clear(self) -> None:
+        self.run("MATCH (n:Element) DETACH DELETE n")
+
+    def bump_version(self) -> int:
+        recs = self.run(
+            "MERGE (m:ArchgraphMeta {id: 'graph'}) "
+            "SET m.version = coalesce(m.version, 0) + 1 RETURN m.version AS v"
+        )
+        return int(recs[0]["v"])
+
+    def read_version(self) -> int:
+        recs = self.run("MATCH (m:ArchgraphMeta {id: 'graph'}) RETURN m.version AS v")
+        return int(recs[0]["v"]) if recs else 0
+
+    def append_changes(self, records: Sequence[ChangeRecord]) -> None:
+        if not records:
+            return
+        # The counter on the version node numbers the records (and locks that
+        # node, so concurrent writers append one after another).
+        recs = self.run(
+            "MERGE (m:ArchgraphMeta {id: 'graph'}) "
+            "SET m.change_seq = coalesce(m.change_seq, 0) + $n RETURN m.change_seq AS last",
+            n=len(records),
+        )
+        first = int(recs[0]["last"]) - len(records) + 1
+        rows = [
+            {
+                "seq": first + i,
+                "at": r.at,
+                "actor": r.actor,
+                "source": r.source,
+                "version": r.version,
+                "op": r.op,
+                "ref": r.ref,
+                "type": r.type,
+                "to_ref": r.to_ref,
+                "data": json.dumps(r.data_json(), separators=(",", ":"), sort_keys=True),
+            }
+            for i, r in enumerate(records)
+        ]
+        for batch in batches(rows):
+            self.run("UNWIND $rows AS row CREATE (c:Change) SET c = row", rows=batch)
+
+    def all_keys(self) -> tuple[list[str], list[EdgeKey]]:
+        refs = [rec["ref"] for rec in self.run("MATCH (n:Element) RETURN n.ref AS ref")]
+        keys = [
+            (rec["f"], rec["t"], rec["to"])
+            for rec in self.run(
+                "MATCH (a:Element)-[r]->(b:Element) RETURN a.ref AS f, type(r) AS t, b.ref AS to"
+            )
+        ]
+        return refs, keys

@@ -1,0 +1,153 @@
+"""The SQLite store's write transaction: the primitive operations on its tables."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+from graph.storage.changes import ChangeRecord
+from graph.storage.records import EdgeRecord, NodeRecord
+from graph.storage.sqlite_rows import (
+    EDGE_COLS,
+    NODE_COLS,
+    assertions_json,
+    chunks,
+    dump_json,
+    edge_from_row,
+    node_from_row,
+)
+from graph.storage.write_tx import WriteTx
+from schemas.facts import EdgeKey
+
+
+class SQLiteTx(WriteTx):
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def get_nodes(self, refs: Sequence[str]) -> dict[str, NodeRecord]:
+        found: dict[str, NodeRecord] = {}
+        for chunk in chunks(refs):
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT {NODE_COLS} FROM nodes WHERE ref IN ({marks})"
+            for row in self.conn.execute(sql, tuple(chunk)):
+                found[row[0]] = node_from_row(row)
+        return found
+
+    def get_edges(self, keys: Sequence[EdgeKey]) -> dict[EdgeKey, EdgeRecord]:
+        found: dict[EdgeKey, EdgeRecord] = {}
+        sql = f"SELECT {EDGE_COLS} FROM edges WHERE from_ref = ? AND type = ? AND to_ref = ?"
+        for key in keys:
+            row = self.conn.execute(sql, key).fetchone()
+            if row is not None:
+                found[key] = edge_from_row(row)
+        return found
+
+    def put_nodes(self, records: Sequence[NodeRecord]) -> None:
+        self.conn.executemany(
+            "INSERT INTO nodes(ref, kind, props, assertions) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(ref) DO UPDATE SET props = excluded.props, "
+            "assertions = excluded.assertions",
+            [
+                (r.ref, r.kind, dump_json(r.properties), assertions_json(r.assertions))
+                for r in records
+            ],
+        )
+        refs = [(r.ref,) for r in records]
+        self.conn.executemany("DELETE FROM node_sources WHERE ref = ?", refs)
+        self.conn.executemany(
+            "INSERT INTO node_sources(source, ref) VALUES (?, ?)",
+            [(a.source, r.ref) for r in records for a in r.assertions],
+        )
+
+    def put_edges(self, records: Sequence[EdgeRecord]) -> None:
+        self.conn.executemany(
+            "INSERT INTO edges(from_ref, type, to_ref, props, assertions) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(from_ref, type, to_ref) DO UPDATE SET props = excluded.props, "
+            "assertions = excluded.assertions",
+            [(*r.key, dump_json(r.properties), assertions_json(r.assertions)) for r in records],
+        )
+        self.conn.executemany(
+            "DELETE FROM edge_sources WHERE from_ref = ? AND type = ? AND to_ref = ?",
+            [r.key for r in records],
+        )
+        self.conn.executemany(
+            "INSERT INTO edge_sources(source, from_ref, type, to_ref) VALUES (?, ?, ?, ?)",
+            [(a.source, *r.key) for r in records for a in r.assertions],
+        )
+
+    def remove_nodes(self, refs: Sequence[str]) -> None:
+        rows = [(ref,) for ref in refs]
+        self.conn.executemany("DELETE FROM nodes WHERE ref = ?", rows)
+        self.conn.executemany("DELETE FROM node_sources WHERE ref = ?", rows)
+
+    def remove_edges(self, keys: Sequence[EdgeKey]) -> None:
+        self.conn.executemany(
+            "DELETE FROM edges WHERE from_ref = ? AND type = ? AND to_ref = ?", keys
+        )
+        self.conn.executemany(
+            "DELETE FROM edge_sources WHERE from_ref = ? AND type = ? AND to_ref = ?", keys
+        )
+
+    def source_node_refs(self, source: str) -> set[str]:
+        rows = self.conn.execute("SELECT ref FROM node_sources WHERE source = ?", (source,))
+        return {row[0] for row in rows}
+
+    def source_edge_keys(self, source: str) -> set[EdgeKey]:
+        rows = self.conn.execute(
+            "SELECT from_ref, type, to_ref FROM edge_sources WHERE source = ?", (source,)
+        )
+        return {(row[0], row[1], row[2]) for row in rows}
+
+    def edge_keys_touching(self, refs: Sequence[str]) -> set[EdgeKey]:
+        keys: set[EdgeKey] = set()
+        for chunk in chunks(refs):
+            marks = ",".join("?" * len(chunk))
+            sql = (
+                "SELECT from_ref, type, to_ref FROM edges "
+                f"WHERE from_ref IN ({marks}) OR to_ref IN ({marks})"
+            )
+            for row in self.conn.execute(sql, (*chunk, *chunk)):
+                keys.add((row[0], row[1], row[2]))
+        return keys
+
+    def clear(self) -> None:
+        for table in ("edges", "nodes", "node_sources", "edge_sources"):
+            self.conn.execute(f"DELETE FROM {table}")
+
+    def bump_version(self) -> int:
+        self.conn.execute(
+            "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version'"
+        )
+        return self.read_version()
+
+    def read_version(self) -> int:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        return int(row[0])
+
+    def append_changes(self, records: Sequence[ChangeRecord]) -> None:
+        self.conn.executemany(
+            "INSERT INTO changes(at, actor, source, version, op, ref, type, to_ref, data) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    r.at,
+                    r.actor,
+                    r.source,
+                    r.version,
+                    r.op,
+                    r.ref,
+                    r.type,
+                    r.to_ref,
+                    dump_json(r.data_json()),
+                )
+                for r in records
+            ],
+        )
+
+    def all_keys(self) -> tuple[list[str], list[EdgeKey]]:
+        refs = [row[0] for row in self.conn.execute("SELECT ref FROM nodes")]
+        keys = [
+            (r[0], r[1], r[2])
+            for r in self.conn.execute("SELECT from_ref, type, to_ref FROM edges")
+        ]
+        return refs, keys

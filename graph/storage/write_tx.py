@@ -1,0 +1,72 @@
+"""The primitive operations a backend supplies inside one write transaction.
+
+:class:`~graph.storage.store.GraphStore` decides *what* to write and calls
+only these; each backend implements them once (``SQLiteTx``, ``Neo4jTx``).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+from graph.storage.changes import ChangeRecord
+from graph.storage.records import EdgeRecord, NodeRecord
+from schemas.facts import EdgeKey
+
+
+class WriteTx(ABC):
+    """Primitive operations inside one write transaction of a backend."""
+
+    @abstractmethod
+    def get_nodes(self, refs: Sequence[str]) -> dict[str, NodeRecord]: ...
+
+    @abstractmethod
+    def get_edges(self, keys: Sequence[EdgeKey]) -> dict[EdgeKey, EdgeRecord]: ...
+
+    @abstractmethod
+    def put_nodes(self, records: Sequence[NodeRecord]) -> None:
+        """Insert or fully overwrite these nodes."""
+
+    @abstractmethod
+    def put_edges(self, records: Sequence[EdgeRecord]) -> None:
+        """Insert or fully overwrite these edges (their end nodes exist)."""
+
+    @abstractmethod
+    def remove_nodes(self, refs: Sequence[str]) -> None:
+        """Remove these nodes; the caller has already removed their edges."""
+
+    @abstractmethod
+    def remove_edges(self, keys: Sequence[EdgeKey]) -> None: ...
+
+    @abstractmethod
+    def source_node_refs(self, source: str) -> set[str]:
+        """Refs of the nodes *source* asserts."""
+
+    @abstractmethod
+    def source_edge_keys(self, source: str) -> set[EdgeKey]:
+        """Keys of the edges *source* asserts."""
+
+    @abstractmethod
+    def edge_keys_touching(self, refs: Sequence[str]) -> set[EdgeKey]:
+        """Keys of every edge that starts or ends at one of *refs*."""
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Remove every node and edge."""
+
+    @abstractmethod
+    def bump_version(self) -> int:
+        """Increase the graph version by one and return the new value."""
+
+    @abstractmethod
+    def read_version(self) -> int: ...
+
+    # ------------------------------------------------------------ history
+
+    @abstractmethod
+    def append_changes(self, records: Sequence[ChangeRecord]) -> None:
+        """Append these change records to the log (never updated or deleted after)."""
+
+    @abstractmethod
+    def all_keys(self) -> tuple[list[str], list[EdgeKey]]:
+        """Every node ref and edge key (what a ``clear`` is about to remove)."""
