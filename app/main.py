@@ -9,11 +9,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
+from fastapi_offline import FastAPIOffline
 
 from app.auth import KeyRing, load_keys
 from app.errors import install_error_handlers
 from app.history_service import apply_retention
 from app.limits import LimitsMiddleware, route_roles
+from app.openapi import install_openapi
 from app.routers import adrs, analysis, exports, history, reviews, scans, system
 from app.routers import graph as graph_routes
 from app.routers.elements import CRUD_KINDS, element_router
@@ -76,7 +78,8 @@ def create_app(settings: Settings | None = None, *, store: GraphStore | None = N
             if owns_store and app.state.store is not None:
                 app.state.store.close()
 
-    app = FastAPI(
+    # /docs and /redoc load their scripts and styles from this service, never a CDN
+    app = FastAPIOffline(
         title="archgraph",
         version="0.1.0",
         summary="The portfolio architecture graph: what a change touches, who built it already.",
@@ -106,4 +109,5 @@ def create_app(settings: Settings | None = None, *, store: GraphStore | None = N
     app.include_router(api)
     app.state.route_roles = route_roles(API_PREFIX, routers)
     app.include_router(system.health)
+    install_openapi(app)
     return app

@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from schemas.refs import parse_ref
+from schemas.refs import REF_PATTERN, parse_ref
 
 
 def _valid_ref(value: str) -> str:
@@ -25,7 +25,7 @@ def _valid_ref(value: str) -> str:
     return value
 
 
-Ref = Annotated[str, AfterValidator(_valid_ref)]
+Ref = Annotated[str, AfterValidator(_valid_ref), Field(json_schema_extra={"pattern": REF_PATTERN})]
 Strength = Literal["hard", "soft"]
 EffortSize = Literal["S", "M", "L", "XL"]
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from schemas.elements import ShortText
 from schemas.errors import InvalidInputError
-from schemas.refs import Kind, RefError, parse_ref
+from schemas.refs import REF_PATTERN, Kind, RefError, parse_ref
 
 
 class EdgeType(StrEnum):
@@ -127,9 +127,15 @@ class EdgeIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    from_ref: str = Field(alias="from", examples=["component:checkout-api"])
+    from_ref: str = Field(
+        alias="from",
+        examples=["component:checkout-api"],
+        json_schema_extra={"pattern": REF_PATTERN},
+    )
     type: EdgeType
-    to_ref: str = Field(alias="to", examples=["component:auth-service"])
+    to_ref: str = Field(
+        alias="to", examples=["component:auth-service"], json_schema_extra={"pattern": REF_PATTERN}
+    )
     properties: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("from_ref", "to_ref")

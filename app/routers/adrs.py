@@ -29,6 +29,7 @@ from schemas.adr import (
 )
 from schemas.elements import AdrStatus
 from schemas.errors import InvalidInputError
+from schemas.refs import REF_PATTERN
 
 router = APIRouter(prefix="/adrs", tags=["adrs"])
 
@@ -66,8 +67,8 @@ async def list_adrs(
     store: StoreDep,
     _key: ReaderKey,
     status: Annotated[list[AdrStatus] | None, Query()] = None,
-    element: str | None = None,
-    product: str | None = None,
+    element: Annotated[str | None, Query(pattern=REF_PATTERN)] = None,
+    product: Annotated[str | None, Query(pattern=REF_PATTERN)] = None,
     tag: str | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
@@ -130,6 +131,7 @@ async def get_adr_markdown(number: str, store: StoreDep, _key: ReaderKey) -> Res
 
 @router.get("/{number}", response_model=AdrRead)
 async def get_adr(number: str, store: StoreDep, _key: ReaderKey) -> dict[str, Any]:
+    """One ADR with its affected elements, history and stored impact."""
     return await run_in_threadpool(adr_service.get_adr, store, adr_service.parse_number(number))
 
 

@@ -36,10 +36,13 @@ from schemas.analysis import (
     RisksResult,
 )
 from schemas.diligence import AcquisitionReport, SpinOffReport, SunsetReport
+from schemas.refs import REF_PATTERN
 
 router = APIRouter(tags=["impact"])
 
-ProductRef = Annotated[str, Query(description="product reference, e.g. product:checkout")]
+ProductRef = Annotated[
+    str, Query(pattern=REF_PATTERN, description="product reference, e.g. product:checkout")
+]
 
 
 def _projection(request: Request) -> Projection:
@@ -70,7 +73,9 @@ async def get_duplicates(
     request: Request,
     _key: ReaderKey,
     min_confidence: Annotated[float, Query(ge=0, le=1)] = DEFAULT_MIN_CONFIDENCE,
-    capability: Annotated[str | None, Query(description="only this capability ref")] = None,
+    capability: Annotated[
+        str | None, Query(pattern=REF_PATTERN, description="only this capability ref")
+    ] = None,
 ) -> DuplicatesResult:
     return await run_in_threadpool(
         lambda: find_duplicates(

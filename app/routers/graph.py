@@ -154,8 +154,8 @@ def _edge_key(from_: str, type_: str, to: str) -> tuple[str, str, str]:
 def list_edges(
     store: StoreDep,
     _key: ReaderKey,
-    from_: Annotated[str | None, Query(alias="from")] = None,
-    to: str | None = None,
+    from_: Annotated[str | None, Query(alias="from", pattern=REF_PATTERN)] = None,
+    to: Annotated[str | None, Query(pattern=REF_PATTERN)] = None,
     type: str | None = None,
 ) -> dict[str, Any]:
     if not from_ and not to:
@@ -195,9 +195,9 @@ def patch_edge(
 def delete_edge(
     store: StoreDep,
     key: EditorKey,
-    from_: Annotated[str, Query(alias="from")],
+    from_: Annotated[str, Query(alias="from", pattern=REF_PATTERN)],
     type: str,
-    to: str,
+    to: Annotated[str, Query(pattern=REF_PATTERN)],
 ) -> Response:
     edge_key = _edge_key(from_, type, to)
     if not store.delete_edge(*edge_key, actor=actor_name(key)):

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request
 
 from app.deps import ReaderKey, StoreDep
 from app.history_service import MAX_PAGE, diff_between, list_changes
+from schemas.refs import REF_PATTERN
 
 router = APIRouter(tags=["history"])
 
@@ -22,7 +23,9 @@ def read_changes(
     _key: ReaderKey,
     since: Annotated[str | None, Query(description="after this ISO-8601 instant")] = None,
     until: Annotated[str | None, Query(description="at or before this instant")] = None,
-    element: Annotated[str | None, Query(description="kind:slug; its edges too")] = None,
+    element: Annotated[
+        str | None, Query(pattern=REF_PATTERN, description="kind:slug; its edges too")
+    ] = None,
     actor: Annotated[str | None, Query(description="API key name, OS user, ...")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
