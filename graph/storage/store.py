@@ -36,6 +36,7 @@ from graph.storage.changes import ChangeQuery, ChangeRecord, State, change_for, 
 from graph.storage.checks import check_import_records, prepare_batch
 from graph.storage.records import (
     EdgeRecord,
+    FieldFilter,
     Neighbor,
     NodePage,
     NodeRecord,
@@ -52,7 +53,7 @@ T = TypeVar("T")
 SYSTEM_ACTOR = "system"  # the actor of writes no caller named
 IMPORT_SOURCE = "import"  # the source of change records a whole-graph import makes
 Direction = Literal["in", "out", "both"]
-FilterValue = str | int | float | bool
+FilterValue = str | int | float | bool | FieldFilter
 
 
 class WriteTx(ABC):
@@ -285,7 +286,8 @@ class GraphStore(ABC):
         """Nodes of one kind ordered by ref, after *cursor* (a ref), matching *filters*.
 
         A filter compares one top-level property for equality; for a list
-        property it matches when the list contains the value.
+        property it matches when the list contains the value. A
+        :class:`FieldFilter` with ``or_absent`` also matches nodes without it.
         """
 
     @abstractmethod
