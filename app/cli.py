@@ -93,7 +93,13 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     for note in notes:
         print(note)
     sys.stdout.flush()
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        timeout_keep_alive=settings.keep_alive_seconds,  # longer than clients' idle pools
+    )
     return 0
 
 
@@ -167,6 +173,7 @@ class ProgressBar:
 
 @command("scan")
 def scan(args: argparse.Namespace, settings: Settings) -> int:
+    from app.cli_upload import upload_scan
     from app.scan_service import load_scan, render_report
     from scanners import collect_files, scan_directory
 
@@ -174,7 +181,7 @@ def scan(args: argparse.Namespace, settings: Settings) -> int:
     if args.server:
         name, files, skipped = collect_files(args.path, max_file_bytes=max_bytes)
         prefix = name if args.prefix is None else args.prefix
-        report = _upload_scan(args.server, args.key, prefix, files)
+        report = upload_scan(args.server, args.key, prefix, files)
         for skip in skipped:
             if skip.severity.value == "error":
                 print(f"refused   {skip.path}: {skip.reason}", file=sys.stderr)
@@ -194,36 +201,6 @@ def scan(args: argparse.Namespace, settings: Settings) -> int:
         failed = loaded.failed
     print(json.dumps(report, indent=1) if args.json else render_report(report, notes=args.notes))
     return 1 if failed else 0
-
-
-def _upload_scan(
-    server: str, key: str | None, prefix: str, files: list[tuple[str, str]]
-) -> dict[str, Any]:
-    import httpx
-
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
-    body = {"files": [{"name": name, "content": content} for name, content in files]}
-    url = server.rstrip("/") + "/api/v1/scans"
-    try:
-        response = httpx.post(
-            url,
-            json=body,
-            headers=headers,
-            timeout=300,
-            params={"prefix": prefix, "complete": "true"},
-        )
-    except httpx.HTTPError as exc:
-        raise ArchgraphError(f"cannot reach {url}: {exc}", code="server_unreachable") from None
-    data: dict[str, Any] = response.json() if response.content else {}
-    if "report" in data:
-        report: dict[str, Any] = data["report"]
-        return report
-    if response.status_code >= 400:
-        raise ArchgraphError(
-            f"the server answered {response.status_code}: {data.get('message', response.text)}",
-            code=str(data.get("code", "server_error")),
-        )
-    return data
 
 
 @command("impact")

@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError, create_model
 
-from graph.storage import Assertion, FilterValue, GraphStore, NodeRecord
+from graph.storage import Assertion, GraphStore, NodeRecord
 from schemas.elements import ELEMENT_MODELS, Element
 from schemas.errors import ConflictError, InvalidInputError, NotFoundError
 from schemas.facts import EdgeData, EdgeKey, NodeData
@@ -222,32 +222,3 @@ def patch_element(
 def delete_element(store: GraphStore, *, ref: str, actor: str | None = None) -> None:
     if not store.delete_node(ref, actor=actor):
         raise NotFoundError(f"{ref} does not exist", location=ref)
-
-
-def parse_filters(kind: Kind, raw: dict[str, str]) -> dict[str, FilterValue]:
-    """Turn query parameters into typed equality filters on the kind's fields."""
-    model = ELEMENT_MODELS[kind]
-    filters: dict[str, FilterValue] = {}
-    for name, text in raw.items():
-        info = model.model_fields.get(name)
-        if info is None or name in {"slug", "operations", "security_schemes"}:
-            allowed = ", ".join(sorted(set(model.model_fields) - {"slug", "operations"}))
-            raise InvalidInputError(
-                f"cannot filter {kind.value} on {name!r}; filterable fields: {allowed}",
-                location=["query", name],
-            )
-        annotation = str(info.annotation)
-        value: FilterValue = text
-        if "bool" in annotation:
-            if text.lower() not in {"true", "false"}:
-                raise InvalidInputError(f"{name} must be true or false", location=["query", name])
-            value = text.lower() == "true"
-        elif "int" in annotation and "list" not in annotation:
-            try:
-                value = int(text)
-            except ValueError:
-                raise InvalidInputError(
-                    f"{name} must be a whole number", location=["query", name]
-                ) from None
-        filters[name] = value
-    return filters

@@ -9,7 +9,8 @@ For each HTTP request, before the route reads a byte of the body:
    body is refused without being read, and malformed JSON without a key is
    401, not 422;
 2. the body limit of the route applies: ``max_upload_bytes`` (32 MiB by
-   default) for ``/scans``, ``/import`` and ``/adrs/import``,
+   default) for ``/scans``, a scan session's ``PUT .../files``, ``/import``
+   and ``/adrs/import``,
    ``max_body_bytes`` (1 MiB) for every other route. A ``Content-Length``
    over the limit is refused at once with 413; otherwise the body is counted
    as it streams in, and the request is cut off with 413 at the first byte
@@ -41,6 +42,9 @@ __all__ = ["LARGE_BODY_PATHS", "LimitsMiddleware", "RouteRole", "route_roles"]
 LARGE_BODY_PATHS = frozenset({"/api/v1/scans", "/api/v1/import", "/api/v1/adrs/import"})
 """Routes whose body may reach ``max_upload_bytes``; all others get ``max_body_bytes``."""
 
+LARGE_BODY_PATTERN = re.compile(r"/api/v1/scans/sessions/[^/]+/files")
+"""Chunks of a scan session (``PUT .../files``) may reach ``max_upload_bytes`` too."""
+
 
 class _BodyTooLarge(Exception):
     pass
@@ -62,6 +66,7 @@ class LimitsMiddleware:
         limit: int = (
             settings.max_upload_bytes
             if path.rstrip("/") in LARGE_BODY_PATHS
+            or LARGE_BODY_PATTERN.fullmatch(path.rstrip("/"))
             else settings.max_body_bytes
         )
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -159,7 +164,7 @@ async def _too_large(send: Send, limit: int, what: str) -> None:
         413,
         "payload_too_large",
         f"{what} exceeds this route's limit of {limit:,} bytes "
-        "(ARCHGRAPH_MAX_UPLOAD_BYTES for /scans, /import and /adrs/import; "
+        "(ARCHGRAPH_MAX_UPLOAD_BYTES for /scans, scan session files, /import and /adrs/import; "
         "ARCHGRAPH_MAX_BODY_BYTES otherwise)",
         "body",
     )

@@ -16,9 +16,10 @@ from app.errors import install_error_handlers
 from app.history_service import apply_retention
 from app.limits import LimitsMiddleware, route_roles
 from app.openapi import install_openapi
-from app.routers import adrs, analysis, exports, history, reviews, scans, system
+from app.routers import adrs, analysis, exports, history, reviews, scan_sessions, scans, system
 from app.routers import graph as graph_routes
 from app.routers.elements import CRUD_KINDS, element_router
+from app.scan_sessions import ScanSessions
 from app.settings import Settings
 from app.stores import describe_store, open_store
 from graph.analysis import ProjectionCache
@@ -89,6 +90,11 @@ def create_app(settings: Settings | None = None, *, store: GraphStore | None = N
     app.state.keys = keys
     app.state.store = store
     app.state.projections = ProjectionCache(store) if store is not None else None
+    app.state.scan_sessions = ScanSessions(
+        ttl_seconds=settings.scan_session_ttl_seconds,
+        max_total_bytes=settings.max_scan_sessions_bytes,
+        max_sessions=settings.max_scan_sessions,
+    )
     install_error_handlers(app)
     app.add_middleware(LimitsMiddleware)  # keys and body limits before any route runs
 
@@ -96,6 +102,7 @@ def create_app(settings: Settings | None = None, *, store: GraphStore | None = N
     routers += [
         graph_routes.router,
         scans.router,
+        scan_sessions.router,
         analysis.router,
         adrs.router,
         exports.router,

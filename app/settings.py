@@ -32,6 +32,16 @@ class Settings(BaseSettings):
         default=1024 * 1024, ge=1024, description="Largest body of every other route."
     )
     max_scan_file_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    scan_session_ttl_seconds: int = Field(
+        default=900, ge=1, description="An untouched scan session expires after this."
+    )
+    max_scan_sessions: int = Field(default=8, ge=1, description="Scan sessions open at once.")
+    max_scan_sessions_bytes: int = Field(
+        default=512 * 1024 * 1024, ge=1024, description="File bytes all open scan sessions hold."
+    )
+    keep_alive_seconds: int = Field(
+        default=75, ge=1, description="How long `archgraph serve` keeps an idle connection open."
+    )
     history_retention_days: int | None = Field(
         default=None, ge=1, description="Drop change records older than this (default: keep all)."
     )

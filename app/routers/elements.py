@@ -14,6 +14,7 @@ from pydantic import BaseModel, create_model
 from app import element_service as svc
 from app.auth import actor_name
 from app.deps import EditorKey, ReaderKey, StoreDep
+from app.element_filters import parse_filters
 from schemas.elements import ELEMENT_MODELS, PLURALS, Element
 from schemas.errors import InvalidInputError
 from schemas.refs import SLUG_PATTERN, Kind, make_ref
@@ -26,6 +27,8 @@ CRUD_KINDS = (
     Kind.TEAM,
     Kind.TECHNOLOGY,
 )
+
+PAGING = {"limit", "cursor"}  # query parameters that are not filters
 
 SlugPath = Annotated[str, Path(pattern=SLUG_PATTERN, description="lower-case slug")]
 
@@ -65,8 +68,8 @@ def element_router(kind: Kind) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
     ) -> Any:
-        raw = {k: v for k, v in request.query_params.items() if k not in {"limit", "cursor"}}
-        filters = svc.parse_filters(kind, raw)
+        raw = [(k, v) for k, v in request.query_params.multi_items() if k not in PAGING]
+        filters = parse_filters(kind, raw)
         result = store.list_nodes(kind.value, filters=filters, limit=limit, cursor=cursor)
         return {
             "items": [svc.element_view(r) for r in result.items],

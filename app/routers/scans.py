@@ -21,6 +21,7 @@ nothing and kept what they asserted before.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -33,6 +34,8 @@ from app.auth import actor_name
 from app.deps import EditorKey, StoreDep
 from app.errors import error_body
 from app.scan_service import load_scan
+from app.settings import Settings
+from graph.storage import GraphStore
 from scanners import DocumentError, load_json, scan_uploads
 from schemas.errors import InvalidInputError, PayloadTooLargeError
 from schemas.refs import RefError, check_upload_name
@@ -68,7 +71,7 @@ _REQUEST_BODY = {
 }
 
 
-async def _read_files(request: Request, limit: int) -> list[tuple[str, bytes | str]]:
+async def read_files(request: Request, limit: int) -> list[tuple[str, bytes | str]]:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLargeError(
@@ -150,16 +153,33 @@ async def create_scan(
     complete: Annotated[bool, Query(description="the upload is a whole tree: prune")] = False,
 ) -> JSONResponse:
     settings = request.app.state.settings
-    files = await _read_files(request, settings.max_upload_bytes)
+    files = await read_files(request, settings.max_upload_bytes)
+    return await run_scan(
+        store, settings, files, prefix=prefix, complete=complete, actor=actor_name(key)
+    )
+
+
+async def run_scan(
+    store: GraphStore,
+    settings: Settings,
+    files: Sequence[tuple[str, bytes | str]],
+    *,
+    prefix: str,
+    complete: bool,
+    actor: str | None,
+    max_files: int = 1_000,
+) -> JSONResponse:
+    """Scan *files* and load them in one transaction; 422 ``scan_failed`` when any failed."""
 
     def run() -> dict[str, Any]:
         scan = scan_uploads(
             files,
             max_file_bytes=settings.max_scan_file_bytes,
+            max_files=max_files,
             source_prefix=prefix,
             complete=complete,
         )
-        return load_scan(store, scan, actor=actor_name(key)).to_json()
+        return load_scan(store, scan, actor=actor).to_json()
 
     report = await run_in_threadpool(run)
     if report["failed"]:

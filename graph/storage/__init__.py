@@ -20,6 +20,7 @@ from graph.storage.neo4j_store import Neo4jStore
 from graph.storage.records import (
     Assertion,
     EdgeRecord,
+    FieldFilter,
     Neighbor,
     NodePage,
     NodeRecord,
@@ -45,6 +46,7 @@ __all__ = [
     "ChangeRecord",
     "Direction",
     "EdgeRecord",
+    "FieldFilter",
     "FilterValue",
     "GraphAt",
     "GraphSnapshot",

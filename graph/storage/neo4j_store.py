@@ -51,7 +51,13 @@ from graph.storage.neo4j_cypher import (
 )
 from graph.storage.neo4j_import import import_staged
 from graph.storage.neo4j_tx import Neo4jTx
-from graph.storage.records import EdgeRecord, Neighbor, NodePage, NodeRecord
+from graph.storage.records import (
+    EdgeRecord,
+    Neighbor,
+    NodePage,
+    NodeRecord,
+    as_field_filter,
+)
 from graph.storage.store import (
     IMPORT_SOURCE,
     SYSTEM_ACTOR,
@@ -232,13 +238,16 @@ class Neo4jStore(GraphStore):
         for i, (field, value) in enumerate((filters or {}).items()):
             if not field.isidentifier() or field in RESERVED:
                 raise InvalidInputError(f"cannot filter on {field!r}", location=field)
+            wanted = as_field_filter(value)
             params[f"f{i}"] = field
-            params[f"v{i}"] = value
-            # Equality on a scalar property, or membership in a list property.
+            params[f"v{i}"] = wanted.value
+            # Equality on a scalar property, or membership in a list property
+            # (or, for a default value, no such property at all).
+            absent = f" OR n[$f{i}] IS NULL" if wanted.or_absent else ""
             where.append(
                 f"(n[$f{i}] = $v{i} OR (valueType(n[$f{i}]) STARTS WITH 'LIST' "
                 f"AND any(x IN coalesce(CASE WHEN valueType(n[$f{i}]) STARTS WITH 'LIST' "
-                f"THEN n[$f{i}] END, []) WHERE x = $v{i})))"
+                f"THEN n[$f{i}] END, []) WHERE x = $v{i})){absent})"
             )
         match = f"MATCH (n:{label}:Element)" + (f" WHERE {' AND '.join(where)}" if where else "")
         total = int(self._read(cypher(f"{match} RETURN count(n) AS c"), **params)[0]["c"])

@@ -156,3 +156,21 @@ class Neighbor:
     node: NodeRecord
     direction: str  # "out" (edge starts at the asked node) or "in"
     depth: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class FieldFilter:
+    """Equality on one top-level property (membership for a list property).
+
+    With ``or_absent`` a node that has no value for the property matches too:
+    the caller says so when *value* is the field's default, which is what an
+    element without the property reads as.
+    """
+
+    value: str | int | float | bool
+    or_absent: bool = False
+
+
+def as_field_filter(value: FieldFilter | str | int | float | bool) -> FieldFilter:
+    """A plain value is a filter that an absent property does not match."""
+    return value if isinstance(value, FieldFilter) else FieldFilter(value)

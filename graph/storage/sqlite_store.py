@@ -25,7 +25,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from graph.storage.changes import ChangeQuery, ChangeRecord
-from graph.storage.records import EdgeRecord, Neighbor, NodePage, NodeRecord
+from graph.storage.records import (
+    EdgeRecord,
+    Neighbor,
+    NodePage,
+    NodeRecord,
+    as_field_filter,
+)
 from graph.storage.sqlite_rows import (
     EDGE_COLS,
     NODE_COLS,
@@ -254,14 +260,17 @@ class SQLiteStore(GraphStore):
         for field, value in (filters or {}).items():
             if not field.isidentifier():
                 raise InvalidInputError(f"cannot filter on {field!r}", location=field)
-            # Equality on a scalar property, or membership in a list property.
+            # Equality on a scalar property, or membership in a list property
+            # (or, for a default value, no such property at all).
+            wanted = as_field_filter(value)
             path = f"$.{field}"
+            absent = " OR json_type(props, ?) IS NULL" if wanted.or_absent else ""
             where.append(
                 "(json_extract(props, ?) = ? OR EXISTS (SELECT 1 FROM json_each(props, ?) "
-                "WHERE json_each.value = ?))"
+                f"WHERE json_each.value = ?){absent})"
             )
-            stored: Any = int(value) if isinstance(value, bool) else value
-            params += [path, stored, path, stored]
+            stored: Any = int(wanted.value) if isinstance(wanted.value, bool) else wanted.value
+            params += [path, stored, path, stored] + ([path] if wanted.or_absent else [])
         total = int(
             self._query(f"SELECT COUNT(*) FROM nodes WHERE {' AND '.join(where)}", params)[0][0]
         )

@@ -38,6 +38,7 @@ from graph.storage.checks import check_import_records, prepare_batch
 from graph.storage.recording import RecordingTx
 from graph.storage.records import (
     EdgeRecord,
+    FieldFilter,
     Neighbor,
     NodePage,
     NodeRecord,
@@ -55,7 +56,7 @@ T = TypeVar("T")
 SYSTEM_ACTOR = "system"  # the actor of writes no caller named
 IMPORT_SOURCE = "import"  # the source of change records a whole-graph import makes
 Direction = Literal["in", "out", "both"]
-FilterValue = str | int | float | bool
+FilterValue = str | int | float | bool | FieldFilter
 
 
 class GraphSnapshot(ABC):
@@ -108,7 +109,8 @@ class GraphStore(ABC):
         """Nodes of one kind ordered by ref, after *cursor* (a ref), matching *filters*.
 
         A filter compares one top-level property for equality; for a list
-        property it matches when the list contains the value.
+        property it matches when the list contains the value. A
+        :class:`FieldFilter` with ``or_absent`` also matches nodes without it.
         """
 
     @abstractmethod
