@@ -38,6 +38,7 @@ from scanners.backstage import DEFAULT_MAPPING, BackstageMapping, index_catalog
 from scanners.detect import Format, classify, looks_binary, sniff
 from scanners.documents import DocumentError, decode_text, load_documents
 from scanners.events import join_channels
+from scanners.foreign import not_ours
 from scanners.portals import cortex
 from scanners.resolve import (
     DirectoryResolver,
@@ -48,6 +49,7 @@ from scanners.resolve import (
 )
 from scanners.result import ReadFile, ResultBuilder, ScanIssue, ScanResult, Severity
 from scanners.specs import SpecSummary, channels_by_action
+from scanners.versions import ApiVersions
 from scanners.walk import EXCLUDED_DIRS, FileInput, SkippedFile, too_large, walk_tree
 from schemas.errors import InvalidInputError, PayloadTooLargeError
 
@@ -296,7 +298,7 @@ def _scan_inputs(
         elif item.oversize is not None:
             skipped.append(SkippedFile(item.path, "file.too-large", item.oversize, Severity.ERROR))
         elif item.fmt is None:
-            skipped.append(SkippedFile(item.path, "skip.unrecognised", _UNRECOGNISED, unrecognised))
+            skipped.append(not_ours(item.path, item.text or item.head, unrecognised))
         else:
             groups[item.fmt].append(item)
 
@@ -337,6 +339,7 @@ def _scan_inputs(
 
     # Step 4: specs, one at a time (big ones are not kept in memory).
     summaries: dict[str, SpecSummary] = {}
+    versions = ApiVersions()
     for item in sorted(specs, key=lambda i: i.path):
         if item.path in catalog.definitions:
             owner = catalog.definitions[item.path]
@@ -358,6 +361,7 @@ def _scan_inputs(
                 resolver=resolver,
                 provided=item.path in provided,
             )
+            result = versions.claim(result, item.docs)
             results.append(result)
             summary = _summary(result)
             if summary is not None:
@@ -403,9 +407,6 @@ def _scan_inputs(
     return _flag_conflicts(results), sorted(skipped, key=lambda s: s.path)
 
 
-_UNRECOGNISED = "not an OpenAPI, AsyncAPI, archgraph manifest, Backstage catalog or Cortex document"
-
-
 def _read_file(item: FileInput, source: str) -> ReadFile:
     """What a format's ``scan_documents`` takes, from a file the walk read."""
     return ReadFile(item.path, item.text or "", item.docs or [], source)
@@ -427,7 +428,7 @@ def _read_docs(
         return
     fmt = classify(item.path, docs)
     if fmt is None:
-        skipped.append(SkippedFile(item.path, "skip.unrecognised", _UNRECOGNISED, unrecognised))
+        skipped.append(not_ours(item.path, item.text or "", unrecognised))
         return
     item.fmt, item.docs = fmt, docs
 
