@@ -35,11 +35,11 @@ from typing import Any
 
 from scanners import asyncapi, backstage, manifest, openapi
 from scanners.backstage import DEFAULT_MAPPING, BackstageMapping, index_catalog
-from scanners.detect import Format, classify, looks_binary, sniff
+from scanners.detect import PORTALS, Format, classify, looks_binary, sniff
 from scanners.documents import DocumentError, decode_text, load_documents
 from scanners.events import join_channels
 from scanners.foreign import not_ours
-from scanners.portals import cortex
+from scanners.portals import PORTAL_SCANNERS
 from scanners.resolve import (
     DirectoryResolver,
     MappingResolver,
@@ -318,7 +318,7 @@ def _scan_inputs(
     specs = (
         groups[Format.OPENAPI]
         + groups[Format.ASYNCAPI]
-        + groups[Format.CORTEX]
+        + [i for fmt in sorted(PORTALS) for i in groups[fmt]]
         + [
             i
             for i in groups[Format.MANIFEST] + groups[Format.BACKSTAGE]
@@ -370,10 +370,10 @@ def _scan_inputs(
             manifests.append(item)  # a "spec" whose content turned out to be a manifest
         elif item.docs is not None and item.fmt is Format.BACKSTAGE:
             catalogs.append(item)
-        elif item.docs is not None and item.fmt is Format.CORTEX:
+        elif item.docs is not None and item.fmt in PORTALS:
             results.append(
-                cortex.scan_documents(
-                    _read_file(item, source_id(Format.CORTEX.value, prefix, item.path)),
+                PORTAL_SCANNERS[item.fmt.value](
+                    _read_file(item, source_id(item.fmt.value, prefix, item.path)),
                     resolver=resolver,
                 )
             )
