@@ -10,7 +10,10 @@ if the store refused the batch, exactly what it held before. Rules:
 * after a complete directory scan, sources under the scan's prefix whose
   files are gone are retracted (``pruned``); files that failed or were
   refused this time keep their old facts;
-* loading the same scan twice changes nothing the second time.
+* loading the same scan twice changes nothing the second time;
+* a scan of a non-empty tree in which no file held an element or an edge is
+  **empty**: nothing is written or pruned, and the report says so (the CLI
+  exits 1, ``POST /api/v1/scans`` answers 422 ``scan_empty``).
 """
 
 from __future__ import annotations
@@ -39,12 +42,13 @@ __all__ = [
     "ScanReport",
     "SourceReport",
     "SourceStore",
+    "is_empty",
     "load_results",
     "load_scan",
     "render_report",
 ]
 
-SCANNERS = ("openapi", "asyncapi", "manifest", "backstage")
+SCANNERS = ("openapi", "asyncapi", "manifest", "backstage", "cortex", "opslevel")
 
 
 class SourceStore(Protocol):
@@ -68,7 +72,8 @@ class SourceReport:
     """What loading did with one source.
 
     ``status`` is ``loaded`` (something changed), ``unchanged``, ``failed``
-    (not loaded: see the errors) or ``pruned`` (its file is gone, so its
+    (not loaded: see the errors), ``empty`` (read, but the whole scan held
+    nothing, so nothing was loaded) or ``pruned`` (its file is gone, so its
     facts were retracted).
     """
 
@@ -131,12 +136,16 @@ class ScanReport:
     sources: tuple[SourceReport, ...]
     skipped: tuple[SkippedFile, ...] = ()
     version: int = 0
+    files: int = 0
+    empty: bool = False
 
     @property
     def failed(self) -> bool:
-        """Whether any file failed or was refused (the CLI exits non-zero)."""
-        return any(s.failed for s in self.sources) or any(
-            s.severity is Severity.ERROR for s in self.skipped
+        """Whether any file failed or was refused, or the scan read nothing (exit non-zero)."""
+        return (
+            self.empty
+            or any(s.failed for s in self.sources)
+            or any(s.severity is Severity.ERROR for s in self.skipped)
         )
 
     def totals(self) -> dict[str, int]:
@@ -164,6 +173,8 @@ class ScanReport:
             "at": self.at,
             "version": self.version,
             "failed": self.failed,
+            "empty": self.empty,
+            "files": self.files,
             "totals": self.totals(),
             "sources": [s.to_json() for s in self.sources],
             "skipped": [s.to_json() for s in self.skipped],
@@ -185,12 +196,16 @@ def render_report(data: Mapping[str, Any], *, notes: bool = False) -> str:
             f"{s['status']:9} {s['source']}  +{s['created']} ~{s['updated']} -{s['removed']}"
         )
         lines += [f"          {issue_text(issue)}" for issue in shown]
+    labels = {Severity.ERROR.value: "refused", Severity.WARNING.value: "warning"}
     for skip in data["skipped"]:
-        refused = skip["severity"] == Severity.ERROR.value
-        if refused or notes:
-            lines.append(
-                f"{'refused' if refused else 'skipped':9} {skip['file']}: {skip['reason']}"
-            )
+        label = labels.get(skip["severity"])
+        if label or notes:
+            lines.append(f"{label or 'skipped':9} {skip['file']}: {skip['reason']}")
+    if data.get("empty"):
+        lines.append(
+            f"nothing read: none of the {data.get('files', 0)} file(s) held anything archgraph "
+            "reads (see the skipped files); nothing was written"
+        )
     t = data["totals"]
     lines.append(
         f"{t['sources']} sources: {t['created']} created, {t['updated']} updated, "
@@ -297,6 +312,24 @@ def load_scan(
     prefix) retracts the sources under the scan's prefix whose files are gone.
     """
     stamp = at or _now()
+    if is_empty(scan):
+        # A tree that turned into nothing must not prune what it held before.
+        idle = tuple(
+            SourceReport(
+                r.source_id, r.scanner, r.origin, "failed" if r.failed else "empty", issues=r.issues
+            )
+            for r in scan.results
+        )
+        return ScanReport(
+            scan.root,
+            scan.prefix,
+            stamp,
+            idle,
+            scan.skipped,
+            store.version(),
+            files=len(scan.files),
+            empty=True,
+        )
     if prune is None:
         # Without a prefix every scanner source in the store would be "under" the
         # scan, so another tree's sources would be pruned: only when asked.
@@ -305,7 +338,20 @@ def load_scan(
     reports = load_results(
         store, scan.results, at=stamp, progress=progress, retract=stale, actor=actor
     )
-    return ScanReport(scan.root, scan.prefix, stamp, tuple(reports), scan.skipped, store.version())
+    return ScanReport(
+        scan.root,
+        scan.prefix,
+        stamp,
+        tuple(reports),
+        scan.skipped,
+        store.version(),
+        files=len(scan.files),
+    )
+
+
+def is_empty(scan: DirectoryScan) -> bool:
+    """Whether a scan of a non-empty tree found no element and no edge in any file."""
+    return bool(scan.files) and not any(r.nodes or r.edges for r in scan.results)
 
 
 def _stale_sources(store: SourceStore, scan: DirectoryScan) -> list[tuple[str, str]]:

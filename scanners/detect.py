@@ -4,7 +4,8 @@ Two steps, so that most files of a repository cost one regular expression:
 
 1. :func:`sniff` looks at the raw text for the tell-tale top-level keys
    (``openapi:``, ``swagger:``, ``asyncapi:``, ``apiVersion: backstage.io/...``,
-   ``apiVersion: archgraph/...``, ``x-cortex-...`` beside ``openapi:``); a
+   ``apiVersion: archgraph/...``, ``x-cortex-...`` beside ``openapi:``, a
+   portal's own file name such as ``opslevel.yml``); a
    file named ``archgraph.yaml`` counts as a manifest whatever it holds (so a
    broken one gets a proper error).
 2. :func:`classify` confirms on the parsed documents: the key must be at the
@@ -20,8 +21,10 @@ from typing import Any
 from scanners.backstage import is_backstage
 from scanners.manifest import FILE_NAMES
 from scanners.portals.cortex import is_cortex
+from scanners.portals.opslevel import FILE_NAMES as OPSLEVEL_NAMES
+from scanners.portals.opslevel import is_opslevel
 
-__all__ = ["BINARY_SUFFIXES", "Format", "classify", "looks_binary", "sniff"]
+__all__ = ["BINARY_SUFFIXES", "PORTALS", "Format", "classify", "looks_binary", "sniff"]
 
 
 class Format(StrEnum):
@@ -32,6 +35,11 @@ class Format(StrEnum):
     MANIFEST = "manifest"
     BACKSTAGE = "backstage"
     CORTEX = "cortex"
+    OPSLEVEL = "opslevel"
+
+
+PORTALS = frozenset({Format.CORTEX, Format.OPSLEVEL})
+"""The formats read by :data:`scanners.portals.PORTAL_SCANNERS`."""
 
 
 _KEY = r"""(?:^|[{,])[ \t]*["']?KEY["']?[ \t]*:"""
@@ -111,6 +119,8 @@ def sniff(name: str, text: str) -> Format | None:
     base = name.rsplit("/", 1)[-1]
     if base in FILE_NAMES or _MANIFEST_RE.search(text):
         return Format.MANIFEST
+    if base.lower() in OPSLEVEL_NAMES:
+        return Format.OPSLEVEL
     if _BACKSTAGE_RE.search(text):
         return Format.BACKSTAGE
     asyncapi = _ASYNCAPI_RE.search(text)
@@ -137,6 +147,8 @@ def classify(name: str, docs: list[Any]) -> Format | None:
         return Format.MANIFEST
     if any(is_backstage(d) for d in docs):
         return Format.BACKSTAGE
+    if len(docs) == 1 and is_opslevel(name, docs[0]):
+        return Format.OPSLEVEL
     if len(docs) == 1 and isinstance(docs[0], dict):
         doc = docs[0]
         if "asyncapi" in doc:

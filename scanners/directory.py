@@ -35,10 +35,11 @@ from typing import Any
 
 from scanners import asyncapi, backstage, manifest, openapi
 from scanners.backstage import DEFAULT_MAPPING, BackstageMapping, index_catalog
-from scanners.detect import Format, classify, sniff
+from scanners.detect import PORTALS, Format, classify, sniff
 from scanners.documents import DocumentError, load_documents
 from scanners.events import join_channels
-from scanners.portals import cortex
+from scanners.foreign import not_ours
+from scanners.portals import PORTAL_SCANNERS
 from scanners.resolve import (
     DirectoryResolver,
     ResolveError,
@@ -47,6 +48,7 @@ from scanners.resolve import (
 )
 from scanners.result import ReadFile, ResultBuilder, ScanIssue, ScanResult, Severity
 from scanners.specs import SpecSummary, channels_by_action
+from scanners.versions import ApiVersions
 from scanners.walk import EXCLUDED_DIRS, FileInput, SkippedFile, walk_tree
 from schemas.errors import InvalidInputError
 
@@ -213,7 +215,7 @@ def scan_inputs(
         elif item.oversize is not None:
             skipped.append(SkippedFile(item.path, "file.too-large", item.oversize, Severity.ERROR))
         elif item.fmt is None:
-            skipped.append(SkippedFile(item.path, "skip.unrecognised", _UNRECOGNISED, unrecognised))
+            skipped.append(not_ours(item.path, item.text or item.head, unrecognised))
         else:
             groups[item.fmt].append(item)
 
@@ -233,7 +235,7 @@ def scan_inputs(
     specs = (
         groups[Format.OPENAPI]
         + groups[Format.ASYNCAPI]
-        + groups[Format.CORTEX]
+        + [i for fmt in sorted(PORTALS) for i in groups[fmt]]
         + [
             i
             for i in groups[Format.MANIFEST] + groups[Format.BACKSTAGE]
@@ -254,6 +256,7 @@ def scan_inputs(
 
     # Step 4: specs, one at a time (big ones are not kept in memory).
     summaries: dict[str, SpecSummary] = {}
+    versions = ApiVersions()
     for item in sorted(specs, key=lambda i: i.path):
         if item.path in catalog.definitions:
             owner = catalog.definitions[item.path]
@@ -275,6 +278,7 @@ def scan_inputs(
                 resolver=resolver,
                 provided=item.path in provided,
             )
+            result = versions.claim(result, item.docs)
             results.append(result)
             summary = _summary(result)
             if summary is not None:
@@ -283,10 +287,10 @@ def scan_inputs(
             manifests.append(item)  # a "spec" whose content turned out to be a manifest
         elif item.docs is not None and item.fmt is Format.BACKSTAGE:
             catalogs.append(item)
-        elif item.docs is not None and item.fmt is Format.CORTEX:
+        elif item.docs is not None and item.fmt in PORTALS:
             results.append(
-                cortex.scan_documents(
-                    _read_file(item, source_id(Format.CORTEX.value, prefix, item.path)),
+                PORTAL_SCANNERS[item.fmt.value](
+                    _read_file(item, source_id(item.fmt.value, prefix, item.path)),
                     resolver=resolver,
                 )
             )
@@ -320,9 +324,6 @@ def scan_inputs(
     return _flag_conflicts(results), sorted(skipped, key=lambda s: s.path)
 
 
-_UNRECOGNISED = "not an OpenAPI, AsyncAPI, archgraph manifest, Backstage catalog or Cortex document"
-
-
 def _read_file(item: FileInput, source: str) -> ReadFile:
     """What a format's ``scan_documents`` takes, from a file the walk read."""
     return ReadFile(item.path, item.text or "", item.docs or [], source)
@@ -344,7 +345,7 @@ def _read_docs(
         return
     fmt = classify(item.path, docs)
     if fmt is None:
-        skipped.append(SkippedFile(item.path, "skip.unrecognised", _UNRECOGNISED, unrecognised))
+        skipped.append(not_ours(item.path, item.text or "", unrecognised))
         return
     item.fmt, item.docs = fmt, docs
 

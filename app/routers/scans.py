@@ -15,7 +15,9 @@ prefix whose files are gone are retracted.
 
 The whole scan is written in one transaction. When any file fails, the
 answer is 422 ``scan_failed`` with the full report; the failed files wrote
-nothing and kept what they asserted before.
+nothing and kept what they asserted before. When no file held anything
+archgraph reads, the answer is 422 ``scan_empty`` with the report, and
+nothing was written.
 """
 
 from __future__ import annotations
@@ -182,6 +184,17 @@ async def run_scan(
         return load_scan(store, scan, actor=actor).to_json()
 
     report = await run_in_threadpool(run)
+    failing = any(s["status"] == "failed" for s in report["sources"]) or any(
+        s["severity"] == "error" for s in report["skipped"]
+    )
+    if report["empty"] and not failing:
+        body = error_body(
+            "scan_empty",
+            f"none of the {report['files']} file(s) held anything archgraph reads; "
+            "nothing was written",
+            None,
+        )
+        return JSONResponse({**body, "report": report}, status_code=422)
     if report["failed"]:
         failed = [s for s in report["sources"] if s["status"] == "failed"]
         refused = [s for s in report["skipped"] if s["severity"] == "error"]

@@ -151,3 +151,33 @@ def test_example_portfolio_is_loaded_into_an_empty_store_only(
         assert main(["--data-dir", str(tmp_path), "scan", str(EXAMPLE_PORTFOLIO)]) == 0
     finally:
         store.close()
+
+
+def test_a_tree_that_turns_into_nothing_is_an_empty_scan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], api: ApiClient, store: GraphStore
+) -> None:
+    tree = tmp_path / "repo"
+    tree.mkdir()
+    (tree / "README.md").write_text("# nothing to read\n")
+    (tree / "main.tf").write_text('resource "null_resource" "x" {}\n')
+    data = ["--data-dir", str(tmp_path / "data")]
+    assert main([*data, "scan", str(tree)]) == 1
+    out = capsys.readouterr().out
+    assert "nothing read" in out and "2 file(s)" in out
+    assert "warning   main.tf: looks like Terraform configuration" in out
+    assert main([*data, "scan", str(tree), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["empty"] is True and report["failed"] is True and report["files"] == 2
+    # an empty directory is not an empty scan: nothing in, nothing out
+    (tmp_path / "void").mkdir()
+    assert main([*data, "scan", str(tmp_path / "void")]) == 0
+    # over HTTP: 422 scan_empty with the report, and nothing written or pruned
+    api.post("/api/v1/scans", json={"files": [{"name": "repo/openapi.yaml", "content": SPEC}]})
+    before = (store.counts(), store.version())
+    body = {"files": [{"name": "repo/README.md", "content": "# nothing\n"}]}
+    response = api.post("/api/v1/scans?prefix=repo&complete=true", json=body)
+    error = assert_error(response, 422, "scan_empty")
+    assert error["report"]["empty"] is True
+    assert (store.counts(), store.version()) == before
+    # a refused upload stays scan_failed, the more specific answer
+    assert_error(api.post("/api/v1/scans", json=body), 422, "scan_failed")

@@ -83,7 +83,7 @@ def test_directory_scan_recognises_formats_by_content(write_tree: WriteTree) -> 
         ".git/": "skip.excluded",
         "node_modules/": "skip.excluded",
         "README.md": "skip.unrecognised",
-        "deploy/k8s.yaml": "skip.unrecognised",
+        "deploy/k8s.yaml": "skip.foreign-format",
         "logo.png": "skip.binary",
         "payments/payments.oas.yaml": "skip.catalog-definition",
     }

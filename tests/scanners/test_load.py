@@ -268,6 +268,8 @@ def test_report_json_shape(store: SQLiteStore, write_tree: WriteTree) -> None:
         "at",
         "version",
         "failed",
+        "empty",
+        "files",
         "totals",
         "sources",
         "skipped",
