@@ -207,3 +207,28 @@ def test_risks_rank_by_what_matters_not_the_alphabet(portfolio: Projection) -> N
     # the first ranks are told apart by a number, not by their names
     for before, after in itertools.pairwise(keys[:4]):
         assert before != after
+
+
+@pytest.mark.parametrize(
+    ("channel", "subscribers"),
+    [
+        # named by address or by operationId: the subscribers of that channel only
+        ("orders.placed", {"dispatch-service", "loyalty-service", "notification-service"}),
+        ("orderPlaced", {"dispatch-service", "loyalty-service", "notification-service"}),
+        ("orders.shipped", {"notification-service"}),
+        ("orders.cancelled", {"dispatch-service"}),
+    ],
+)
+def test_a_changed_channel_reaches_its_subscribers(
+    portfolio: Projection, channel: str, subscribers: set[str]
+) -> None:
+    result = impact(
+        portfolio,
+        ImpactRequest(targets=["api:order-events"], operations=[channel]),
+    )
+    assert not result.warnings
+    reached = {c for g in result.components_by_depth for c in g.hard + g.soft}
+    # event-collector subscribes to every channel (it names none)
+    assert reached == {f"component:{s}" for s in subscribers} | {"component:event-collector"}
+    everyone = {"dispatch-service", "loyalty-service", "notification-service"}
+    assert set(result.unaffected_consumers) == {f"component:{s}" for s in everyone - subscribers}
