@@ -30,6 +30,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from app.cli_history import cli_actor
 from app.settings import Settings
 from app.stores import describe_store, open_store
@@ -259,8 +261,18 @@ def review(args: argparse.Namespace, settings: Settings) -> int:
     return run_review(args, settings)
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("archgraph")
+    except PackageNotFoundError:  # run from a tree that was never installed
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="archgraph", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=f"archgraph {_version()}")
     parser.add_argument("--data-dir", help="embedded store directory (ARCHGRAPH_DATA_DIR)")
     parser.add_argument("--neo4j-uri", help="use this Neo4j (ARCHGRAPH_NEO4J_URI)")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -321,6 +333,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             location = ".".join(str(part) for part in location)  # as the HTTP layer writes it
         where = f" ({location})" if location else ""
         print(f"archgraph: {exc.code}: {exc.message}{where}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:  # a request the CLI built from bad arguments
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        print(f"archgraph: validation_error: {where}: {first['msg']}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from typing import Any
 
+from app.impact_text import (
+    check_fail_on,
+    check_operations,
+    crosses,
+    normalise_ref,
+    operation_names,
+    render_markdown,
+    render_text,
+    resolve_ref,
+)
 from app.settings import Settings
 from app.stores import open_store
 from graph.analysis import DEFAULT_MIN_CONFIDENCE, Projection, build_projection
 from schemas.analysis import ChangeType, DuplicatesResult, ImpactRequest, ImpactResult
+from schemas.errors import ArchgraphError
 
 
 def _with_projection(settings: Settings) -> Projection:
@@ -21,44 +34,7 @@ def _with_projection(settings: Settings) -> Projection:
 
 def render_impact(result: ImpactResult, *, paths: int = 1) -> str:
     """A summary a PM can read aloud: who is affected, why, and how badly."""
-    br = result.blast_radius
-    targets = ", ".join(t.ref for t in result.targets)
-    lines = [
-        f"Impact of {result.change_type.value} on {targets} (graph version {result.graph_version})"
-    ]
-    if result.owners:
-        owners = ", ".join(f"{o.ref} (tier {o.tier})" for o in result.owners)
-        lines.append(f"Owned by: {owners}")
-    elif result.owned_by_platform:
-        lines.append("Owned by: the platform")
-    lines.append(
-        f"Blast radius: score {br.score:g} of 100; {br.products} products "
-        f"({br.hard_products} hard, {br.soft_products} soft), {br.components} components, "
-        f"{br.apis} APIs, max depth {br.max_depth}"
-    )
-    if not result.affected_products:
-        lines.append("No other product is affected.")
-    for product in result.affected_products:
-        lines.append(
-            f"  {product.ref}  tier {product.tier}  {product.strength}  depth "
-            f"{product.min_depth}  effort {product.effort.size} "
-            f"({product.effort.integration_points} integration points)"
-        )
-        for path in product.paths[:paths]:
-            lines.append("      " + " -> ".join(path))
-    if result.unaffected_consumers:
-        lines.append(
-            "Not affected (use none of the changed operations): "
-            + ", ".join(result.unaffected_consumers)
-        )
-    if result.truncated and result.truncation is not None:
-        t = result.truncation
-        lines.append(
-            f"TRUNCATED by the {t.reason} limit: {t.unexpanded_count} elements not "
-            f"followed further, {t.beyond_count} beyond them not reported"
-        )
-    lines += [f"warning: {w}" for w in result.warnings]
-    return "\n".join(lines)
+    return render_text(result, paths=paths)
 
 
 def render_duplicates(result: DuplicatesResult) -> str:
@@ -82,20 +58,78 @@ def render_duplicates(result: DuplicatesResult) -> str:
     return "\n".join(lines)
 
 
-def run_impact(args: argparse.Namespace, settings: Settings) -> int:
+def _local_impact(args: argparse.Namespace, settings: Settings) -> ImpactResult:
     from graph.analysis import impact
 
+    projection = _with_projection(settings)
+    refs = list(projection.refs)
+    targets = [resolve_ref(raw, refs) for raw in args.refs]
     request = ImpactRequest(
-        targets=args.refs,
+        targets=targets,
         change_type=ChangeType(args.change),
         operations=args.operation or [],
         max_depth=args.max_depth,
     )
-    result = impact(_with_projection(settings), request)
-    if args.json:
+    result = impact(projection, request)
+    changed = {t.ref for t in result.targets}
+    for group in result.components_by_depth[:1]:
+        changed |= set(group.apis)
+    known: list[str] = []
+    for ref in sorted(changed):
+        if ref.startswith("api:"):
+            ops = projection.props[projection.index[ref]].get("operations") or []
+            known += operation_names(ops if isinstance(ops, list) else [])
+    check_operations(result, known)
+    return result
+
+
+def _remote_impact(args: argparse.Namespace) -> ImpactResult:
+    """POST /api/v1/impact on a running server: no database credentials needed."""
+    import httpx
+
+    targets = []
+    for raw in args.refs:
+        kind, name = normalise_ref(raw)
+        targets.append(f"{kind}:{name}" if kind else raw)
+    body = {
+        "targets": targets,
+        "change_type": args.change,
+        "operations": args.operation or [],
+        "max_depth": args.max_depth,
+    }
+    headers = {"Authorization": f"Bearer {args.key}"} if args.key else {}
+    url = args.server.rstrip("/") + "/api/v1/impact"
+    try:
+        response = httpx.post(url, json=body, headers=headers, timeout=120)
+    except httpx.HTTPError as exc:
+        raise ArchgraphError(f"cannot reach {url}: {exc}", code="server_unreachable") from None
+    try:
+        data = response.json()
+    except ValueError:
+        data = {"message": response.text[:200]}
+    if response.status_code >= 400:
+        raise ArchgraphError(
+            f"the server answered {response.status_code}: {data.get('message', '')}",
+            code=str(data.get("code", "server_error")),
+        )
+    result = ImpactResult.model_validate(data)
+    check_operations(result, [])
+    return result
+
+
+def run_impact(args: argparse.Namespace, settings: Settings) -> int:
+    fail_on = check_fail_on(args.fail_on) if args.fail_on else None
+    result = _remote_impact(args) if args.server else _local_impact(args, settings)
+    fmt = "json" if args.json else args.format
+    if fmt == "json":
         print(result.model_dump_json(indent=1))
+    elif fmt == "markdown":
+        print(render_markdown(result), end="")
     else:
         print(render_impact(result, paths=args.paths))
+    if fail_on is not None and crosses(result, fail_on):
+        print(f"archgraph: the change crosses --fail-on {fail_on}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -118,7 +152,19 @@ def add_parsers(sub: Any) -> None:
     )
     p.add_argument("--max-depth", type=int)
     p.add_argument("--paths", type=int, default=1, help="explaining paths shown per product")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="the same as --format json")
+    p.add_argument("--format", choices=["text", "json", "markdown"], default="text")
+    p.add_argument(
+        "--fail-on",
+        metavar="LEVEL",
+        help="exit 1 when the change crosses LEVEL: tier1-hard, tier1-any, any-hard, any, score>=N",
+    )
+    p.add_argument("--server", help="ask a running archgraph at this URL (POST /api/v1/impact)")
+    p.add_argument(
+        "--key",
+        default=os.environ.get("ARCHGRAPH_API_KEY"),
+        help="API key for --server (or ARCHGRAPH_API_KEY)",
+    )
 
     p = sub.add_parser("duplicates", help="capabilities built in more than one product")
     p.add_argument("--min-confidence", type=float, default=DEFAULT_MIN_CONFIDENCE)

@@ -268,7 +268,7 @@ class _Manifest:
             b.edge(ref, EdgeType.DEPENDS_ON, target, props, pointer=pointer)
         for index, item in enumerate(doc.get("consumes", [])):
             item = item if isinstance(item, dict) else {"api": item}
-            props = {k: item[k] for k in ("operations", "description") if k in item}
+            props = {k: item[k] for k in ("operations", "strength", "description") if k in item}
             b.edge(
                 ref,
                 EdgeType.CONSUMES,

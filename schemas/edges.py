@@ -94,6 +94,11 @@ class ConsumesProps(_EdgeProps):
         max_length=5_000,
         description='Operations used, as "METHOD /path" or operationId; empty means all.',
     )
+    strength: str | None = Field(
+        default=None,
+        pattern="^(hard|soft)$",
+        description="soft: the consumer keeps working, degraded, without the API; hard if unset.",
+    )
 
 
 class EventProps(_EdgeProps):

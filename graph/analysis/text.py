@@ -96,6 +96,8 @@ def api_operation_aliases(operations: Iterable[Mapping[str, Any]]) -> dict[str, 
         method, path = op.get("method"), op.get("path")
         if isinstance(method, str) and isinstance(path, str):
             keys.add(operation_key(method, path))
+            if not path.startswith("/"):  # an event channel: named by its address too
+                keys.add(f"id:{path.strip().lower()}")
         op_id = op.get("operation_id") or op.get("operationId")
         if isinstance(op_id, str) and op_id:
             keys.add(f"id:{op_id.lower()}")
