@@ -86,9 +86,6 @@ class DependsOnProps(_EdgeProps):
 
 
 class ConsumesProps(_EdgeProps):
-    #: ``soft``: the consumer keeps working without the API (a cache, a fallback);
-    #: see the propagation table in docs/impact.md.
-    strength: str = Field(default="hard", pattern="^(hard|soft)$")
     operations: list[ShortText] = Field(
         default_factory=list,
         max_length=5_000,
