@@ -104,6 +104,9 @@ def to_graphviz(diagram: Diagram) -> graphviz.Digraph:
         labelloc="t",
         fontname="Helvetica",
         compound="true",
+        # Without newrank, dot's cluster ranking fails ("trouble in init_rank") on some
+        # portfolios whose edges cross clusters both ways (the example portfolio's).
+        newrank="true",
     )
     g.attr("node", fontname="Helvetica", fontsize="10")
     g.attr("edge", fontname="Helvetica", fontsize="8")
