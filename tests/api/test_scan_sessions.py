@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import socket
+import http.client
 import time
 from pathlib import Path
 
@@ -178,13 +178,19 @@ def test_serve_keeps_idle_connections_open_past_clients_pool_expiry(
     settings = Settings(api_keys=KEYS, data_dir=tmp_path / "data")
     with live_server(store, settings) as url:
         port = int(url.rsplit(":", 1)[1])
-        with socket.create_connection(("127.0.0.1", port)) as sock:
-            request = (
-                f"GET /api/v1/products HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {EDITOR}"
-                "\r\n\r\n"
-            ).encode()
-            sock.sendall(request)
-            assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"Authorization": f"Bearer {EDITOR}"}
+        try:
+            conn.request("GET", "/api/v1/products", headers=headers)
+            first = conn.getresponse()
+            assert first.status == 200
+            first.read()  # the whole response, so the connection can be reused
+            sock = conn.sock
             time.sleep(6.5)  # past uvicorn's default keep-alive of 5 s
-            sock.sendall(request)
-            assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+            conn.request("GET", "/api/v1/products", headers=headers)
+            again = conn.getresponse()
+            assert again.status == 200
+            again.read()
+            assert conn.sock is sock  # the same connection, not a reconnect
+        finally:
+            conn.close()
