@@ -119,6 +119,11 @@ def _load_yaml(text: str) -> list[Any]:
         ) from None
     except yaml.YAMLError as exc:
         raise DocumentError(f"invalid YAML: {exc}", code="document.syntax") from None
+    except IndexError:  # PyYAML's int and float constructors on an empty `!!int`
+        raise DocumentError(
+            "invalid YAML value: a value tagged as a number (such as !!int) is empty",
+            code="document.value",
+        ) from None
     except (ValueError, TypeError, OverflowError) as exc:  # e.g. `!!int "abc"`
         raise DocumentError(f"invalid YAML value: {exc}", code="document.value") from None
     if _ANCHOR_RE.search(text):

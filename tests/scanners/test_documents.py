@@ -57,6 +57,13 @@ def test_yaml_syntax_error_has_a_line() -> None:
     assert info.value.line is not None and info.value.line >= 2
 
 
+@pytest.mark.parametrize("text", ["!!int", "a: !!int", "- !!float", 'n: !!int "abc"'])
+def test_bad_typed_values_are_document_errors(text: str) -> None:
+    with pytest.raises(DocumentError) as caught:
+        load_documents(text)
+    assert caught.value.code == "document.value"
+
+
 def test_json_error_has_a_line() -> None:
     with pytest.raises(DocumentError) as info:
         load_documents('{\n  "a": 1,\n  "b": [}\n')
