@@ -33,7 +33,13 @@ from typing import Any, LiteralString, TypeVar
 
 import neo4j
 from neo4j import GraphDatabase, ManagedTransaction, RoutingControl
-from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired, TransientError
+from neo4j.exceptions import (
+    AuthError,
+    ConnectionPoolError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
 
 from graph.storage.changes import ChangeQuery, ChangeRecord, change_for, change_time
 from graph.storage.checks import check_import_records
@@ -118,11 +124,13 @@ class Neo4jStore(GraphStore):
         # Small timeouts: with Neo4j down a request answers 503 within about
         # two seconds (connect timeout plus retry time); the driver connects
         # afresh on the next request, so the service recovers without restart.
+        # Waiting for a pooled connection is not Neo4j being down: that wait
+        # (a busy pool, a slow handshake) gets its own, longer bound.
         self._driver = GraphDatabase.driver(
             self.uri,
             auth=auth,
             connection_timeout=connection_timeout,
-            connection_acquisition_timeout=connection_timeout + retry_time,
+            connection_acquisition_timeout=max(connection_timeout + retry_time, 10.0),
             max_transaction_retry_time=retry_time,
         )
         self._constraints_ready = False
@@ -153,7 +161,7 @@ class Neo4jStore(GraphStore):
     def _guard(call: Callable[[], T]) -> T:
         try:
             return call()
-        except (ServiceUnavailable, SessionExpired, AuthError) as exc:
+        except (ServiceUnavailable, SessionExpired, AuthError, ConnectionPoolError) as exc:
             raise StoreUnavailableError(f"Neo4j unavailable: {exc}") from exc
         except OSError as exc:
             raise StoreUnavailableError(f"Neo4j unreachable: {exc}") from exc
@@ -306,7 +314,7 @@ class Neo4jStore(GraphStore):
                 database=self.database, default_access_mode=neo4j.READ_ACCESS
             ) as session:
                 yield from session.run(query)
-        except (ServiceUnavailable, SessionExpired) as exc:
+        except (ServiceUnavailable, SessionExpired, ConnectionPoolError) as exc:
             raise StoreUnavailableError(f"Neo4j unavailable: {exc}") from exc
 
     def iter_nodes(self) -> Iterator[NodeRecord]:
@@ -338,7 +346,7 @@ class Neo4jStore(GraphStore):
                 finally:
                     with contextlib.suppress(Exception):
                         tx.rollback()
-        except (ServiceUnavailable, SessionExpired, AuthError, OSError) as exc:
+        except (ServiceUnavailable, SessionExpired, AuthError, ConnectionPoolError, OSError) as exc:
             raise StoreUnavailableError(f"Neo4j unavailable: {exc}") from exc
 
     def source_ids(self) -> set[str]:
