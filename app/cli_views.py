@@ -21,11 +21,8 @@ from graph.views import (
     DiagramFormat,
     ViewName,
     build_view,
-    data_csv_zip,
-    data_graphml,
-    data_json,
+    export_data,
     render_diagram,
-    select_data,
 )
 from schemas.analysis import ChangeType
 from schemas.errors import InvalidInputError
@@ -68,15 +65,14 @@ def run_diagram(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_data(args: argparse.Namespace, settings: Settings) -> int:
-    kinds = [k.strip() for value in args.kind or [] for k in value.split(",") if k.strip()]
-    data = select_data(
+    content = export_data(
         _projection(settings, args.as_of),
+        args.format,
         product=args.product,
-        kinds=kinds or None,
+        kinds=args.kind or (),
         as_of=args.as_of,
     )
-    writer = {"json": data_json, "csv": data_csv_zip, "graphml": data_graphml}[args.format]
-    _write(writer(data), args.output, binary=args.format == "csv")
+    _write(content, args.output, binary=args.format == "csv")
     return 0
 
 

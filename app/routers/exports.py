@@ -25,11 +25,8 @@ from graph.views import (
     DiagramFormat,
     ViewName,
     build_view,
-    data_csv_zip,
-    data_graphml,
-    data_json,
+    export_data,
     render_diagram,
-    select_data,
 )
 from schemas.analysis import ChangeType
 
@@ -109,16 +106,13 @@ async def get_graph_data(
     ] = None,
     as_of: AsOf = None,
 ) -> Response:
-    kinds = [k.strip() for value in kind or [] for k in value.split(",") if k.strip()]
-    writer = {"json": data_json, "csv": data_csv_zip, "graphml": data_graphml}[format]
     content = await run_in_threadpool(
-        lambda: writer(
-            select_data(
-                _projection(request, store, as_of),
-                product=product,
-                kinds=kinds or None,
-                as_of=as_of,
-            )
+        lambda: export_data(
+            _projection(request, store, as_of),
+            format,
+            product=product,
+            kinds=kind or (),
+            as_of=as_of,
         )
     )
     media_type, extension = DATA_MEDIA_TYPES[format]

@@ -16,6 +16,7 @@ from graph.views.data import (
     data_csv_zip,
     data_graphml,
     data_json,
+    export_data,
     select_data,
 )
 from graph.views.mermaid import MAX_CHARS, MAX_EDGES, to_mermaid
@@ -47,6 +48,7 @@ __all__ = [
     "data_csv_zip",
     "data_graphml",
     "data_json",
+    "export_data",
     "focus_view",
     "impact_view",
     "portfolio_view",

@@ -1,5 +1,6 @@
 """Data exports: the graph, or part of it, as JSON, CSV (nodes, edges) or GraphML.
 
+:func:`export_data` is the one call the CLI and the HTTP route make.
 :func:`select_data` picks the elements: every one, or those of one product
 (the product, the components it owns and the APIs they offer), or of some
 kinds, or both; the edges are those with both ends picked. The writers
@@ -25,7 +26,7 @@ import csv
 import io
 import json
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -226,3 +227,21 @@ def data_graphml(data: GraphData) -> bytes:
     for e, attrs in zip(data.edges, edge_attrs, strict=True):
         g.add_edge(e["from"], e["to"], key=e["type"], **attrs)
     return ("\n".join(nx.generate_graphml(g)) + "\n").encode()
+
+
+_WRITERS = {"json": data_json, "csv": data_csv_zip, "graphml": data_graphml}
+
+
+def export_data(
+    p: Projection,
+    format: DataFormat,
+    *,
+    product: str | None = None,
+    kinds: Iterable[str] = (),
+    as_of: str | None = None,
+) -> bytes:
+    """:func:`select_data`, written in *format*; each of *kinds* may be a comma-list
+    (as ``--kind`` and ``?kind=`` give them)."""
+    picked = [k.strip() for value in kinds for k in value.split(",") if k.strip()]
+    data = select_data(p, product=product, kinds=picked or None, as_of=as_of)
+    return _WRITERS[format](data)
