@@ -20,34 +20,30 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
-# Diagrams need Graphviz's `dot`: installed with apt when we run as root, else explained.
-graphviz:
-	@command -v dot >/dev/null 2>&1 || { \
+# A system command the project needs: installed with apt-get when we run as
+# root and apt is there, otherwise stop and say how.
+# $(call need,COMMAND,DEBIAN PACKAGE,WHAT NEEDS IT,HOW TO INSTALL ELSEWHERE)
+define need
+	@command -v $(1) >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing Graphviz (dot) with apt-get"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+	    echo "installing $(2) with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; \
 	  else \
-	    echo "archgraph needs Graphviz's dot for diagrams and it is not on PATH."; \
-	    echo "Install it: sudo apt-get install graphviz (Debian/Ubuntu), brew install graphviz (macOS),"; \
-	    echo "or see https://graphviz.org/download/ - then run make again."; \
+	    echo "archgraph needs $(1) for $(3) and it is not on PATH."; \
+	    echo "Install it: sudo apt-get install $(2) (Debian/Ubuntu), $(4) - then run make again."; \
 	    exit 1; \
 	  fi; \
 	}
+endef
+
+# Diagrams need Graphviz's `dot`.
+graphviz:
+	$(call need,dot,graphviz,diagrams,brew install graphviz (macOS) or see https://graphviz.org/download/)
 	@dot -V
 
 # The review's rendering test opens the HTML in headless Chromium (Debian's chromium package).
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing Chromium with apt-get"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else \
-	    echo "archgraph's review test needs headless Chromium and it is not on PATH."; \
-	    echo "Install it: sudo apt-get install chromium (Debian/Ubuntu), or put a chromium"; \
-	    echo "binary on PATH - then run make again."; \
-	    exit 1; \
-	  fi; \
-	}
+	$(call need,chromium,chromium,the review's rendering test,or put a chromium binary on PATH)
 	@chromium --version
 
 run: $(STAMP) graphviz
