@@ -30,13 +30,14 @@ from typing import Any, NamedTuple, NoReturn
 from neo4j import GraphDatabase
 from neo4j.exceptions import DriverError
 
+from tests.maven_jars import JarFetchError, fetch_jars
+
 NEO4J_VERSION = "5.26.30"  # keep in step with <neo4j.version> in pom.xml
 SUPPORTED_JAVA = (17, 21)  # Neo4j 5.26 runs on these only
 
 _HERE = Path(__file__).resolve().parent
 POM = _HERE / "pom.xml"
 LAUNCHER = _HERE / "Launcher.java"
-DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 _MARKER = ".fetch-complete"
 
 # Neo4j's page cache and transaction logs reach into JDK internals; without these opens it
@@ -68,49 +69,18 @@ def lib_dir() -> Path:
 
 
 def fetch() -> Path:
-    """Download Neo4j and its runtime dependencies unless already cached; return the lib dir.
-
-    A marker file naming the version is written only after Maven succeeded, so an interrupted
-    fetch (or a cache left by another version) is wiped and done again.
-    """
-    lib = lib_dir()
-    marker = lib / _MARKER
-    if marker.is_file() and marker.read_text().strip() == NEO4J_VERSION:
-        return lib
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise Neo4jLaunchError(
-            "Maven (mvn) is needed to fetch Neo4j from Maven Central but is not on PATH; "
-            "install it with: apt-get install maven"
+    """Download Neo4j and its runtime dependencies unless already cached; return the lib dir."""
+    try:
+        return fetch_jars(
+            lib_dir(),
+            pom=POM,
+            version=NEO4J_VERSION,
+            version_property="neo4j.version",  # the pom's default, made explicit
+            what="Neo4j",
+            marker=_MARKER,
         )
-    lib.mkdir(parents=True, exist_ok=True)
-    marker.unlink(missing_ok=True)
-    for stale in lib.glob("*.jar"):  # only our jars: the dir may be user-chosen
-        stale.unlink()
-    result = subprocess.run(
-        [
-            mvn,
-            "-B",
-            "-q",
-            "-f",
-            str(POM),
-            f"{DEPENDENCY_PLUGIN}:copy-dependencies",
-            f"-DoutputDirectory={lib}",
-            "-DincludeScope=runtime",
-            f"-Dneo4j.version={NEO4J_VERSION}",  # the pom's default, made explicit
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        output = (result.stdout + result.stderr).splitlines()
-        raise Neo4jLaunchError(
-            f"mvn failed (exit {result.returncode}) fetching Neo4j {NEO4J_VERSION}:\n"
-            + "\n".join(output[-40:])
-        )
-    marker.write_text(NEO4J_VERSION + "\n")
-    return lib
+    except JarFetchError as exc:
+        raise Neo4jLaunchError(str(exc)) from exc
 
 
 # --- choosing a JDK ---------------------------------------------------------------------------

@@ -15,8 +15,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.maven_jars import JarFetchError, fetch_jars
+
 STRUCTURIZR_DSL_VERSION = "4.1.0"  # keep in step with pom.xml
-DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 _HERE = Path(__file__).resolve().parent
 _MARKER = ".archgraph-structurizr-version"
 
@@ -34,45 +35,18 @@ def lib_dir() -> Path:
 
 
 def fetch() -> Path:
-    """Download the parser unless cached (a marker is written only after Maven succeeded)."""
-    lib = lib_dir()
-    marker = lib / _MARKER
-    if marker.is_file() and marker.read_text().strip() == STRUCTURIZR_DSL_VERSION:
-        return lib
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise StructurizrUnavailable(
-            "Maven (mvn) is needed to fetch the Structurizr DSL parser from Maven Central "
-            "but is not on PATH; install it with: apt-get install maven"
+    """Download the parser unless cached; return the lib dir."""
+    try:
+        return fetch_jars(
+            lib_dir(),
+            pom=_HERE / "pom.xml",
+            version=STRUCTURIZR_DSL_VERSION,
+            version_property="structurizr.dsl.version",
+            what="structurizr-dsl",
+            marker=_MARKER,
         )
-    lib.mkdir(parents=True, exist_ok=True)
-    marker.unlink(missing_ok=True)
-    for stale in lib.glob("*.jar"):
-        stale.unlink()
-    result = subprocess.run(
-        [
-            mvn,
-            "-B",
-            "-q",
-            "-f",
-            str(_HERE / "pom.xml"),
-            f"{DEPENDENCY_PLUGIN}:copy-dependencies",
-            f"-DoutputDirectory={lib}",
-            "-DincludeScope=runtime",
-            f"-Dstructurizr.dsl.version={STRUCTURIZR_DSL_VERSION}",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        tail = (result.stdout + result.stderr).splitlines()[-40:]
-        raise StructurizrUnavailable(
-            f"mvn failed (exit {result.returncode}) fetching structurizr-dsl "
-            f"{STRUCTURIZR_DSL_VERSION}:\n" + "\n".join(tail)
-        )
-    marker.write_text(STRUCTURIZR_DSL_VERSION + "\n")
-    return lib
+    except JarFetchError as exc:
+        raise StructurizrUnavailable(str(exc)) from exc
 
 
 def parse(dsl: Path) -> dict[str, int]:
