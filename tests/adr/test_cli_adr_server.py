@@ -8,42 +8,23 @@ scenario also runs on a local SQLite store and the outputs must match.
 from __future__ import annotations
 
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from app.cli import main
-from app.main import create_app
 from app.settings import Settings
 from graph.storage import GraphStore
 from tests.api.conftest import EDITOR, KEYS, READER
+from tests.api.live_server import live_server
 
 
 @pytest.fixture
 def server(store: GraphStore) -> Iterator[str]:
     """The URL of the app over *store*, served by uvicorn on 127.0.0.1."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    app = create_app(Settings(api_keys=KEYS), store=store)
-    srv = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    for _ in range(500):
-        if srv.started:
-            break
-        time.sleep(0.02)
-    assert srv.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with live_server(store, Settings(api_keys=KEYS)) as url:
+        yield url
 
 
 def _remote(server: str, key: str = EDITOR) -> list[str]:

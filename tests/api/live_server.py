@@ -23,8 +23,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(store: GraphStore, settings: Settings) -> Iterator[str]:
-    """Serve the app over *store* as ``archgraph serve`` does; yields its base URL."""
+def live_server(store: GraphStore | None, settings: Settings) -> Iterator[str]:
+    """Serve the app over *store* (None: the store *settings* configure) as
+    ``archgraph serve`` does; yields its base URL."""
     port = free_port()
     config = uvicorn.Config(
         create_app(settings, store=store),

@@ -9,18 +9,14 @@ come from the service itself.
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
-from app.main import create_app
 from app.settings import Settings
 from graph.storage import SQLiteStore
+from tests.api.live_server import live_server
 from tests.review.test_review_chromium import _chromium, _run
 
 from .conftest import KEYS
@@ -29,23 +25,10 @@ from .conftest import KEYS
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     store = SQLiteStore(tmp_path / "archgraph.db")
-    app = create_app(Settings(api_keys=KEYS), store=store)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not running.started and thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert running.started, "uvicorn did not start"
     try:
-        yield f"http://127.0.0.1:{port}"
+        with live_server(store, Settings(api_keys=KEYS)) as url:
+            yield url
     finally:
-        running.should_exit = True
-        thread.join(timeout=30)
         store.close()
 
 

@@ -6,20 +6,15 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-import uvicorn
 
 from app.cli import main
 from app.impact_text import normalise_ref, path_depth, plural
-from app.main import create_app
 from app.settings import Settings
+from tests.api.live_server import live_server
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "portfolio"
 READER = "reader-secret-0123456789"
@@ -174,24 +169,8 @@ def test_bad_argument_is_not_a_traceback(
 @pytest.fixture(scope="module")
 def server(data_dir: Path) -> Iterator[str]:
     settings = Settings(api_keys=f"rita:reader:{READER}", data_dir=data_dir)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            httpx.get(url + "/healthz", timeout=1)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    yield url
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with live_server(None, settings) as url:
+        yield url
 
 
 def test_server_answers_what_the_local_store_answers(
