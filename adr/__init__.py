@@ -9,6 +9,7 @@ from adr.lifecycle import (
 )
 from adr.markdown import ParsedAdr, file_name_for, parse_adr, parse_date, render_madr
 from adr.records import (
+    LINK_FIELDS,
     LINK_INVERSES,
     AdrDoc,
     AffectDoc,
@@ -19,6 +20,7 @@ from adr.records import (
 )
 
 __all__ = [
+    "LINK_FIELDS",
     "LINK_INVERSES",
     "OPEN_STATUSES",
     "TRANSITIONS",

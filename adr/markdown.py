@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from adr.records import AdrDoc, AffectDoc, AlternativeDoc, RawLink, adr_label
+from adr.records import LINK_FIELDS, AdrDoc, AffectDoc, AlternativeDoc, RawLink, adr_label
 
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")
@@ -399,14 +399,7 @@ def render_madr(doc: AdrDoc) -> str:
         meta["decision-makers"] = list(doc.deciders)
     if doc.tags:
         meta["tags"] = list(doc.tags)
-    for kind in (
-        "supersedes",
-        "superseded_by",
-        "amends",
-        "amended_by",
-        "supplements",
-        "supplemented_by",
-    ):
+    for kind in LINK_FIELDS:
         if doc.links.get(kind):
             meta[kind.replace("_", "-")] = [adr_label(n) for n in sorted(doc.links[kind])]
     if doc.affects:

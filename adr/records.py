@@ -14,6 +14,8 @@ LINK_INVERSES: dict[str, str] = {
     "supplements": "supplemented_by",
     "supplemented_by": "supplements",
 }
+#: the link fields of an ADR, in the order they are written
+LINK_FIELDS: tuple[str, ...] = tuple(LINK_INVERSES)
 
 
 @dataclass

@@ -6,11 +6,10 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from adr import AdrDoc, AffectDoc, AlternativeDoc, FolderImport, parse_folder
+from adr import LINK_FIELDS, AdrDoc, AffectDoc, AlternativeDoc, FolderImport, parse_folder
 from app.adr_service import (
     ADR_SOURCE,
     COUNTER_REF,
-    LINK_FIELDS,
     adr_ref,
     iter_adrs,
     last_number,

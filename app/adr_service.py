@@ -24,15 +24,6 @@ ADR_SOURCE = "api"
 COUNTER_REF = "adr:registry"
 _LOCK = threading.Lock()
 
-LINK_FIELDS = (
-    "supersedes",
-    "superseded_by",
-    "amends",
-    "amended_by",
-    "supplements",
-    "supplemented_by",
-)
-
 
 def adr_ref(number: int) -> str:
     return f"adr:{adr_slug(number)}"
