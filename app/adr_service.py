@@ -41,7 +41,7 @@ def parse_number(text: str | int) -> int:
     """``7``, ``"7"``, ``"0007"``, ``"ADR-0007"`` or ``"adr-7"`` -> 7; 404 otherwise."""
     raw = str(text).strip()
     digits = raw[4:] if raw.lower().startswith("adr-") else raw
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 9:
         raise NotFoundError(
             f"no ADR {raw!r}: ADRs are numbered like ADR-0007", code="adr_not_found"
         )

@@ -102,7 +102,7 @@ def parse_filters(kind: Kind, raw: Sequence[tuple[str, str]]) -> dict[str, Field
             )
         adapter, default = fields[name]
         try:
-            typed = adapter.validate_python(text)
+            typed = adapter.validate_python(text, strict=False)  # query text is coerced
         except ValidationError as exc:
             raise InvalidInputError(
                 f"{name}: {exc.errors()[0]['msg']}", location=["query", name]

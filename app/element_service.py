@@ -18,6 +18,7 @@ component.capabilities component HAS_CAPABILITY capability
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from pydantic import BaseModel, ValidationError, create_model
@@ -63,14 +64,26 @@ def read_model(kind: Kind) -> type[BaseModel]:
 
 
 def update_model(kind: Kind) -> type[BaseModel]:
-    """The PATCH body of one kind: every field optional (checked again when merged)."""
+    """The PATCH body of one kind: every field optional, each with its constraints
+    (so the OpenAPI document says what is accepted), checked again when merged."""
+    base = ELEMENT_MODELS[kind]
+    fields: dict[str, Any] = {}
+    for name, info in base.model_fields.items():
+        if name == "slug":
+            continue
+        optional = copy.copy(info)
+        optional.default, optional.default_factory = None, None
+        fields[name] = (info.annotation | None, optional)  # type: ignore[operator]
+    return create_model(f"{base.__name__}Update", __config__={"extra": "forbid"}, **fields)
+
+
+def replace_model(kind: Kind) -> type[BaseModel]:
+    """The PUT body of one kind: every field but the slug, which the path names."""
     base = ELEMENT_MODELS[kind]
     fields: dict[str, Any] = {
-        name: (info.annotation | None, None)  # type: ignore[operator]
-        for name, info in base.model_fields.items()
-        if name != "slug"
+        name: (info.annotation, info) for name, info in base.model_fields.items() if name != "slug"
     }
-    return create_model(f"{base.__name__}Update", __config__={"extra": "forbid"}, **fields)
+    return create_model(f"{base.__name__}Replace", __config__={"extra": "forbid"}, **fields)
 
 
 def element_view(record: NodeRecord) -> dict[str, Any]:

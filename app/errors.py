@@ -10,7 +10,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from schemas.errors import ArchgraphError
 
@@ -28,6 +30,23 @@ _HTTP_CODES = {
     422: "validation_error",
     503: "store_unavailable",
 }
+
+
+_FASTAPI_BODY_ERROR = "There was an error parsing the body"
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(app: Starlette, path: str) -> list[str]:
+    """Every method some route answers on *path* (what a 405's ``Allow`` lists): the
+    routes of one path are separate objects, so the one that refused knows only its own."""
+    allowed = []
+    for method in _METHODS:
+        scope = {"type": "http", "path": path, "method": method, "root_path": "", "app": app}
+        if any(route.matches(scope)[0] == Match.FULL for route in app.routes):
+            allowed.append(method)
+    return allowed
 
 
 def error_body(
@@ -90,11 +109,17 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
+        message = str(exc.detail)
         location = request.url.path if exc.status_code in (404, 405) else None
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request.app, request.url.path))
+        if exc.status_code == 400 and message == _FASTAPI_BODY_ERROR:
+            code, message, location = "malformed_body", "the body is not UTF-8 JSON", "body"
         return JSONResponse(
-            error_body(code, str(exc.detail), location),
+            error_body(code, message, location),
             status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),
+            headers=headers or None,
         )
 
     @app.exception_handler(Exception)

@@ -11,12 +11,14 @@ may be gone.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.settings import Settings
 from graph.analysis import Projection, projection_as_of
 from graph.storage import (
+    MAX_VERSION_DIGITS,
     ChangeQuery,
     GraphStore,
     Point,
@@ -28,6 +30,20 @@ from graph.storage import (
 from schemas.errors import InvalidInputError
 
 MAX_PAGE = 1000
+
+_INSTANTS: list[dict[str, Any]] = [
+    {"type": "string", "format": "date-time"},
+    {"type": "string", "format": "date"},
+]
+INSTANT_SCHEMA: dict[str, Any] = {"anyOf": _INSTANTS}
+"""What a query's instant may be, for the OpenAPI document: an ISO-8601 date-time
+(no offset: UTC) or a date (its midnight UTC)."""
+POINT_SCHEMA: dict[str, Any] = {
+    "anyOf": [*_INSTANTS, {"type": "string", "pattern": f"^[0-9]{{1,{MAX_VERSION_DIGITS}}}$"}]
+}
+"""An instant, or a graph version (digits)."""
+CURSOR_SCHEMA: dict[str, Any] = {"type": "string", "pattern": "^[0-9]{1,18}$"}
+"""A change-log cursor: the sequence number a previous page gave as ``next_cursor``."""
 
 
 def retention_horizon(settings: Settings) -> str | None:
@@ -70,7 +86,7 @@ def list_changes(
     cursor: str | None = None,
 ) -> dict[str, Any]:
     """One page of change records, newest first; ``next_cursor`` continues it."""
-    if cursor is not None and not cursor.isdigit():
+    if cursor is not None and not re.fullmatch(CURSOR_SCHEMA["pattern"], cursor):
         raise InvalidInputError(
             "cursor is the next_cursor of a previous page", location="query.cursor"
         )

@@ -16,6 +16,7 @@ from app.errors import install_error_handlers
 from app.history_service import apply_retention
 from app.limits import LimitsMiddleware, route_roles
 from app.openapi import install_openapi
+from app.query import EmptyQueryValuesMiddleware
 from app.routers import adrs, analysis, exports, history, reviews, scan_sessions, scans, system
 from app.routers import graph as graph_routes
 from app.routers.elements import CRUD_KINDS, element_router
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, *, store: GraphStore | None = N
         max_sessions=settings.max_scan_sessions,
     )
     install_error_handlers(app)
+    app.add_middleware(EmptyQueryValuesMiddleware)  # "?cursor=" reads as no cursor
     app.add_middleware(LimitsMiddleware)  # keys and body limits before any route runs
 
     routers = [element_router(kind) for kind in CRUD_KINDS]

@@ -10,11 +10,14 @@ replaces ``app.openapi`` with a function that generates it once and then:
   saying in the description which role;
 * documents the statuses each operation can answer with the error body
   ``{code, message, location, details?}`` (schema ``Error``): 401 and 403 where
-  a key is needed, 413 where a body is read, 422 where anything is validated,
-  404 where a path names something, 409 for writes, 400 for multipart uploads,
-  503 wherever the store is asked; routes add their own with ``responses=``;
+  a key is needed, 400 and 413 where a body is read, 422 where anything is
+  validated, 404 where the path, a query parameter (:data:`_NAMING_PARAMETERS`)
+  or the body (:data:`_NAMING_BODIES`) names something, 409 for writes, 503
+  wherever the store is asked; routes add their own with ``responses=``;
 * gives every operation a summary and a description, and every parameter a
   description (from :data:`PARAMETER_DESCRIPTIONS` when the route has none);
+* marks every optional query parameter ``allowEmptyValue``: an empty value is
+  the parameter left out (:mod:`app.query`);
 * moves any ``$defs`` left inside a schema into ``components/schemas`` so every
   ``$ref`` resolves (:func:`broken_refs` lists any that do not).
 """
@@ -51,7 +54,7 @@ ERROR_SCHEMA: dict[str, Any] = {
 _ERROR_REF = {"$ref": "#/components/schemas/Error"}
 
 _STATUS_TEXT = {
-    "400": "The request is malformed (e.g. a broken multipart body)",
+    "400": "The body is malformed: not UTF-8 JSON, or a broken multipart body",
     "401": "No API key, or one that is not valid",
     "403": "The API key's role is too low for this operation",
     "404": "What the request names does not exist",
@@ -103,6 +106,10 @@ PARAMETER_DESCRIPTIONS: dict[str, str] = {
 _WRITE_METHODS = {"post", "put", "patch", "delete"}
 _READ_ONLY_POSTS = {"/api/v1/impact", "/api/v1/impact/compare"}
 _NO_STORE_PATHS = {"/healthz"}
+_NAMING_PARAMETERS = {"product", "focus", "element", "from", "to"}
+"""Query parameters that name elements: an unknown one answers 404."""
+_NAMING_BODIES = {"/api/v1/impact", "/api/v1/impact/compare", "/api/v1/edges"}
+"""Operations whose body names elements or an edge: an unknown one answers 404."""
 
 
 def install_openapi(app: FastAPI) -> None:
@@ -174,6 +181,8 @@ def _finish_operation(
             operation["security"].append({})
     operation["description"] = description
     for parameter in operation.get("parameters", []):
+        if parameter["in"] == "query" and not parameter.get("required"):
+            parameter["allowEmptyValue"] = True  # "?name=" is "name" left out (app/query.py)
         if not parameter.get("description"):
             text = PARAMETER_DESCRIPTIONS.get(parameter["name"])
             if text is None:
@@ -196,12 +205,11 @@ def _statuses(
         yield from ("401", "403")
     body = operation.get("requestBody")
     if body is not None:
-        yield "413"
-        if "multipart/form-data" in body.get("content", {}):
-            yield "400"
+        yield from ("400", "413")
     if body is not None or operation.get("parameters"):
         yield "422"
-    if "{" in path:
+    names = {parameter["name"] for parameter in operation.get("parameters", [])}
+    if "{" in path or names & _NAMING_PARAMETERS or (body is not None and path in _NAMING_BODIES):
         yield "404"
     if method in _WRITE_METHODS and path not in _READ_ONLY_POSTS and path.startswith("/api/"):
         yield "409"

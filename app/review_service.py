@@ -27,9 +27,11 @@ from graph.analysis import (
 from graph.storage import GraphStore, Point, change_time, diff, graph_as_of
 from graph.views import portfolio_view, render_diagram
 from schemas.edges import EdgeType
-from schemas.errors import InvalidInputError
+from schemas.errors import InvalidInputError, NotFoundError
 
-MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MONTH_PATTERN = r"^([1-9][0-9]{3})-(0[1-9]|1[0-2])$"
+"""A month, ``YYYY-MM`` (ASCII digits; year 1000 on)."""
+MONTH = re.compile(MONTH_PATTERN)
 SUNSET_WINDOW_DAYS = 90
 TOP_HOTSPOTS = 10
 _EDGE_TYPES = frozenset(t.value for t in EdgeType)
@@ -40,7 +42,8 @@ _EVENT_STATUSES = ("accepted", "rejected", "superseded")
 
 
 def parse_month(text: str, today: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """``YYYY-MM`` -> (first instant, first instant of the next month), UTC; 422 otherwise."""
+    """``YYYY-MM`` -> (first instant, first instant of the next month), UTC; 422 if it is not
+    a month, 404 if it is still to come."""
     match = MONTH.match(text.strip())
     if match is None:
         raise InvalidInputError(
@@ -49,8 +52,8 @@ def parse_month(text: str, today: dt.date) -> tuple[dt.datetime, dt.datetime]:
             code="invalid_month",
         )
     year, month = int(match[1]), int(match[2])
-    if (year, month) > (today.year, today.month):
-        raise InvalidInputError(
+    if (year, month) > (today.year, today.month):  # no review of a month to come: 404
+        raise NotFoundError(
             f"{text} is in the future (this month is {today:%Y-%m})",
             location="path.month",
             code="month_in_future",

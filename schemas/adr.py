@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.analysis import ChangeType, Ref
-from schemas.elements import AdrAlternative, AdrStatus, LongText, ShortText
+from schemas.elements import AdrAlternative, AdrStatus, IsoDate, LongText, ShortText
 
 NumberList = list[int]
 
@@ -27,7 +26,7 @@ class AdrCreate(_In):
 
     title: ShortText = Field(min_length=1)
     status: Literal[AdrStatus.PROPOSED, AdrStatus.ACCEPTED] = AdrStatus.PROPOSED
-    date: dt.date | None = None
+    date: IsoDate | None = None
     context: LongText | None = None
     decision: LongText | None = None
     consequences: LongText | None = None
@@ -43,7 +42,7 @@ class AdrUpdate(_In):
     """Text fields an edit may change; each edit is kept in the ADR's history."""
 
     title: ShortText | None = Field(default=None, min_length=1)
-    date: dt.date | None = None
+    date: IsoDate | None = None
     context: LongText | None = None
     decision: LongText | None = None
     consequences: LongText | None = None
@@ -69,7 +68,7 @@ class AdrRead(BaseModel):
     ref: str
     title: str
     status: AdrStatus
-    date: dt.date | None = None
+    date: IsoDate | None = None
     context: str | None = None
     decision: str | None = None
     consequences: str | None = None

@@ -11,9 +11,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from schemas.elements import ShortText
+from schemas.elements import Flag, Number, ShortText
 from schemas.errors import InvalidInputError
-from schemas.refs import REF_PATTERN, Kind, RefError, parse_ref
+from schemas.refs import REF_PATTERN, Kind, RefError, parse_ref, ref_pattern
 
 
 class EdgeType(StrEnum):
@@ -103,8 +103,8 @@ class EventProps(_EdgeProps):
 
 
 class CapabilityProps(_EdgeProps):
-    declared: bool = True
-    confidence: float | None = Field(default=None, ge=0, le=1)
+    declared: Flag = True
+    confidence: Number | None = Field(default=None, ge=0, le=1)
 
 
 _PROPS_MODELS: dict[EdgeType, type[_EdgeProps]] = {
@@ -124,10 +124,34 @@ def validate_edge_properties(edge_type: EdgeType, properties: dict[str, Any]) ->
     )
 
 
+def _edge_variants(schema: dict[str, Any]) -> None:
+    """Say in the JSON Schema, for each edge type, which kinds its ends may be and which
+    properties it carries (:data:`ALLOWED_EDGES`, the properties models): one ``oneOf``
+    branch per type, so the document states the rule :meth:`EdgeIn.checked` enforces."""
+    variants = []
+    for edge_type, (starts, ends) in ALLOWED_EDGES.items():
+        props = _PROPS_MODELS.get(edge_type, _EdgeProps).model_json_schema()
+        props.pop("title", None)
+        variants.append(
+            {
+                "title": edge_type.value,
+                "properties": {
+                    "type": {"const": edge_type.value},
+                    "from": {"type": "string", "pattern": ref_pattern(starts)},
+                    "to": {"type": "string", "pattern": ref_pattern(ends)},
+                    "properties": props,
+                },
+            }
+        )
+    schema["oneOf"] = variants
+
+
 class EdgeIn(BaseModel):
     """An edge as clients write it: ``{"from": ..., "type": ..., "to": ..., "properties": {}}``."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", populate_by_name=True, json_schema_extra=_edge_variants
+    )
 
     from_ref: str = Field(
         alias="from",

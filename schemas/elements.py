@@ -9,10 +9,11 @@ is an error, not silently dropped data.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
 
 from schemas.refs import SLUG_PATTERN, Kind, is_slug
 
@@ -24,7 +25,27 @@ def _exact_slug(value: Any) -> Any:
     return value
 
 
-Slug = Annotated[str, BeforeValidator(_exact_slug), StringConstraints(pattern=SLUG_PATTERN)]
+# The constraint comes before the validator so the JSON Schema carries the pattern.
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN), BeforeValidator(_exact_slug)]
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date(value: Any) -> Any:
+    """Only ``YYYY-MM-DD`` text (or a date) is a date: pydantic alone reads ``0`` as
+    1970-01-01, and a YAML ``sunset: 2025`` as a moment in 1970."""
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError("a date is written YYYY-MM-DD")
+    if isinstance(value, int | float):
+        raise ValueError("a date is written YYYY-MM-DD, not as a number")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+"""A calendar date: ``YYYY-MM-DD`` exactly."""
+Flag = Annotated[bool, Strict()]
+"""A yes/no field: only ``true`` or ``false`` (never ``0``, ``1`` or ``"yes"``)."""
+Number = Annotated[float, Strict()]
+"""A number field: an integer or a decimal (never ``false`` or ``"12"``)."""
 ShortText = Annotated[str, StringConstraints(max_length=512)]
 LongText = Annotated[str, StringConstraints(max_length=20_000)]
 
@@ -107,7 +128,7 @@ class Product(Element):
     tier: int = Field(default=2, ge=1, le=3, description="1 is the most critical, 3 the least.")
     lifecycle: ProductLifecycle = ProductLifecycle.ACTIVE
     owner: Slug | None = Field(default=None, description="Slug of the owning team.")
-    business_weight: float | None = Field(default=None, gt=0, le=1000)
+    business_weight: Number | None = Field(default=None, gt=0, le=1000)
     domain: ShortText | None = Field(
         default=None, description="Grouping, such as a Backstage Domain."
     )
@@ -122,7 +143,7 @@ class Component(Element):
     product: Slug | None = Field(
         default=None, description="Slug of the owner product; none for platform."
     )
-    platform: bool = False
+    platform: Flag = False
     lifecycle: ComponentLifecycle = ComponentLifecycle.ACTIVE
     owner: Slug | None = Field(default=None, description="Slug of the owning team.")
     technologies: list[Slug] = Field(default_factory=list, max_length=100)
@@ -137,7 +158,7 @@ class Operation(_Model):
     operation_id: ShortText | None = None
     summary: ShortText | None = None
     tags: list[ShortText] = Field(default_factory=list)
-    deprecated: bool = False
+    deprecated: Flag = False
     security: list[ShortText] = Field(default_factory=list)
 
 
@@ -155,7 +176,7 @@ class Api(Element):
     type: ApiKind = ApiKind.OPENAPI
     version: ShortText | None = None
     lifecycle: ApiLifecycle = ApiLifecycle.ACTIVE
-    sunset_date: dt.date | None = None
+    sunset_date: IsoDate | None = None
     servers: list[ShortText] = Field(default_factory=list)
     operations: list[Operation] = Field(default_factory=list, max_length=20_000)
     security_schemes: list[SecurityScheme] = Field(default_factory=list)
@@ -215,7 +236,7 @@ class Adr(Element):
     number: int | None = Field(default=None, ge=0)
     title: ShortText | None = None
     status: AdrStatus = AdrStatus.PROPOSED
-    date: dt.date | None = None
+    date: IsoDate | None = None
     deciders: list[ShortText] = Field(default_factory=list)
     context: LongText | None = None
     decision: LongText | None = None

@@ -12,6 +12,7 @@ Upload names (the paths of files sent to ``POST /api/v1/scans``) follow
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from enum import StrEnum
 
 _SLUG = r"[a-z0-9][a-z0-9._-]{0,127}"
@@ -32,8 +33,17 @@ class Kind(StrEnum):
     ADR = "adr"
 
 
-REF_PATTERN = "^(?:" + "|".join(kind.value for kind in Kind) + f"):{_SLUG}$"
+def ref_pattern(kinds: Iterable[Kind] = tuple(Kind)) -> str:
+    """The ``kind:slug`` pattern for JSON Schema, for references to these kinds."""
+    return "^(?:" + "|".join(sorted(kind.value for kind in kinds)) + f"):{_SLUG}$"
+
+
+REF_PATTERN = ref_pattern()
 """The ``kind:slug`` pattern for JSON Schema."""
+PRODUCT_REF_PATTERN = ref_pattern([Kind.PRODUCT])
+"""The pattern of a reference to a product (``product:checkout``)."""
+PRODUCT_OR_SLUG_PATTERN = f"^(?:product:)?{_SLUG}$"
+"""A product named by reference or by slug (``checkout``)."""
 
 
 class RefError(ValueError):
@@ -51,6 +61,8 @@ def parse_ref(ref: str) -> tuple[Kind, str]:
     >>> parse_ref("component:auth-service")
     (<Kind.COMPONENT: 'component'>, 'auth-service')
     """
+    if not isinstance(ref, str):
+        raise RefError(f"a reference is a kind:slug string, not {type(ref).__name__}")
     kind_text, sep, slug = ref.partition(":")
     if not sep:
         raise RefError(f"reference {ref!r} is not of the form kind:slug")

@@ -41,7 +41,7 @@ test_sqlite_export_imports_into_neo4j_unchanged = pytest.mark.neo4j(
         ({"format": "archgraph-graph", "format_version": 99}, "format_version"),
         (
             {"format": "archgraph-graph", "format_version": 1, "nodes": [{"ref": "nope"}]},
-            "nodes[0]",
+            "nodes[0].ref",
         ),
         (
             {
@@ -52,6 +52,23 @@ test_sqlite_export_imports_into_neo4j_unchanged = pytest.mark.neo4j(
             },
             "edges[0]",
         ),
+        (  # a shape the schema forbids: kind an object, assertions not a list
+            {
+                "format": "archgraph-graph",
+                "format_version": 1,
+                "nodes": [{"ref": "team:a", "kind": {}}],
+            },
+            "nodes[0].kind",
+        ),
+        (
+            {
+                "format": "archgraph-graph",
+                "format_version": 1,
+                "nodes": [{"ref": "team:a", "assertions": [{"source": "x", "asserted_at": ""}]}],
+            },
+            "nodes[0].assertions[0].asserted_at",
+        ),
+        ({"format": "archgraph-graph", "format_version": 1, "edges": {}}, "edges"),
     ],
 )
 def test_bad_documents_are_refused_before_any_write(

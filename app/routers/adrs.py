@@ -6,10 +6,9 @@ Routes stay thin: ``app/adr_service.py``, ``app/adr_impact.py`` and
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response, UploadFile
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from adr import render_madr
@@ -27,7 +26,7 @@ from schemas.adr import (
     StatusChange,
     SupersedeRequest,
 )
-from schemas.elements import AdrStatus
+from schemas.elements import AdrStatus, IsoDate
 from schemas.errors import InvalidInputError
 from schemas.refs import REF_PATTERN
 
@@ -70,8 +69,8 @@ async def list_adrs(
     element: Annotated[str | None, Query(pattern=REF_PATTERN)] = None,
     product: Annotated[str | None, Query(pattern=REF_PATTERN)] = None,
     tag: str | None = None,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
+    since: IsoDate | None = None,
+    until: IsoDate | None = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
@@ -108,7 +107,10 @@ async def get_conflicts(request: Request, store: StoreDep, _key: ReaderKey) -> l
 
 @router.post("/import", response_model=ImportReport)
 async def import_adrs(
-    files: list[UploadFile], request: Request, store: StoreDep, _key: EditorKey
+    files: Annotated[list[UploadFile], File(min_length=1)],
+    request: Request,
+    store: StoreDep,
+    _key: EditorKey,
 ) -> dict[str, Any]:
     """Import uploaded ADR Markdown files (one folder); warnings per file, nothing on failure."""
     if len(files) > MAX_IMPORT_FILES:

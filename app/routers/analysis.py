@@ -36,12 +36,12 @@ from schemas.analysis import (
     RisksResult,
 )
 from schemas.diligence import AcquisitionReport, SpinOffReport, SunsetReport
-from schemas.refs import REF_PATTERN
+from schemas.refs import PRODUCT_REF_PATTERN, REF_PATTERN
 
 router = APIRouter(tags=["impact"])
 
 ProductRef = Annotated[
-    str, Query(pattern=REF_PATTERN, description="product reference, e.g. product:checkout")
+    str, Query(pattern=PRODUCT_REF_PATTERN, description="product reference, e.g. product:checkout")
 ]
 
 

@@ -15,8 +15,7 @@ from app import element_service as svc
 from app.auth import actor_name
 from app.deps import EditorKey, ReaderKey, StoreDep
 from app.element_filters import parse_filters
-from schemas.elements import ELEMENT_MODELS, PLURALS, Element
-from schemas.errors import InvalidInputError
+from schemas.elements import ELEMENT_MODELS, PLURALS
 from schemas.refs import SLUG_PATTERN, Kind, make_ref
 
 CRUD_KINDS = (
@@ -48,6 +47,7 @@ def element_router(kind: Kind) -> APIRouter:
     model = ELEMENT_MODELS[kind]
     read = svc.read_model(kind)
     update = svc.update_model(kind)
+    replace = svc.replace_model(kind)
     page = _page_model(read)
     router = APIRouter(prefix=f"/{plural}", tags=[plural])
 
@@ -82,20 +82,21 @@ def element_router(kind: Kind) -> APIRouter:
     def get(store: StoreDep, _key: ReaderKey, slug: SlugPath) -> Any:
         return svc.element_view(svc.get_element(store, make_ref(kind, slug)))
 
-    @router.put("/{slug}", response_model=read, summary=f"Create or replace a {kind.value}")
+    @router.put(
+        "/{slug}",
+        response_model=read,
+        responses={201: {"model": read, "description": "Created: it did not exist"}},
+        summary=f"Create or replace a {kind.value} (the path names it)",
+    )
     def put(
         response: Response,
         store: StoreDep,
         key: EditorKey,
         slug: SlugPath,
-        body: Annotated[model, Body()],  # type: ignore[valid-type]
+        body: Annotated[replace, Body()],  # type: ignore[valid-type]
     ) -> Any:
-        element = cast(Element, body)
-        if element.slug != slug:
-            raise InvalidInputError(
-                f"body slug {element.slug!r} differs from the path's {slug!r}",
-                location="body.slug",
-            )
+        fields = cast(BaseModel, body).model_dump(exclude_unset=True)
+        element = model.model_validate({**fields, "slug": slug})
         record, created = svc.replace_element(store, element=element, actor=actor_name(key))
         response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return svc.element_view(record)

@@ -18,9 +18,10 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.deps import ReaderKey, StoreDep
-from app.history_service import projection_at
+from app.history_service import POINT_SCHEMA, projection_at
 from graph.analysis import Projection, ProjectionCache
 from graph.views import (
+    DIAGRAM_MEDIA_TYPES,
     DataFormat,
     DiagramFormat,
     ViewName,
@@ -29,12 +30,17 @@ from graph.views import (
     render_diagram,
 )
 from schemas.analysis import ChangeType
+from schemas.refs import PRODUCT_OR_SLUG_PATTERN
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 
 AsOf = Annotated[
     str | None,
-    Query(max_length=100, description="the graph as it was at this ISO-8601 instant or version"),
+    Query(
+        max_length=100,
+        description="the graph as it was at this ISO-8601 instant or version",
+        json_schema_extra=POINT_SCHEMA,
+    ),
 ]
 
 
@@ -57,7 +63,7 @@ DATA_MEDIA_TYPES = {
     "/graph",
     summary="A diagram: portfolio map, focus on one element, or the impact of a change",
     response_class=Response,
-    responses={200: {"content": {"image/svg+xml": {}, "image/png": {}, "text/plain": {}}}},
+    responses={200: {"content": {media: {} for media in sorted(DIAGRAM_MEDIA_TYPES)}}},
 )
 async def get_graph_diagram(
     request: Request,
@@ -93,14 +99,16 @@ async def get_graph_diagram(
     "/data",
     summary="The graph, or one product's or some kinds' part of it, as JSON, CSV or GraphML",
     response_class=Response,
-    responses={200: {"content": {"application/zip": {}, "application/graphml+xml": {}}}},
+    responses={200: {"content": {media: {} for media, _ in DATA_MEDIA_TYPES.values()}}},
 )
 async def get_graph_data(
     request: Request,
     store: StoreDep,
     _key: ReaderKey,
     format: DataFormat = "json",
-    product: Annotated[str | None, Query(max_length=200, description="product ref")] = None,
+    product: Annotated[
+        str | None, Query(pattern=PRODUCT_OR_SLUG_PATTERN, description="product ref or slug")
+    ] = None,
     kind: Annotated[
         list[str] | None, Query(max_length=20, description="element kinds (repeat or comma-list)")
     ] = None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response, status
@@ -22,6 +23,8 @@ RefPath = Annotated[
     str, Path(pattern=REF_PATTERN, description="kind:slug, e.g. component:auth-service")
 ]
 MAX_NEIGHBORHOOD = 5_000
+_ONE_TYPE = r"\s*(?:" + "|".join(EdgeType.__members__) + r")\s*"
+_EDGE_TYPE_LIST = rf"^{_ONE_TYPE}(?:,{_ONE_TYPE})*$"
 
 
 def edge_view(edge: EdgeRecord) -> dict[str, Any]:
@@ -98,7 +101,9 @@ def read_neighbors(
     _key: ReaderKey,
     ref: RefPath,
     direction: Literal["in", "out", "both"] = "both",
-    types: Annotated[str | None, Query(description="comma-separated edge types")] = None,
+    types: Annotated[
+        str | None, Query(description="comma-separated edge types", pattern=_EDGE_TYPE_LIST)
+    ] = None,
     depth: Annotated[int, Query(ge=1, le=6)] = 1,
 ) -> dict[str, Any]:
     type_list = None
@@ -150,26 +155,44 @@ def _edge_key(from_: str, type_: str, to: str) -> tuple[str, str, str]:
     return (_checked_ref(from_, "query.from"), _checked_type(type_), _checked_ref(to, "query.to"))
 
 
-@router.get("/edges", summary="Edges at an element (from and/or to), optionally of one type")
+MAX_EDGE_PAGE = 1_000
+
+
+@router.get("/edges", summary="Edges at an element (from and/or to), or of one type")
 def list_edges(
     store: StoreDep,
     _key: ReaderKey,
     from_: Annotated[str | None, Query(alias="from", pattern=REF_PATTERN)] = None,
     to: Annotated[str | None, Query(pattern=REF_PATTERN)] = None,
-    type: str | None = None,
+    type: EdgeType | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_EDGE_PAGE)] = 100,
 ) -> dict[str, Any]:
-    if not from_ and not to:
-        raise InvalidInputError("give from, to or both", location="query.from")
-    anchor = from_ or to
-    assert anchor is not None
-    direction: Literal["in", "out"] = "out" if from_ else "in"
-    types = [_checked_type(type)] if type else None
-    found = [
-        nb.edge
-        for nb in store.neighbors(_checked_ref(anchor, "query"), direction=direction, types=types)
-        if (not to or nb.edge.to_ref == to)
-    ]
-    return {"items": [edge_view(e) for e in found], "total": len(found)}
+    """Edges from an element, to one, or between two; with neither, every edge (of *type*).
+
+    At most *limit* are listed; ``total`` counts all that match and ``truncated``
+    says whether some were left out."""
+    types = [type.value] if type else None
+    found: Iterable[EdgeRecord]
+    if from_ or to:
+        anchor = from_ or to
+        assert anchor is not None
+        direction: Literal["in", "out"] = "out" if from_ else "in"
+        found = (
+            nb.edge
+            for nb in store.neighbors(
+                _checked_ref(anchor, "query"), direction=direction, types=types
+            )
+            if (not to or nb.edge.to_ref == to)
+        )
+    else:
+        found = (e for e in store.iter_edges() if types is None or e.type in types)
+    items: list[dict[str, Any]] = []
+    total = 0
+    for edge in found:
+        total += 1
+        if len(items) < limit:
+            items.append(edge_view(edge))
+    return {"items": items, "total": total, "truncated": total > len(items)}
 
 
 @router.patch("/edges", summary="Replace the properties the API asserts on an edge")
@@ -196,10 +219,10 @@ def delete_edge(
     store: StoreDep,
     key: EditorKey,
     from_: Annotated[str, Query(alias="from", pattern=REF_PATTERN)],
-    type: str,
+    type: EdgeType,
     to: Annotated[str, Query(pattern=REF_PATTERN)],
 ) -> Response:
-    edge_key = _edge_key(from_, type, to)
+    edge_key = _edge_key(from_, type.value, to)
     if not store.delete_edge(*edge_key, actor=actor_name(key)):
         raise NotFoundError(f"{' '.join(edge_key)} does not exist", location="query")
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -6,15 +6,15 @@ Rules in ``docs/review.md``; ``app/review_service.py`` assembles the month,
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from app.deps import ReaderKey
 from app.review_render import to_html, to_markdown
-from app.review_service import build_review
+from app.review_service import MONTH_PATTERN, build_review
 
 router = APIRouter(prefix="/reviews", tags=["reviews"])
 
@@ -28,7 +28,10 @@ ReviewFormat = Literal["html", "md", "json"]
     responses={200: {"content": {"text/html": {}, "text/markdown": {}, "application/json": {}}}},
 )
 async def get_review(
-    request: Request, month: str, _key: ReaderKey, format: ReviewFormat = "html"
+    request: Request,
+    month: Annotated[str, Path(json_schema_extra={"pattern": MONTH_PATTERN})],
+    _key: ReaderKey,
+    format: ReviewFormat = "html",
 ) -> Response:
     store = request.app.state.store
     settings = request.app.state.settings

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 
 from app.auth import actor_name
 from app.deps import EditorKey, StoreDep
-from app.routers.scans import read_files, run_scan
+from app.routers.scans import UPLOAD_REQUEST_BODY, read_files, run_scan
 from app.scan_sessions import ScanSessions
 
 router = APIRouter(prefix="/scans/sessions", tags=["scans"])
@@ -49,7 +49,11 @@ def open_session(request: Request, key: EditorKey) -> dict[str, Any]:
     }
 
 
-@router.put("/{session_id}/files", summary="Add a chunk of files to a scan session")
+@router.put(
+    "/{session_id}/files",
+    summary="Add a chunk of files to a scan session",
+    openapi_extra={"requestBody": UPLOAD_REQUEST_BODY},
+)
 async def add_files(request: Request, key: EditorKey, session_id: SessionId) -> dict[str, Any]:
     files = await read_files(request, request.app.state.settings.max_upload_bytes)
     session = _sessions(request).add(session_id, actor_name(key), files)

@@ -56,14 +56,18 @@ class ScanRequest(BaseModel):
     files: list[UploadedFile] = Field(min_length=1, max_length=20_000)
 
 
-_REQUEST_BODY = {
+UPLOAD_REQUEST_BODY = {
     "content": {
         "application/json": {"schema": ScanRequest.model_json_schema()},
         "multipart/form-data": {
             "schema": {
                 "type": "object",
                 "properties": {
-                    "files": {"type": "array", "items": {"type": "string", "format": "binary"}}
+                    "files": {
+                        "type": "array",
+                        "items": {"type": "string", "format": "binary"},
+                        "minItems": 1,
+                    }
                 },
                 "required": ["files"],
             }
@@ -145,7 +149,7 @@ def _check_name(name: str, where: str) -> None:
 @router.post(
     "/scans",
     summary="Scan uploaded specs, manifests and catalogs into the graph",
-    openapi_extra={"requestBody": _REQUEST_BODY},
+    openapi_extra={"requestBody": UPLOAD_REQUEST_BODY},
 )
 async def create_scan(
     request: Request,

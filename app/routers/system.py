@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 
 from app.auth import actor_name
 from app.deps import AdminKey, ReaderKey, StoreDep
 from app.errors import error_body
-from app.history_service import export_as_of
-from graph.storage import export_chunks, import_document
+from app.history_service import POINT_SCHEMA, export_as_of
+from graph.storage import DOCUMENT_SCHEMA, export_chunks, import_document
 from schemas.errors import StoreUnavailableError
 
 health = APIRouter(tags=["health"])
@@ -45,7 +45,13 @@ def readyz(request: Request) -> JSONResponse:
     response_class=StreamingResponse,
 )
 def export_graph(
-    request: Request, store: StoreDep, _key: ReaderKey, as_of: str | None = None
+    request: Request,
+    store: StoreDep,
+    _key: ReaderKey,
+    as_of: Annotated[
+        str | None,
+        Query(description="the graph as it was then", json_schema_extra=POINT_SCHEMA),
+    ] = None,
 ) -> Response:
     if as_of is not None:  # the graph as it was then, rebuilt from the change log
         return JSONResponse(export_as_of(store, as_of, request.app.state.settings))
@@ -60,7 +66,11 @@ def export_graph(
     )
 
 
-@router.post("/import", summary="Replace the whole graph with an exported document (admin)")
+@router.post(
+    "/import",
+    summary="Replace the whole graph with an exported document (admin)",
+    openapi_extra={"requestBody": {"content": {"application/json": {"schema": DOCUMENT_SCHEMA}}}},
+)
 def import_graph(
     store: StoreDep,
     key: AdminKey,

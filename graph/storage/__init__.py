@@ -14,7 +14,15 @@ from __future__ import annotations
 
 from graph.storage.changes import ChangeQuery, ChangeRecord, change_time, parse_instant
 from graph.storage.document import export_chunks, export_document, import_document
-from graph.storage.history import GraphAt, Point, diff, document_as_of, graph_as_of
+from graph.storage.document_model import DOCUMENT_SCHEMA
+from graph.storage.history import (
+    MAX_VERSION_DIGITS,
+    GraphAt,
+    Point,
+    diff,
+    document_as_of,
+    graph_as_of,
+)
 from graph.storage.neo4j_cypher import split_credentials
 from graph.storage.neo4j_store import Neo4jStore
 from graph.storage.records import (
@@ -39,7 +47,9 @@ from graph.storage.store import (
 from graph.storage.write_tx import WriteTx
 
 __all__ = [
+    "DOCUMENT_SCHEMA",
     "IMPORT_SOURCE",
+    "MAX_VERSION_DIGITS",
     "SYSTEM_ACTOR",
     "Assertion",
     "ChangeQuery",

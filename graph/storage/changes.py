@@ -32,15 +32,15 @@ def parse_instant(text: str, *, location: str) -> str:
 
     A time without an offset is UTC; a bare date means its midnight UTC.
     """
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
+    try:  # RFC 3339 allows a lower-case "t" and "z"
+        moment = datetime.fromisoformat(text.strip().upper().replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    except (ValueError, OverflowError):  # overflow: year 1 or 9999 moved past by its offset
         raise InvalidInputError(
             f"{text!r} is not an ISO-8601 instant (2024-05-01T12:00:00Z)", location=location
         ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,15 +18,20 @@ import json
 from collections.abc import Generator, Iterable, Iterator, Mapping
 from typing import Any
 
+from pydantic import ValidationError
+
+from graph.storage.document_model import (
+    FORMAT,
+    FORMAT_VERSION,
+    EdgeItemIn,
+    GraphDocumentIn,
+    NodeIn,
+)
 from graph.storage.records import Assertion, EdgeRecord, NodeRecord, merge_assertions, utc_now
 from graph.storage.store import GraphStore
 from schemas.edges import EdgeKindError, check_edge_kinds
 from schemas.errors import InvalidInputError
-from schemas.refs import RefError, parse_ref
-
-FORMAT = "archgraph-graph"
-FORMAT_VERSION = 1
-
+from schemas.refs import parse_ref
 
 _CHUNK_ITEMS = 1_000  # nodes or edges per streamed piece
 
@@ -94,35 +99,53 @@ def export_document(store: GraphStore) -> dict[str, Any]:
     return result
 
 
-def _assertions(item: Mapping[str, Any], where: str) -> tuple[Assertion, ...]:
-    raw = item.get("assertions") or [
-        {"source": "import", "asserted_at": utc_now(), "properties": item.get("properties") or {}}
-    ]
-    try:
-        return tuple(Assertion.from_json(a) for a in raw)
-    except (KeyError, TypeError, AttributeError):
-        raise InvalidInputError(f"{where}: malformed assertions", location=where) from None
+def _assertions(fact: NodeIn | EdgeItemIn) -> tuple[Assertion, ...]:
+    if not fact.assertions:
+        return (Assertion("import", utc_now(), dict(fact.properties)),)
+    return tuple(Assertion(a.source, a.asserted_at, a.properties, a.actor) for a in fact.assertions)
 
 
-def _records(doc: Mapping[str, Any]) -> Iterator[NodeRecord | EdgeRecord]:
-    for i, item in enumerate(doc.get("nodes") or []):
+def _records(doc: GraphDocumentIn) -> Iterator[NodeRecord | EdgeRecord]:
+    for i, node in enumerate(doc.nodes):
         where = f"nodes[{i}]"
-        try:
-            kind, _ = parse_ref(item["ref"])
-        except (KeyError, TypeError, RefError) as exc:
-            raise InvalidInputError(f"{where}: {exc}", location=where) from None
-        assertions = _assertions(item, where)
-        yield NodeRecord(item["ref"], kind.value, merge_assertions(assertions), assertions)
-    for i, item in enumerate(doc.get("edges") or []):
+        kind, _ = parse_ref(node.ref)
+        if node.kind is not None and node.kind != kind.value:
+            raise InvalidInputError(
+                f"{where}: kind {node.kind!r} differs from the ref's {kind.value!r}",
+                location=where,
+            )
+        assertions = _assertions(node)
+        yield NodeRecord(node.ref, kind.value, merge_assertions(assertions), assertions)
+    for i, edge in enumerate(doc.edges):
         where = f"edges[{i}]"
         try:
-            check_edge_kinds(item["from"], item["type"], item["to"])
-        except (KeyError, TypeError, ValueError, RefError, EdgeKindError) as exc:
+            check_edge_kinds(edge.from_ref, edge.type, edge.to_ref)
+        except EdgeKindError as exc:
             raise InvalidInputError(f"{where}: {exc}", location=where) from None
-        assertions = _assertions(item, where)
+        assertions = _assertions(edge)
         yield EdgeRecord(
-            item["from"], item["type"], item["to"], merge_assertions(assertions), assertions
+            edge.from_ref, edge.type, edge.to_ref, merge_assertions(assertions), assertions
         )
+
+
+def _checked(doc: Any) -> GraphDocumentIn:
+    """*doc* as the document model, or a 422 naming the first problem and where."""
+    if not isinstance(doc, Mapping) or doc.get("format") != FORMAT:
+        raise InvalidInputError(f"not an {FORMAT} document (format field)", location="format")
+    if doc.get("format_version") != FORMAT_VERSION:
+        raise InvalidInputError(
+            f"unsupported format_version {doc.get('format_version')!r}; this build reads "
+            f"{FORMAT_VERSION}",
+            location="format_version",
+        )
+    try:
+        return GraphDocumentIn.model_validate(doc)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = "".join(
+            f"[{part}]" if isinstance(part, int) else f".{part}" for part in problem["loc"]
+        ).lstrip(".")
+        raise InvalidInputError(f"{where}: {problem['msg']}", location=where) from None
 
 
 def import_document(
@@ -133,17 +156,10 @@ def import_document(
     The whole document is checked before anything is written. The change
     records name *actor* and the source ``import``.
     """
-    if not isinstance(doc, Mapping) or doc.get("format") != FORMAT:
-        raise InvalidInputError(f"not an {FORMAT} document (format field)", location="format")
-    if doc.get("format_version") != FORMAT_VERSION:
-        raise InvalidInputError(
-            f"unsupported format_version {doc.get('format_version')!r}; this build reads "
-            f"{FORMAT_VERSION}",
-            location="format_version",
-        )
+    checked = _checked(doc)
     nodes: list[NodeRecord] = []
     edges: list[EdgeRecord] = []
-    for record in _records(doc):
+    for record in _records(checked):
         if isinstance(record, NodeRecord):
             nodes.append(record)
         else:

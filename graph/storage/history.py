@@ -19,6 +19,8 @@ from graph.storage.store import GraphStore
 from schemas.errors import ConflictError, InvalidInputError
 from schemas.facts import EdgeKey
 
+MAX_VERSION_DIGITS = 18
+"""A graph version is at most 18 digits (it fits a signed 64-bit integer)."""
 _ATTEMPTS = 5  # rebuilds retried when a write lands while the graph is read
 _MAX_PRODUCT_HOPS = 8
 
@@ -34,7 +36,9 @@ class Point:
     def parse(cls, text: str, *, location: str) -> Point:
         """A graph version (digits) or an ISO-8601 instant."""
         text = text.strip()
-        if text.isdigit():
+        if text.isascii() and text.isdigit():
+            if len(text) > MAX_VERSION_DIGITS:
+                raise InvalidInputError(f"no graph version {text}", location=location)
             return cls(version=int(text))
         return cls(at=parse_instant(text, location=location))
 

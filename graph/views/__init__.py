@@ -28,10 +28,11 @@ from graph.views.model import (
     RendererUnavailableError,
     ViewName,
 )
-from graph.views.render import DiagramFormat, RenderedDiagram, render_diagram
+from graph.views.render import DIAGRAM_MEDIA_TYPES, DiagramFormat, RenderedDiagram, render_diagram
 from graph.views.views import build_view, focus_view, impact_view, portfolio_view
 
 __all__ = [
+    "DIAGRAM_MEDIA_TYPES",
     "MAX_CHARS",
     "MAX_COMPONENTS",
     "MAX_EDGES",

@@ -19,6 +19,12 @@ MEDIA_TYPES: dict[str, str] = {
     "mermaid": "text/plain; charset=utf-8",
     "structurizr": "text/plain; charset=utf-8",
 }
+SPLIT_MERMAID_MEDIA_TYPE = "text/markdown; charset=utf-8"
+"""A Mermaid diagram split in parts: Markdown holding one fenced block per part."""
+DIAGRAM_MEDIA_TYPES = frozenset(
+    media.split(";")[0] for media in (*MEDIA_TYPES.values(), SPLIT_MERMAID_MEDIA_TYPE)
+)
+"""Every media type a diagram can be answered in (without parameters)."""
 EXTENSIONS: dict[str, str] = {
     "dot": "dot",
     "svg": "svg",
@@ -52,9 +58,7 @@ def render_diagram(diagram: Diagram, fmt: DiagramFormat) -> RenderedDiagram:
         content, collapsed, notes = result.text().encode(), result.collapsed, result.notes
         parts = len(result.parts)
         if parts > 1:
-            return RenderedDiagram(
-                content, "text/markdown; charset=utf-8", "md", collapsed, parts, notes
-            )
+            return RenderedDiagram(content, SPLIT_MERMAID_MEDIA_TYPE, "md", collapsed, parts, notes)
     else:
         content = to_structurizr(diagram).encode()
     return RenderedDiagram(content, MEDIA_TYPES[fmt], EXTENSIONS[fmt], collapsed, parts, notes)

@@ -51,11 +51,15 @@ def test_create_read_list_update_delete(api: ApiClient, store: GraphStore) -> No
     assert patched.status_code == 200
     assert (patched.json()["tier"], patched.json()["description"]) == (1, "BI")
 
-    replaced = api.put("/api/v1/products/reporting", json={"slug": "reporting", "name": "Reports"})
+    replaced = api.put("/api/v1/products/reporting", json={"name": "Reports"})
     assert replaced.status_code == 200
     # PUT replaces what the API asserts: unset fields fall back to their defaults
     assert (replaced.json()["name"], replaced.json()["tier"]) == ("Reports", 2)
     assert replaced.json()["description"] is None
+    # the path names the element: a slug in the body is not a field of PUT
+    assert_error(
+        api.put("/api/v1/products/reporting", json={"slug": "other"}), 422, "validation_error"
+    )
 
     assert api.delete("/api/v1/products/reporting").status_code == 204
     assert_error(api.get("/api/v1/products/reporting"), 404, "not_found")
@@ -155,13 +159,19 @@ def test_edges_are_checked_and_a_rejected_edge_writes_nothing(
     assert ({e.key for e in store.iter_edges()}, store.version()) == before
 
 
-def test_edge_delete_and_listing(api: ApiClient) -> None:
+def test_edge_delete_and_listing(api: ApiClient, store: GraphStore) -> None:
     build_portfolio(api)
     listed = api.get("/api/v1/edges", params={"from": "component:cart"}).json()
     assert {(e["type"], e["to"]) for e in listed["items"]} == {
         ("DEPENDS_ON", "component:auth"),
         ("PART_OF", "product:checkout"),
     }
+    by_type = api.get("/api/v1/edges", params={"type": "PART_OF"}).json()
+    expected = {e.key for e in store.iter_edges() if e.type == "PART_OF"}
+    assert {(e["from"], e["type"], e["to"]) for e in by_type["items"]} == expected
+    assert (by_type["total"], by_type["truncated"]) == (len(expected), False)
+    one = api.get("/api/v1/edges", params={"limit": 1}).json()
+    assert (len(one["items"]), one["total"], one["truncated"]) == (1, store.counts()[1], True)
     params = {"from": "component:cart", "type": "DEPENDS_ON", "to": "component:auth"}
     assert api.delete("/api/v1/edges", params=params).status_code == 204
     assert_error(api.delete("/api/v1/edges", params=params), 404, "not_found")

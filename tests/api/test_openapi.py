@@ -8,7 +8,7 @@ import pytest
 
 from app.openapi import broken_refs
 from graph.storage import GraphStore
-from schemas.refs import REF_PATTERN
+from schemas.refs import PRODUCT_REF_PATTERN, REF_PATTERN, Kind, ref_pattern
 
 from .conftest import ApiClient, make_client
 
@@ -102,13 +102,17 @@ def test_refs_carry_the_kind_slug_pattern(document: dict[str, Any]) -> None:
         ("/api/v1/elements/{ref}", "get", "ref"),
         ("/api/v1/edges", "get", "from"),
         ("/api/v1/edges", "delete", "to"),
-        ("/api/v1/diligence/sunset", "get", "product"),
         ("/api/v1/adrs", "get", "element"),
         ("/api/v1/changes", "get", "element"),
     ]:
         assert pattern_of(parameter(path, method, name)["schema"]) == REF_PATTERN, (path, name)
+    sunset = parameter("/api/v1/diligence/sunset", "get", "product")["schema"]
+    assert pattern_of(sunset) == PRODUCT_REF_PATTERN
     schemas = document["components"]["schemas"]
     assert schemas["EdgeIn"]["properties"]["from"]["pattern"] == REF_PATTERN
+    # each edge type's branch says which kinds its ends may be
+    owns = next(v for v in schemas["EdgeIn"]["oneOf"] if v["title"] == "OWNS")
+    assert owns["properties"]["from"]["pattern"] == ref_pattern([Kind.TEAM])
     assert schemas["ImpactRequest"]["properties"]["targets"]["items"]["pattern"] == REF_PATTERN
 
 

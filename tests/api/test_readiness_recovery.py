@@ -55,14 +55,12 @@ def test_requests_answer_503_while_neo4j_is_down_and_recover(neo4j_uri: str) -> 
         store.clear()
         client = make_client(store)
         editor = client.as_key(EDITOR)
-        assert editor.put(
-            "/api/v1/teams/core", json={"slug": "core", "name": "Core"}
-        ).status_code in (200, 201)
+        assert editor.put("/api/v1/teams/core", json={"name": "Core"}).status_code in (200, 201)
 
         proxy.cut()
         assert_error(client.get("/api/v1/teams/core"), 503, "store_unavailable")
         assert_error(
-            editor.put("/api/v1/teams/web", json={"slug": "web", "name": "Web"}),
+            editor.put("/api/v1/teams/web", json={"name": "Web"}),
             503,
             "store_unavailable",
         )
@@ -70,7 +68,7 @@ def test_requests_answer_503_while_neo4j_is_down_and_recover(neo4j_uri: str) -> 
 
         proxy.up = True
         assert client.get("/api/v1/teams/core").json()["name"] == "Core"
-        assert editor.put("/api/v1/teams/web", json={"slug": "web", "name": "Web"}).status_code in (
+        assert editor.put("/api/v1/teams/web", json={"name": "Web"}).status_code in (
             200,
             201,
         )

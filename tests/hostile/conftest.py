@@ -22,7 +22,7 @@ def snapshot(store: GraphStore) -> tuple[int, list[Any], list[Any]]:
 def seeded(store: GraphStore) -> Iterator[ApiClient]:
     """The API over a store holding one element, with the editor key."""
     api = make_client(store)
-    response = api.put("/api/v1/products/shop", json={"slug": "shop", "name": "Shop"})
+    response = api.put("/api/v1/products/shop", json={"name": "Shop"})
     assert response.status_code in (200, 201), response.text
     yield api
 

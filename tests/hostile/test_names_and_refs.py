@@ -41,7 +41,7 @@ def test_bad_refs_are_refused_by_the_api(seeded: ApiClient, store: GraphStore, r
     edge = {"from": ref, "type": "PART_OF", "to": "product:shop"}
     assert seeded.post("/api/v1/edges", json=edge).status_code == 422
     slug = ref.partition(":")[2]
-    put = seeded.put(f"/api/v1/components/{quote(slug, safe='')}", json={"slug": slug})
+    put = seeded.put(f"/api/v1/components/{quote(slug, safe='')}", json={"name": "x"})
     assert 400 <= put.status_code < 500 and put.status_code != 401
     body = {"slug": slug, "name": "x"}
     assert seeded.post("/api/v1/components", json=body).status_code == 422
