@@ -49,6 +49,59 @@ def _products(value: Any) -> str:
     return str(value) if value else "(no product)"
 
 
+def write_sources(write: Mapping[str, Any]) -> str:
+    """``41 sources under portfolio/products``, the one source, or how many."""
+    count = int(write["sources"])
+    if write["source"]:
+        return str(write["source"])
+    if write["under"]:
+        return f"{count} sources under {write['under']}/"
+    return f"{count} sources" if count else "no source"
+
+
+def product_blocks(group: Mapping[str, Any]) -> list[tuple[str, Table | str]]:
+    """One product's changes: counts by kind, its writes, the listed items, the rest counted."""
+    counts, totals = group["counts"], group["totals"]
+    kinds = sorted({k for bucket in counts.values() for k in bucket})
+    count_rows = [
+        (kind, *(str(counts[b].get(kind, 0)) for b in ("added", "removed", "changed")))
+        for kind in kinds
+    ]
+    count_rows.append(("All", *(str(totals[b]) for b in ("added", "removed", "changed"))))
+    write_rows = [
+        (
+            str(w["version"]),
+            str(w["by"]),
+            str(w["at"]),
+            write_sources(w),
+            str(w["created"]),
+            str(w["updated"]),
+            str(w["removed"]),
+        )
+        for w in group["writes"]
+    ]
+    items = [
+        (c["what"], c["subject"], ", ".join(c["fields"]), ", ".join(c["by"]), ", ".join(c["at"]))
+        for c in group["changes"]
+    ]
+    blocks: list[tuple[str, Table | str]] = [
+        (_products(group["product"]), (("Kind", "Added", "Removed", "Changed"), count_rows)),
+        (
+            "",
+            (
+                ("Version", "Who", "When", "Sources", "Created", "Updated", "Removed"),
+                write_rows,
+            ),
+        ),
+    ]
+    if group["more_writes"]:
+        blocks.append(("", f"and {group['more_writes']} more writes"))
+    blocks.append(("", (("What", "Element or edge", "Fields", "Who", "When"), items)))
+    if group["more"]:
+        blocks.append(("", f"and {group['more']} more"))
+    return blocks
+
+
 def section_tables(review: Mapping[str, Any]) -> dict[str, list[tuple[str, Table | str]]]:
     """Each section as (sub-heading, table or sentence) blocks, shared by both formats."""
     headline: Table = (
@@ -58,25 +111,9 @@ def section_tables(review: Mapping[str, Any]) -> dict[str, list[tuple[str, Table
             for h in review["headline"]
         ],
     )
-    changes: list[tuple[str, Table | str]] = [
-        (
-            _products(group["product"]),
-            (
-                ("What", "Element or edge", "Fields", "Who", "When"),
-                [
-                    (
-                        c["what"],
-                        c["subject"],
-                        ", ".join(c["fields"]),
-                        ", ".join(c["by"]),
-                        ", ".join(c["at"]),
-                    )
-                    for c in group["changes"]
-                ],
-            ),
-        )
-        for group in review["changes"]
-    ] or [("", NO_CHANGES)]
+    changes = [b for group in review["changes"] for b in product_blocks(group)] or [
+        ("", NO_CHANGES)
+    ]
     adrs = review["adrs"]
     adr_blocks: list[tuple[str, Table | str]] = []
     for status in ("proposed", "accepted", "rejected", "superseded"):

@@ -16,6 +16,7 @@ from typing import Any
 from app.adr_impact import assessment, conflicts
 from app.adr_service import iter_adrs
 from app.history_service import point
+from app.review_changes import month_changes
 from app.settings import Settings
 from graph.analysis import (
     Projection,
@@ -24,7 +25,7 @@ from graph.analysis import (
     platform_adoption,
     projection_from_records,
 )
-from graph.storage import GraphStore, Point, change_time, diff, graph_as_of
+from graph.storage import GraphStore, Point, change_time, graph_as_of
 from graph.views import portfolio_view, render_diagram
 from schemas.edges import EdgeType
 from schemas.errors import InvalidInputError
@@ -35,7 +36,6 @@ TOP_HOTSPOTS = 10
 _EDGE_TYPES = frozenset(t.value for t in EdgeType)
 _USE = frozenset({EdgeType.CONSUMES.value, EdgeType.SUBSCRIBES.value})
 _OFFER = frozenset({EdgeType.PROVIDES.value, EdgeType.PUBLISHES.value})
-_ADR_EDGES = frozenset({EdgeType.AFFECTS.value, EdgeType.SUPERSEDES.value})
 _EVENT_STATUSES = ("accepted", "rejected", "superseded")
 
 
@@ -122,48 +122,6 @@ def _headline(before: Projection, after: Projection) -> list[dict[str, Any]]:
         change = round(value - previous, 1) if value is not None and previous is not None else None
         out.append({"metric": key, "value": value, "previous": previous, "change": change})
     return out
-
-
-# ------------------------------------------------------------------ changes
-
-
-def _is_adr_entry(entry: Mapping[str, Any]) -> bool:
-    if "edge" in entry:
-        return str(entry["edge"]["type"]) in _ADR_EDGES
-    return str(entry["element"]).startswith("adr:")
-
-
-def _change_line(bucket: str, entry: Mapping[str, Any]) -> dict[str, Any]:
-    before, after = entry.get("before") or {}, entry.get("after") or {}
-    fields = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
-    subject = (
-        f"{entry['edge']['from']} -{entry['edge']['type']}-> {entry['edge']['to']}"
-        if "edge" in entry
-        else str(entry["element"])
-    )
-    return {
-        "what": bucket,
-        "subject": subject,
-        "fields": fields if bucket == "changed" else [],
-        "by": sorted({str(c["actor"]) for c in entry["changes"]}),
-        "at": [str(c["at"]) for c in entry["changes"]],
-    }
-
-
-def month_changes(store: GraphStore, start: Point, end: Point) -> list[dict[str, Any]]:
-    """The change log of the month by product; ADR records left to the ADR section."""
-    found = diff(store, start, end)
-    products = []
-    for group in found["products"]:
-        lines = [
-            _change_line(bucket, entry)
-            for bucket in ("added", "removed", "changed")
-            for entry in group[bucket]
-            if not _is_adr_entry(entry)
-        ]
-        if lines:
-            products.append({"product": group["product"], "changes": lines})
-    return products
 
 
 # ------------------------------------------------------------------ ADRs
