@@ -102,6 +102,32 @@ def product_blocks(group: Mapping[str, Any]) -> list[tuple[str, Table | str]]:
     return blocks
 
 
+def assessed(found: Mapping[str, Any]) -> str:
+    """Where the ADR's impact comes from: the stored assessment, or this month's graph."""
+    if not found["stored"]:
+        return "no assessment stored; computed on the end-of-month graph"
+    return (
+        f"stored at graph version {found['graph_version']}, "
+        f"{_shown(found['computed_at'])} by {_shown(found['computed_by'])}"
+    )
+
+
+def since_then(found: Mapping[str, Any]) -> str:
+    """Newly / no longer affected products between the stored assessment and the month's end."""
+    if not found["stored"]:
+        return "-"
+    moved = f"graph version {found['graph_version']} to {found['graph_version_now']}: "
+    newly, gone = found["newly_affected_products"], found["no_longer_affected_products"]
+    if not newly and not gone:
+        return moved + "affected products unchanged"
+    parts = []
+    if newly:
+        parts.append("newly affected " + ", ".join(newly))
+    if gone:
+        parts.append("no longer affected " + ", ".join(gone))
+    return moved + "; ".join(parts)
+
+
 def section_tables(review: Mapping[str, Any]) -> dict[str, list[tuple[str, Table | str]]]:
     """Each section as (sub-heading, table or sentence) blocks, shared by both formats."""
     headline: Table = (
@@ -122,7 +148,16 @@ def section_tables(review: Mapping[str, Any]) -> dict[str, list[tuple[str, Table
                 (
                     status.capitalize(),
                     (
-                        ("ADR", "Title", "Who", "When", "Status now", "Affected products"),
+                        (
+                            "ADR",
+                            "Title",
+                            "Who",
+                            "When",
+                            "Status now",
+                            "Affected products",
+                            "Assessed",
+                            "Since then",
+                        ),
                         [
                             (
                                 a["id"],
@@ -131,6 +166,8 @@ def section_tables(review: Mapping[str, Any]) -> dict[str, list[tuple[str, Table
                                 _shown(a["at"]),
                                 _shown(a["status_now"]),
                                 ", ".join(a["affected_products"]) or "none",
+                                assessed(a["impact"]),
+                                since_then(a["impact"]),
                             )
                             for a in adrs[status]
                         ],

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from app.adr_impact import assessment, conflicts
+from app.adr_impact import conflicts, impact_view
 from app.adr_service import iter_adrs
 from app.history_service import point
 from app.review_changes import month_changes
@@ -140,11 +140,30 @@ def _events(adr: Mapping[str, Any], since: str, until: str) -> list[tuple[str, d
     return out
 
 
+def adr_impact(store: GraphStore, p: Projection, adr: Mapping[str, Any]) -> dict[str, Any]:
+    """The ADR's stored assessment and what changed since, on the graph *p* (``impact_view``)."""
+    view = impact_view(store, p, int(adr["number"]))
+    stored = view["stored"]
+    shown = stored if stored else view["current"]
+    return {
+        "stored": stored is not None,
+        "graph_version": view["graph_version_then"],
+        "computed_at": stored.get("computed_at") if stored else None,
+        "computed_by": stored.get("computed_by") if stored else None,
+        "graph_version_now": view["graph_version_now"],
+        "affected_products": shown["affected_products"],
+        "affected_components": shown["affected_components"],
+        "newly_affected_products": view["newly_affected_products"],
+        "no_longer_affected_products": view["no_longer_affected_products"],
+    }
+
+
 def month_adrs(store: GraphStore, p: Projection, since: str, until: str) -> dict[str, Any]:
     groups: dict[str, list[dict[str, Any]]] = {k: [] for k in ("proposed", *_EVENT_STATUSES)}
     for adr in iter_adrs(store):
-        for event, entry in _events(adr, since, until):
-            found = assessment(p, adr.get("affects", []))
+        events = _events(adr, since, until)
+        found = adr_impact(store, p, adr) if events else {}
+        for event, entry in events:
             groups[event].append(
                 {
                     "id": f"ADR-{int(adr['number']):04d}",
@@ -155,6 +174,7 @@ def month_adrs(store: GraphStore, p: Projection, since: str, until: str) -> dict
                     "superseded_by": adr.get("superseded_by", []),
                     "affected_products": found["affected_products"],
                     "affected_components": found["affected_components"],
+                    "impact": found,
                 }
             )
     return groups
