@@ -279,11 +279,11 @@ def section_tables(review: Mapping[str, Any]) -> dict[str, list[tuple[str, Table
     }
 
 
-def _title(review: Mapping[str, Any]) -> str:
+def review_title(review: Mapping[str, Any]) -> str:
     return f"Architecture review {review['month']}"
 
 
-def _period(review: Mapping[str, Any]) -> str:
+def review_period(review: Mapping[str, Any]) -> str:
     partial = " (month in progress)" if review["partial"] else ""
     return (
         f"From {review['from']} to {review['to']}{partial}; graph version "
@@ -307,7 +307,7 @@ def _md_table(table: Table) -> Iterable[str]:
 
 
 def to_markdown(review: Mapping[str, Any]) -> str:
-    lines = [f"# {_title(review)}", "", _period(review), ""]
+    lines = [f"# {review_title(review)}", "", review_period(review), ""]
     blocks = section_tables(review)
     for key, heading in SECTIONS:
         lines += [f"## {heading}", ""]
@@ -336,7 +336,7 @@ figure.diagram{margin:0;break-inside:avoid;page-break-inside:avoid;overflow:auto
 figure.diagram svg{max-width:100%;height:auto}
 @media print{body{max-width:none;padding:0}section{break-before:page;page-break-before:always}
 section:first-of-type{break-before:auto;page-break-before:auto}
-figure.diagram{overflow:visible}figure.diagram svg{max-height:24cm}}
+figure.diagram{overflow:visible}figure.diagram svg{max-height:22cm}}
 """
 
 _PROLOGUE = re.compile(r"^.*?(?=<svg)", re.S)
@@ -360,9 +360,9 @@ def to_html(review: Mapping[str, Any]) -> str:
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{escape(_title(review))}</title><style>{CSS}</style></head><body>",
-        f"<header><h1>{escape(_title(review))}</h1>",
-        f'<p class="period">{escape(_period(review))}</p></header>',
+        f"<title>{escape(review_title(review))}</title><style>{CSS}</style></head><body>",
+        f"<header><h1>{escape(review_title(review))}</h1>",
+        f'<p class="period">{escape(review_period(review))}</p></header>',
     ]
     for key, heading in SECTIONS:
         parts.append(f'<section id="{key}"><h2>{escape(heading)}</h2>')
