@@ -49,6 +49,85 @@ def _products(value: Any) -> str:
     return str(value) if value else "(no product)"
 
 
+def write_sources(write: Mapping[str, Any]) -> str:
+    """``41 sources under portfolio/products``, the one source, or how many."""
+    count = int(write["sources"])
+    if write["source"]:
+        return str(write["source"])
+    if write["under"]:
+        return f"{count} sources under {write['under']}/"
+    return f"{count} sources" if count else "no source"
+
+
+def product_blocks(group: Mapping[str, Any]) -> list[tuple[str, Table | str]]:
+    """One product's changes: counts by kind, its writes, the listed items, the rest counted."""
+    counts, totals = group["counts"], group["totals"]
+    kinds = sorted({k for bucket in counts.values() for k in bucket})
+    count_rows = [
+        (kind, *(str(counts[b].get(kind, 0)) for b in ("added", "removed", "changed")))
+        for kind in kinds
+    ]
+    count_rows.append(("All", *(str(totals[b]) for b in ("added", "removed", "changed"))))
+    write_rows = [
+        (
+            str(w["version"]),
+            str(w["by"]),
+            str(w["at"]),
+            write_sources(w),
+            str(w["created"]),
+            str(w["updated"]),
+            str(w["removed"]),
+        )
+        for w in group["writes"]
+    ]
+    items = [
+        (c["what"], c["subject"], ", ".join(c["fields"]), ", ".join(c["by"]), ", ".join(c["at"]))
+        for c in group["changes"]
+    ]
+    blocks: list[tuple[str, Table | str]] = [
+        (_products(group["product"]), (("Kind", "Added", "Removed", "Changed"), count_rows)),
+        (
+            "",
+            (
+                ("Version", "Who", "When", "Sources", "Created", "Updated", "Removed"),
+                write_rows,
+            ),
+        ),
+    ]
+    if group["more_writes"]:
+        blocks.append(("", f"and {group['more_writes']} more writes"))
+    blocks.append(("", (("What", "Element or edge", "Fields", "Who", "When"), items)))
+    if group["more"]:
+        blocks.append(("", f"and {group['more']} more"))
+    return blocks
+
+
+def assessed(found: Mapping[str, Any]) -> str:
+    """Where the ADR's impact comes from: the stored assessment, or this month's graph."""
+    if not found["stored"]:
+        return "no assessment stored; computed on the end-of-month graph"
+    return (
+        f"stored at graph version {found['graph_version']}, "
+        f"{_shown(found['computed_at'])} by {_shown(found['computed_by'])}"
+    )
+
+
+def since_then(found: Mapping[str, Any]) -> str:
+    """Newly / no longer affected products between the stored assessment and the month's end."""
+    if not found["stored"]:
+        return "-"
+    moved = f"graph version {found['graph_version']} to {found['graph_version_now']}: "
+    newly, gone = found["newly_affected_products"], found["no_longer_affected_products"]
+    if not newly and not gone:
+        return moved + "affected products unchanged"
+    parts = []
+    if newly:
+        parts.append("newly affected " + ", ".join(newly))
+    if gone:
+        parts.append("no longer affected " + ", ".join(gone))
+    return moved + "; ".join(parts)
+
+
 def section_tables(review: Mapping[str, Any]) -> dict[str, list[tuple[str, Table | str]]]:
     """Each section as (sub-heading, table or sentence) blocks, shared by both formats."""
     headline: Table = (
@@ -58,25 +137,9 @@ def section_tables(review: Mapping[str, Any]) -> dict[str, list[tuple[str, Table
             for h in review["headline"]
         ],
     )
-    changes: list[tuple[str, Table | str]] = [
-        (
-            _products(group["product"]),
-            (
-                ("What", "Element or edge", "Fields", "Who", "When"),
-                [
-                    (
-                        c["what"],
-                        c["subject"],
-                        ", ".join(c["fields"]),
-                        ", ".join(c["by"]),
-                        ", ".join(c["at"]),
-                    )
-                    for c in group["changes"]
-                ],
-            ),
-        )
-        for group in review["changes"]
-    ] or [("", NO_CHANGES)]
+    changes = [b for group in review["changes"] for b in product_blocks(group)] or [
+        ("", NO_CHANGES)
+    ]
     adrs = review["adrs"]
     adr_blocks: list[tuple[str, Table | str]] = []
     for status in ("proposed", "accepted", "rejected", "superseded"):
@@ -85,7 +148,16 @@ def section_tables(review: Mapping[str, Any]) -> dict[str, list[tuple[str, Table
                 (
                     status.capitalize(),
                     (
-                        ("ADR", "Title", "Who", "When", "Status now", "Affected products"),
+                        (
+                            "ADR",
+                            "Title",
+                            "Who",
+                            "When",
+                            "Status now",
+                            "Affected products",
+                            "Assessed",
+                            "Since then",
+                        ),
                         [
                             (
                                 a["id"],
@@ -94,6 +166,8 @@ def section_tables(review: Mapping[str, Any]) -> dict[str, list[tuple[str, Table
                                 _shown(a["at"]),
                                 _shown(a["status_now"]),
                                 ", ".join(a["affected_products"]) or "none",
+                                assessed(a["impact"]),
+                                since_then(a["impact"]),
                             )
                             for a in adrs[status]
                         ],
@@ -205,11 +279,11 @@ def section_tables(review: Mapping[str, Any]) -> dict[str, list[tuple[str, Table
     }
 
 
-def _title(review: Mapping[str, Any]) -> str:
+def review_title(review: Mapping[str, Any]) -> str:
     return f"Architecture review {review['month']}"
 
 
-def _period(review: Mapping[str, Any]) -> str:
+def review_period(review: Mapping[str, Any]) -> str:
     partial = " (month in progress)" if review["partial"] else ""
     return (
         f"From {review['from']} to {review['to']}{partial}; graph version "
@@ -233,7 +307,7 @@ def _md_table(table: Table) -> Iterable[str]:
 
 
 def to_markdown(review: Mapping[str, Any]) -> str:
-    lines = [f"# {_title(review)}", "", _period(review), ""]
+    lines = [f"# {review_title(review)}", "", review_period(review), ""]
     blocks = section_tables(review)
     for key, heading in SECTIONS:
         lines += [f"## {heading}", ""]
@@ -262,7 +336,7 @@ figure.diagram{margin:0;break-inside:avoid;page-break-inside:avoid;overflow:auto
 figure.diagram svg{max-width:100%;height:auto}
 @media print{body{max-width:none;padding:0}section{break-before:page;page-break-before:always}
 section:first-of-type{break-before:auto;page-break-before:auto}
-figure.diagram{overflow:visible}figure.diagram svg{max-height:24cm}}
+figure.diagram{overflow:visible}figure.diagram svg{max-height:22cm}}
 """
 
 _PROLOGUE = re.compile(r"^.*?(?=<svg)", re.S)
@@ -286,9 +360,9 @@ def to_html(review: Mapping[str, Any]) -> str:
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{escape(_title(review))}</title><style>{CSS}</style></head><body>",
-        f"<header><h1>{escape(_title(review))}</h1>",
-        f'<p class="period">{escape(_period(review))}</p></header>',
+        f"<title>{escape(review_title(review))}</title><style>{CSS}</style></head><body>",
+        f"<header><h1>{escape(review_title(review))}</h1>",
+        f'<p class="period">{escape(review_period(review))}</p></header>',
     ]
     for key, heading in SECTIONS:
         parts.append(f'<section id="{key}"><h2>{escape(heading)}</h2>')

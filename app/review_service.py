@@ -13,9 +13,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from app.adr_impact import assessment, conflicts
+from app.adr_impact import conflicts, impact_view
 from app.adr_service import iter_adrs
 from app.history_service import point
+from app.review_changes import month_changes
 from app.settings import Settings
 from graph.analysis import (
     Projection,
@@ -24,7 +25,7 @@ from graph.analysis import (
     platform_adoption,
     projection_from_records,
 )
-from graph.storage import GraphStore, Point, change_time, diff, graph_as_of
+from graph.storage import GraphStore, Point, change_time, graph_as_of
 from graph.views import portfolio_view, render_diagram
 from schemas.edges import EdgeType
 from schemas.errors import InvalidInputError, NotFoundError
@@ -37,7 +38,6 @@ TOP_HOTSPOTS = 10
 _EDGE_TYPES = frozenset(t.value for t in EdgeType)
 _USE = frozenset({EdgeType.CONSUMES.value, EdgeType.SUBSCRIBES.value})
 _OFFER = frozenset({EdgeType.PROVIDES.value, EdgeType.PUBLISHES.value})
-_ADR_EDGES = frozenset({EdgeType.AFFECTS.value, EdgeType.SUPERSEDES.value})
 _EVENT_STATUSES = ("accepted", "rejected", "superseded")
 
 
@@ -127,48 +127,6 @@ def _headline(before: Projection, after: Projection) -> list[dict[str, Any]]:
     return out
 
 
-# ------------------------------------------------------------------ changes
-
-
-def _is_adr_entry(entry: Mapping[str, Any]) -> bool:
-    if "edge" in entry:
-        return str(entry["edge"]["type"]) in _ADR_EDGES
-    return str(entry["element"]).startswith("adr:")
-
-
-def _change_line(bucket: str, entry: Mapping[str, Any]) -> dict[str, Any]:
-    before, after = entry.get("before") or {}, entry.get("after") or {}
-    fields = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
-    subject = (
-        f"{entry['edge']['from']} -{entry['edge']['type']}-> {entry['edge']['to']}"
-        if "edge" in entry
-        else str(entry["element"])
-    )
-    return {
-        "what": bucket,
-        "subject": subject,
-        "fields": fields if bucket == "changed" else [],
-        "by": sorted({str(c["actor"]) for c in entry["changes"]}),
-        "at": [str(c["at"]) for c in entry["changes"]],
-    }
-
-
-def month_changes(store: GraphStore, start: Point, end: Point) -> list[dict[str, Any]]:
-    """The change log of the month by product; ADR records left to the ADR section."""
-    found = diff(store, start, end)
-    products = []
-    for group in found["products"]:
-        lines = [
-            _change_line(bucket, entry)
-            for bucket in ("added", "removed", "changed")
-            for entry in group[bucket]
-            if not _is_adr_entry(entry)
-        ]
-        if lines:
-            products.append({"product": group["product"], "changes": lines})
-    return products
-
-
 # ------------------------------------------------------------------ ADRs
 
 
@@ -185,11 +143,30 @@ def _events(adr: Mapping[str, Any], since: str, until: str) -> list[tuple[str, d
     return out
 
 
+def adr_impact(store: GraphStore, p: Projection, adr: Mapping[str, Any]) -> dict[str, Any]:
+    """The ADR's stored assessment and what changed since, on the graph *p* (``impact_view``)."""
+    view = impact_view(store, p, int(adr["number"]))
+    stored = view["stored"]
+    shown = stored if stored else view["current"]
+    return {
+        "stored": stored is not None,
+        "graph_version": view["graph_version_then"],
+        "computed_at": stored.get("computed_at") if stored else None,
+        "computed_by": stored.get("computed_by") if stored else None,
+        "graph_version_now": view["graph_version_now"],
+        "affected_products": shown["affected_products"],
+        "affected_components": shown["affected_components"],
+        "newly_affected_products": view["newly_affected_products"],
+        "no_longer_affected_products": view["no_longer_affected_products"],
+    }
+
+
 def month_adrs(store: GraphStore, p: Projection, since: str, until: str) -> dict[str, Any]:
     groups: dict[str, list[dict[str, Any]]] = {k: [] for k in ("proposed", *_EVENT_STATUSES)}
     for adr in iter_adrs(store):
-        for event, entry in _events(adr, since, until):
-            found = assessment(p, adr.get("affects", []))
+        events = _events(adr, since, until)
+        found = adr_impact(store, p, adr) if events else {}
+        for event, entry in events:
             groups[event].append(
                 {
                     "id": f"ADR-{int(adr['number']):04d}",
@@ -200,6 +177,7 @@ def month_adrs(store: GraphStore, p: Projection, since: str, until: str) -> dict
                     "superseded_by": adr.get("superseded_by", []),
                     "affected_products": found["affected_products"],
                     "affected_components": found["affected_components"],
+                    "impact": found,
                 }
             )
     return groups

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import networkx as nx
+from networkx.readwrite.graphml import GraphMLWriter
 
 from graph.analysis import Projection
 from schemas.errors import InvalidInputError, NotFoundError
@@ -205,9 +206,21 @@ def _attributes(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return flat
 
 
+class _GraphMLWriter(GraphMLWriter):  # type: ignore[misc]  # networkx ships no types
+    """networkx's writer, with booleans as XML Schema writes them (``true``, not ``True``)."""
+
+    def add_data(
+        self, name: str, element_type: type, value: Any, scope: str = "all", default: Any = None
+    ) -> Any:
+        # networkx passes str(value) here: "True" for a boolean
+        text = str(value).lower() if element_type is bool else value
+        return super().add_data(name, element_type, text, scope, default)
+
+
 def data_graphml(data: GraphData) -> bytes:
     """GraphML: node attributes ``kind``, ``label`` (the name), ``product``, ``platform``
-    and the flattened properties; edge attributes ``type`` and the flattened properties."""
+    and the flattened properties; edges with ids ``e0``, ``e1``, ... and attributes
+    ``type``, ``label`` (the type) and the flattened properties (docs/diagrams.md)."""
     g = nx.MultiDiGraph()
     node_attrs = _attributes(
         [
@@ -223,10 +236,14 @@ def data_graphml(data: GraphData) -> bytes:
     )
     for n, attrs in zip(data.nodes, node_attrs, strict=True):
         g.add_node(n["ref"], **attrs)
-    edge_attrs = _attributes([{**e["properties"], "type": e["type"]} for e in data.edges])
-    for e, attrs in zip(data.edges, edge_attrs, strict=True):
-        g.add_edge(e["from"], e["to"], key=e["type"], **attrs)
-    return ("\n".join(nx.generate_graphml(g)) + "\n").encode()
+    edge_attrs = _attributes(
+        [{**e["properties"], "type": e["type"], "label": e["type"]} for e in data.edges]
+    )
+    for number, (e, attrs) in enumerate(zip(data.edges, edge_attrs, strict=True)):
+        g.add_edge(e["from"], e["to"], key=f"e{number}", **attrs)
+    writer = _GraphMLWriter(encoding="utf-8", prettyprint=True)
+    writer.add_graph_element(g)
+    return (str(writer).rstrip("\n") + "\n").encode()
 
 
 _WRITERS = {"json": data_json, "csv": data_csv_zip, "graphml": data_graphml}
