@@ -48,7 +48,7 @@ __all__ = [
     "render_report",
 ]
 
-SCANNERS = ("openapi", "asyncapi", "manifest", "backstage", "cortex", "opslevel", "compass")
+SCANNERS = ("openapi", "asyncapi", "manifest", "backstage", "cortex", "opslevel", "compass", "port")
 
 
 class SourceStore(Protocol):

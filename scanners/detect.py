@@ -6,7 +6,8 @@ Two steps, so that most files of a repository cost one regular expression:
    (``openapi:``, ``swagger:``, ``asyncapi:``, ``apiVersion: backstage.io/...``,
    ``apiVersion: archgraph/...``, ``x-cortex-...`` beside ``openapi:``, a
    portal's own file name such as ``opslevel.yml``, or ``compass.yml`` with a
-   ``configVersion``/``typeId`` key or a Compass ARI as ``id``); a
+   ``configVersion``/``typeId`` key or a Compass ARI as ``id``; Port's
+   ``identifier`` beside ``blueprint`` or ``schema``, or entity mappings); a
    file named ``archgraph.yaml`` counts as a manifest whatever it holds (so a
    broken one gets a proper error).
 2. :func:`classify` confirms on the parsed documents: the key must be at the
@@ -25,6 +26,7 @@ from scanners.portals.compass import is_compass, looks_like_compass
 from scanners.portals.cortex import is_cortex
 from scanners.portals.opslevel import FILE_NAMES as OPSLEVEL_NAMES
 from scanners.portals.opslevel import is_opslevel
+from scanners.portals.port import looks_like_port, port_shape
 
 __all__ = ["BINARY_SUFFIXES", "PORTALS", "Format", "classify", "looks_binary", "sniff"]
 
@@ -39,9 +41,10 @@ class Format(StrEnum):
     CORTEX = "cortex"
     OPSLEVEL = "opslevel"
     COMPASS = "compass"
+    PORT = "port"
 
 
-PORTALS = frozenset({Format.CORTEX, Format.OPSLEVEL, Format.COMPASS})
+PORTALS = frozenset({Format.CORTEX, Format.OPSLEVEL, Format.COMPASS, Format.PORT})
 """The formats read by :data:`scanners.portals.PORTAL_SCANNERS`."""
 
 
@@ -141,6 +144,8 @@ def sniff(name: str, text: str) -> Format | None:
         return Format.CORTEX
     if openapi:
         return Format.OPENAPI
+    if looks_like_port(text):
+        return Format.PORT
     return None
 
 
@@ -167,4 +172,6 @@ def classify(name: str, docs: list[Any]) -> Format | None:
             return Format.CORTEX
         if "openapi" in doc or "swagger" in doc:
             return Format.OPENAPI
+    if port_shape(docs) is not None:
+        return Format.PORT
     return None

@@ -4,6 +4,7 @@
 * :mod:`.cortex`: Cortex ``cortex.yaml`` (an OpenAPI document whose ``info``
   carries ``x-cortex-*`` keys).
 * :mod:`.opslevel`: OpsLevel ``opslevel.yml`` (``service:`` or ``component:``).
+* :mod:`.port`: Port entities (blueprint and mapping files are named, not read).
 
 ``PORTAL_SCANNERS`` maps each scanner name (a :class:`scanners.detect.Format`
 value) to its ``scan_documents(file, *, resolver)``; a format whose files
@@ -17,15 +18,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from scanners.portals import compass, cortex, opslevel
+from scanners.portals import compass, cortex, opslevel, port
 from scanners.result import ReadFile, ScanResult
 
-__all__ = ["PORTAL_INDEXES", "PORTAL_SCANNERS", "compass", "cortex", "opslevel"]
+__all__ = ["PORTAL_INDEXES", "PORTAL_SCANNERS", "compass", "cortex", "opslevel", "port"]
 
 PORTAL_SCANNERS: dict[str, Callable[..., ScanResult]] = {
     cortex.SCANNER: cortex.scan_documents,
     opslevel.SCANNER: opslevel.scan_documents,
     compass.SCANNER: compass.scan_documents,
+    port.SCANNER: port.scan_documents,
 }
 
 PORTAL_INDEXES: dict[str, Callable[[Iterable[ReadFile]], Any]] = {
