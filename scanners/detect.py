@@ -7,7 +7,8 @@ Two steps, so that most files of a repository cost one regular expression:
    ``apiVersion: archgraph/...``, ``x-cortex-...`` beside ``openapi:``, a
    portal's own file name such as ``opslevel.yml``, or ``compass.yml`` with a
    ``configVersion``/``typeId`` key or a Compass ARI as ``id``; Port's
-   ``identifier`` beside ``blueprint`` or ``schema``, or entity mappings); a
+   ``identifier`` beside ``blueprint`` or ``schema``, or entity mappings; a
+   compose file name with a top-level ``services:``); a
    file named ``archgraph.yaml`` counts as a manifest whatever it holds (so a
    broken one gets a proper error).
 2. :func:`classify` confirms on the parsed documents: the key must be at the
@@ -23,6 +24,7 @@ from typing import Any
 from scanners.backstage import is_backstage
 from scanners.manifest import FILE_NAMES
 from scanners.portals.compass import is_compass, looks_like_compass
+from scanners.portals.compose import is_compose, looks_like_compose
 from scanners.portals.cortex import is_cortex
 from scanners.portals.opslevel import FILE_NAMES as OPSLEVEL_NAMES
 from scanners.portals.opslevel import is_opslevel
@@ -42,9 +44,10 @@ class Format(StrEnum):
     OPSLEVEL = "opslevel"
     COMPASS = "compass"
     PORT = "port"
+    COMPOSE = "compose"
 
 
-PORTALS = frozenset({Format.CORTEX, Format.OPSLEVEL, Format.COMPASS, Format.PORT})
+PORTALS = frozenset({Format.CORTEX, Format.OPSLEVEL, Format.COMPASS, Format.PORT, Format.COMPOSE})
 """The formats read by :data:`scanners.portals.PORTAL_SCANNERS`."""
 
 
@@ -60,6 +63,7 @@ _ASYNCAPI_RE = re.compile(_key("asyncapi"), re.MULTILINE)
 _BACKSTAGE_RE = re.compile(_key("apiVersion") + r"""[ \t]*["']?backstage\.io/""", re.MULTILINE)
 _MANIFEST_RE = re.compile(_key("apiVersion") + r"""[ \t]*["']?archgraph""", re.MULTILINE)
 _CORTEX_RE = re.compile(_key("x-cortex-[a-z-]+"), re.MULTILINE)
+_SERVICES_RE = re.compile(r"^services[ \t]*:", re.MULTILINE)
 _COMPASS_RE = re.compile(
     r"""^(?:configVersion|typeId)[ \t]*:|^id:[ \t]*["']?ari:cloud:compass:""", re.MULTILINE
 )
@@ -130,6 +134,8 @@ def sniff(name: str, text: str) -> Format | None:
         return Format.MANIFEST
     if base.lower() in OPSLEVEL_NAMES:
         return Format.OPSLEVEL
+    if looks_like_compose(base) and _SERVICES_RE.search(text):
+        return Format.COMPOSE
     if looks_like_compass(base) and _COMPASS_RE.search(text):
         return Format.COMPASS
     if _BACKSTAGE_RE.search(text):
@@ -162,6 +168,8 @@ def classify(name: str, docs: list[Any]) -> Format | None:
         return Format.BACKSTAGE
     if len(docs) == 1 and is_opslevel(name, docs[0]):
         return Format.OPSLEVEL
+    if len(docs) == 1 and is_compose(name, docs[0]):
+        return Format.COMPOSE
     if len(docs) == 1 and is_compass(name, docs[0]):
         return Format.COMPASS
     if len(docs) == 1 and isinstance(docs[0], dict):

@@ -1,6 +1,7 @@
 """Developer-portal service catalogs, read as what they are (one module per format).
 
 * :mod:`.compass`: Atlassian Compass ``compass.yml`` (one component).
+* :mod:`.compose`: docker compose files (a product, a component per service).
 * :mod:`.cortex`: Cortex ``cortex.yaml`` (an OpenAPI document whose ``info``
   carries ``x-cortex-*`` keys).
 * :mod:`.opslevel`: OpsLevel ``opslevel.yml`` (``service:`` or ``component:``).
@@ -18,16 +19,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from scanners.portals import compass, cortex, opslevel, port
+from scanners.portals import compass, compose, cortex, opslevel, port
 from scanners.result import ReadFile, ScanResult
 
-__all__ = ["PORTAL_INDEXES", "PORTAL_SCANNERS", "compass", "cortex", "opslevel", "port"]
+__all__ = ["PORTAL_INDEXES", "PORTAL_SCANNERS", "compass", "compose", "cortex", "opslevel", "port"]
 
 PORTAL_SCANNERS: dict[str, Callable[..., ScanResult]] = {
     cortex.SCANNER: cortex.scan_documents,
     opslevel.SCANNER: opslevel.scan_documents,
     compass.SCANNER: compass.scan_documents,
     port.SCANNER: port.scan_documents,
+    compose.SCANNER: compose.scan_documents,
 }
 
 PORTAL_INDEXES: dict[str, Callable[[Iterable[ReadFile]], Any]] = {
