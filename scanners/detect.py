@@ -8,7 +8,8 @@ Two steps, so that most files of a repository cost one regular expression:
    portal's own file name such as ``opslevel.yml``, or ``compass.yml`` with a
    ``configVersion``/``typeId`` key or a Compass ARI as ``id``; Port's
    ``identifier`` beside ``blueprint`` or ``schema``, or entity mappings; a
-   compose file name with a top-level ``services:``); a
+   compose file name with a top-level ``services:``; ``apiVersion:`` with a
+   workload or Service ``kind:`` for Kubernetes); a
    file named ``archgraph.yaml`` counts as a manifest whatever it holds (so a
    broken one gets a proper error).
 2. :func:`classify` confirms on the parsed documents: the key must be at the
@@ -26,6 +27,7 @@ from scanners.manifest import FILE_NAMES
 from scanners.portals.compass import is_compass, looks_like_compass
 from scanners.portals.compose import is_compose, looks_like_compose
 from scanners.portals.cortex import is_cortex
+from scanners.portals.kubernetes import is_kubernetes, looks_like_kubernetes
 from scanners.portals.opslevel import FILE_NAMES as OPSLEVEL_NAMES
 from scanners.portals.opslevel import is_opslevel
 from scanners.portals.port import looks_like_port, port_shape
@@ -45,9 +47,10 @@ class Format(StrEnum):
     COMPASS = "compass"
     PORT = "port"
     COMPOSE = "compose"
+    KUBERNETES = "kubernetes"
 
 
-PORTALS = frozenset({Format.CORTEX, Format.OPSLEVEL, Format.COMPASS, Format.PORT, Format.COMPOSE})
+PORTALS = frozenset(Format) - {Format.OPENAPI, Format.ASYNCAPI, Format.MANIFEST, Format.BACKSTAGE}
 """The formats read by :data:`scanners.portals.PORTAL_SCANNERS`."""
 
 
@@ -152,6 +155,8 @@ def sniff(name: str, text: str) -> Format | None:
         return Format.OPENAPI
     if looks_like_port(text):
         return Format.PORT
+    if looks_like_kubernetes(text):
+        return Format.KUBERNETES
     return None
 
 
@@ -182,4 +187,6 @@ def classify(name: str, docs: list[Any]) -> Format | None:
             return Format.OPENAPI
     if port_shape(docs) is not None:
         return Format.PORT
+    if is_kubernetes(docs):
+        return Format.KUBERNETES
     return None

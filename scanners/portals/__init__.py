@@ -4,6 +4,7 @@
 * :mod:`.compose`: docker compose files (a product, a component per service).
 * :mod:`.cortex`: Cortex ``cortex.yaml`` (an OpenAPI document whose ``info``
   carries ``x-cortex-*`` keys).
+* :mod:`.kubernetes`: Kubernetes workloads and the Services they call.
 * :mod:`.opslevel`: OpsLevel ``opslevel.yml`` (``service:`` or ``component:``).
 * :mod:`.port`: Port entities (blueprint and mapping files are named, not read).
 
@@ -19,10 +20,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from scanners.portals import compass, compose, cortex, opslevel, port
+from scanners.portals import compass, compose, cortex, kubernetes, opslevel, port
 from scanners.result import ReadFile, ScanResult
 
-__all__ = ["PORTAL_INDEXES", "PORTAL_SCANNERS", "compass", "compose", "cortex", "opslevel", "port"]
+__all__ = [
+    "PORTAL_INDEXES",
+    "PORTAL_SCANNERS",
+    "compass",
+    "compose",
+    "cortex",
+    "kubernetes",
+    "opslevel",
+    "port",
+]
 
 PORTAL_SCANNERS: dict[str, Callable[..., ScanResult]] = {
     cortex.SCANNER: cortex.scan_documents,
@@ -30,8 +40,10 @@ PORTAL_SCANNERS: dict[str, Callable[..., ScanResult]] = {
     compass.SCANNER: compass.scan_documents,
     port.SCANNER: port.scan_documents,
     compose.SCANNER: compose.scan_documents,
+    kubernetes.SCANNER: kubernetes.scan_documents,
 }
 
 PORTAL_INDEXES: dict[str, Callable[[Iterable[ReadFile]], Any]] = {
     compass.SCANNER: compass.index_ids,
+    kubernetes.SCANNER: kubernetes.index_services,
 }
