@@ -48,7 +48,17 @@ __all__ = [
     "render_report",
 ]
 
-SCANNERS = ("openapi", "asyncapi", "manifest", "backstage", "cortex", "opslevel")
+SCANNERS = (
+    "openapi",
+    "asyncapi",
+    "manifest",
+    "backstage",
+    "cortex",
+    "opslevel",
+    "compass",
+    "port",
+    "compose",
+)
 
 
 class SourceStore(Protocol):

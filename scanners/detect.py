@@ -5,7 +5,11 @@ Two steps, so that most files of a repository cost one regular expression:
 1. :func:`sniff` looks at the raw text for the tell-tale top-level keys
    (``openapi:``, ``swagger:``, ``asyncapi:``, ``apiVersion: backstage.io/...``,
    ``apiVersion: archgraph/...``, ``x-cortex-...`` beside ``openapi:``, a
-   portal's own file name such as ``opslevel.yml``); a
+   portal's own file name such as ``opslevel.yml``, or ``compass.yml`` with a
+   ``configVersion``/``typeId`` key or a Compass ARI as ``id``; Port's
+   ``identifier`` beside ``blueprint`` or ``schema``, or entity mappings; a
+   compose file name with a top-level ``services:``; ``apiVersion:`` with a
+   workload or Service ``kind:`` for Kubernetes); a
    file named ``archgraph.yaml`` counts as a manifest whatever it holds (so a
    broken one gets a proper error).
 2. :func:`classify` confirms on the parsed documents: the key must be at the
@@ -20,9 +24,13 @@ from typing import Any
 
 from scanners.backstage import is_backstage
 from scanners.manifest import FILE_NAMES
+from scanners.portals.compass import is_compass, looks_like_compass
+from scanners.portals.compose import is_compose, looks_like_compose
 from scanners.portals.cortex import is_cortex
+from scanners.portals.kubernetes import is_kubernetes, looks_like_kubernetes
 from scanners.portals.opslevel import FILE_NAMES as OPSLEVEL_NAMES
 from scanners.portals.opslevel import is_opslevel
+from scanners.portals.port import looks_like_port, port_shape
 
 __all__ = ["BINARY_SUFFIXES", "PORTALS", "Format", "classify", "looks_binary", "sniff"]
 
@@ -36,9 +44,13 @@ class Format(StrEnum):
     BACKSTAGE = "backstage"
     CORTEX = "cortex"
     OPSLEVEL = "opslevel"
+    COMPASS = "compass"
+    PORT = "port"
+    COMPOSE = "compose"
+    KUBERNETES = "kubernetes"
 
 
-PORTALS = frozenset({Format.CORTEX, Format.OPSLEVEL})
+PORTALS = frozenset(Format) - {Format.OPENAPI, Format.ASYNCAPI, Format.MANIFEST, Format.BACKSTAGE}
 """The formats read by :data:`scanners.portals.PORTAL_SCANNERS`."""
 
 
@@ -54,6 +66,10 @@ _ASYNCAPI_RE = re.compile(_key("asyncapi"), re.MULTILINE)
 _BACKSTAGE_RE = re.compile(_key("apiVersion") + r"""[ \t]*["']?backstage\.io/""", re.MULTILINE)
 _MANIFEST_RE = re.compile(_key("apiVersion") + r"""[ \t]*["']?archgraph""", re.MULTILINE)
 _CORTEX_RE = re.compile(_key("x-cortex-[a-z-]+"), re.MULTILINE)
+_SERVICES_RE = re.compile(r"^services[ \t]*:", re.MULTILINE)
+_COMPASS_RE = re.compile(
+    r"""^(?:configVersion|typeId)[ \t]*:|^id:[ \t]*["']?ari:cloud:compass:""", re.MULTILINE
+)
 
 BINARY_SUFFIXES = frozenset(
     {
@@ -121,6 +137,10 @@ def sniff(name: str, text: str) -> Format | None:
         return Format.MANIFEST
     if base.lower() in OPSLEVEL_NAMES:
         return Format.OPSLEVEL
+    if looks_like_compose(base) and _SERVICES_RE.search(text):
+        return Format.COMPOSE
+    if looks_like_compass(base) and _COMPASS_RE.search(text):
+        return Format.COMPASS
     if _BACKSTAGE_RE.search(text):
         return Format.BACKSTAGE
     asyncapi = _ASYNCAPI_RE.search(text)
@@ -133,6 +153,10 @@ def sniff(name: str, text: str) -> Format | None:
         return Format.CORTEX
     if openapi:
         return Format.OPENAPI
+    if looks_like_port(text):
+        return Format.PORT
+    if looks_like_kubernetes(text):
+        return Format.KUBERNETES
     return None
 
 
@@ -149,6 +173,10 @@ def classify(name: str, docs: list[Any]) -> Format | None:
         return Format.BACKSTAGE
     if len(docs) == 1 and is_opslevel(name, docs[0]):
         return Format.OPSLEVEL
+    if len(docs) == 1 and is_compose(name, docs[0]):
+        return Format.COMPOSE
+    if len(docs) == 1 and is_compass(name, docs[0]):
+        return Format.COMPASS
     if len(docs) == 1 and isinstance(docs[0], dict):
         doc = docs[0]
         if "asyncapi" in doc:
@@ -157,4 +185,8 @@ def classify(name: str, docs: list[Any]) -> Format | None:
             return Format.CORTEX
         if "openapi" in doc or "swagger" in doc:
             return Format.OPENAPI
+    if port_shape(docs) is not None:
+        return Format.PORT
+    if is_kubernetes(docs):
+        return Format.KUBERNETES
     return None

@@ -39,7 +39,7 @@ from scanners.detect import PORTALS, Format, classify, sniff
 from scanners.documents import DocumentError, load_documents
 from scanners.events import join_channels
 from scanners.foreign import not_ours
-from scanners.portals import PORTAL_SCANNERS
+from scanners.portals import PORTAL_INDEXES, PORTAL_SCANNERS
 from scanners.resolve import (
     DirectoryResolver,
     ResolveError,
@@ -244,6 +244,8 @@ def scan_inputs(
     )
     catalog = index_catalog((i.path, i.docs or []) for i in catalogs)
     provided = _provided_paths(manifests)
+    indexes = _portal_indexes(groups, prefix, results, skipped, unrecognised)
+    read_early = {i.path for fmt in indexes for i in groups[fmt]}
 
     total = len(specs) + len(manifests) + len(catalogs)
     done = 0
@@ -269,7 +271,7 @@ def scan_inputs(
             )
             tick(item.path)
             continue
-        if item.docs is None:
+        if item.docs is None and item.path not in read_early:
             _read_docs(item, prefix, results, skipped, unrecognised)
         if item.docs is not None and item.fmt in (Format.OPENAPI, Format.ASYNCAPI):
             scanner = openapi if item.fmt is Format.OPENAPI else asyncapi
@@ -288,10 +290,12 @@ def scan_inputs(
         elif item.docs is not None and item.fmt is Format.BACKSTAGE:
             catalogs.append(item)
         elif item.docs is not None and item.fmt in PORTALS:
+            options = {"index": indexes[item.fmt]} if item.fmt in indexes else {}
             results.append(
                 PORTAL_SCANNERS[item.fmt.value](
                     _read_file(item, source_id(item.fmt.value, prefix, item.path)),
                     resolver=resolver,
+                    **options,
                 )
             )
         item.docs = None
@@ -322,6 +326,29 @@ def scan_inputs(
     results, _ = join_channels(results)
     results.sort(key=lambda r: r.source_id)
     return _flag_conflicts(results), sorted(skipped, key=lambda s: s.path)
+
+
+def _portal_indexes(
+    groups: dict[Format, list[FileInput]],
+    prefix: str,
+    results: list[ScanResult],
+    skipped: list[SkippedFile],
+    unrecognised: Severity,
+) -> dict[Format, Any]:
+    """For each portal format whose files refer to each other by id, its index
+    over every file of that format (those files are read now, before step 4)."""
+    indexes: dict[Format, Any] = {}
+    for fmt in sorted(PORTALS):
+        if fmt.value not in PORTAL_INDEXES:
+            continue
+        for item in groups[fmt]:
+            _read_docs(item, prefix, results, skipped, unrecognised)
+        indexes[fmt] = PORTAL_INDEXES[fmt.value](
+            _read_file(i, source_id(fmt.value, prefix, i.path))
+            for i in groups[fmt]
+            if i.fmt is fmt and i.docs is not None
+        )
+    return indexes
 
 
 def _read_file(item: FileInput, source: str) -> ReadFile:

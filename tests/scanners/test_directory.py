@@ -58,7 +58,7 @@ TREE: dict[str, str | bytes] = {
         x-archgraph-component: legacy
         paths: {}
     """,
-    "deploy/k8s.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n",
+    "deploy/k8s.yaml": "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: x}\n",
     "README.md": "# hello\nopenapi is great\n",
     "logo.png": b"\x89PNG\r\n\x1a\n\x00\x00",
     "node_modules/pkg/openapi.yaml": "openapi: 3.0.0\ninfo: {title: Vendored, version: '1'}\n",
