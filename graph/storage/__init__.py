@@ -17,6 +17,7 @@ from graph.storage.document import export_chunks, export_document, import_docume
 from graph.storage.history import GraphAt, Point, diff, document_as_of, graph_as_of
 from graph.storage.neo4j_cypher import split_credentials
 from graph.storage.neo4j_store import Neo4jStore
+from graph.storage.planned import Plan, TxReader, Upserts
 from graph.storage.records import (
     Assertion,
     EdgeRecord,
@@ -55,8 +56,11 @@ __all__ = [
     "Neo4jStore",
     "NodePage",
     "NodeRecord",
+    "Plan",
     "Point",
     "SQLiteStore",
+    "TxReader",
+    "Upserts",
     "WriteSummary",
     "WriteTx",
     "change_time",
