@@ -8,9 +8,9 @@ from itertools import combinations
 from typing import Any
 
 from adr import OPEN_STATUSES
-from app.adr_service import ADR_SOURCE, adr_record, adr_ref, get_adr, iter_adrs, registry_lock
+from app.adr_service import ADR_SOURCE, adr_record, adr_ref, get_adr, iter_adrs
 from graph.analysis import Projection, impact
-from graph.storage import GraphStore, utc_now
+from graph.storage import GraphStore, TxReader, Upserts, utc_now
 from schemas.analysis import ChangeType, ImpactRequest
 from schemas.errors import InvalidInputError
 from schemas.facts import NodeData
@@ -70,12 +70,15 @@ def assessment(p: Projection, affects: Sequence[Mapping[str, Any]]) -> dict[str,
 
 def assess_and_store(store: GraphStore, p: Projection, number: int, actor: str) -> dict[str, Any]:
     """Compute the ADR's impact now and keep it (with the graph version) on the ADR."""
-    with registry_lock():
-        props = dict(adr_record(store, number).properties)
+
+    def plan(reader: TxReader) -> list[Upserts]:
+        props = dict(adr_record(reader, number).properties)
         stored = assessment(p, props.get("affects", []))
         stored.update(computed_at=utc_now(), computed_by=actor)
         props["impact"] = stored
-        store.apply(source=ADR_SOURCE, nodes=[NodeData(adr_ref(number), props)], actor=actor)
+        return [Upserts(ADR_SOURCE, [NodeData(adr_ref(number), props)])]
+
+    store.apply_planned(plan, actor=actor)
     return get_adr(store, number)
 
 

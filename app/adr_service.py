@@ -1,19 +1,21 @@
 """The ADR registry over a store: numbers, references, lifecycle, history (docs/adr.md).
 
 An ADR is the node ``adr:adr-0007`` asserted by the source ``api``; its
-AFFECTS and SUPERSEDES edges are written in the same ``store.apply`` call as
+AFFECTS and SUPERSEDES edges are written in the same write transaction as
 the node and the number counter ``adr:registry``, so a request lands whole or
-not at all. Every check runs before that one write.
+not at all. Every write that depends on what is stored (the next number, an
+ADR's history, its status) is a plan run by ``store.apply_planned``: it reads
+inside the write transaction, after the store's writer lock, so writers in
+other threads and processes take turns and never assign one number twice.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from adr import adr_label, adr_slug, allowed_transitions
-from graph.storage import GraphStore, NodeRecord, utc_now
+from graph.storage import GraphStore, NodeRecord, TxReader, Upserts, utc_now
 from schemas.adr import AdrCreate, AdrUpdate
 from schemas.elements import Adr
 from schemas.errors import ConflictError, InvalidInputError, NotFoundError
@@ -22,16 +24,10 @@ from schemas.refs import RefError, parse_ref
 
 ADR_SOURCE = "api"
 COUNTER_REF = "adr:registry"
-_LOCK = threading.Lock()
 
 
 def adr_ref(number: int) -> str:
     return f"adr:{adr_slug(number)}"
-
-
-def registry_lock() -> threading.Lock:
-    """The lock every number-assigning or multi-ADR write takes (one process)."""
-    return _LOCK
 
 
 # ------------------------------------------------------------------ reads
@@ -48,7 +44,7 @@ def parse_number(text: str | int) -> int:
     return int(digits)
 
 
-def adr_record(store: GraphStore, number: int) -> NodeRecord:
+def adr_record(store: GraphStore | TxReader, number: int) -> NodeRecord:
     record = store.get_node(adr_ref(number))
     if record is None:
         raise NotFoundError(
@@ -82,7 +78,7 @@ def iter_adrs(store: GraphStore) -> Iterator[dict[str, Any]]:
     yield from sorted(found, key=lambda p: int(p["number"]))
 
 
-def last_number(store: GraphStore) -> int:
+def last_number(store: GraphStore | TxReader) -> int:
     counter = store.get_node(COUNTER_REF)
     highest = int(counter.properties.get("last_number", 0)) if counter else 0
     return highest
@@ -135,11 +131,14 @@ def create_adr(store: GraphStore, body: AdrCreate, actor: str) -> dict[str, Any]
             location=["body"],
             details={"unknown": unknown},
         )
-    with _LOCK:
-        number = last_number(store) + 1
-        while store.get_node(adr_ref(number)) is not None:
+    assigned: list[int] = []
+
+    def plan(reader: TxReader) -> list[Upserts]:
+        # Inside the write transaction: no other writer can take this number meanwhile.
+        number = last_number(reader) + 1
+        while reader.get_node(adr_ref(number)) is not None:
             number += 1
-        olds = {n: dict(adr_record(store, n).properties) for n in dict.fromkeys(body.supersedes)}
+        olds = {n: dict(adr_record(reader, n).properties) for n in dict.fromkeys(body.supersedes)}
         problems = _supersession_problems(olds, number)
         if problems:
             raise ConflictError("; ".join(problems), code="adr_supersede_forbidden")
@@ -162,11 +161,14 @@ def create_adr(store: GraphStore, body: AdrCreate, actor: str) -> dict[str, Any]
             nodes.append(NodeData(adr_ref(old_number), _superseded(old, number, actor, at)))
             edges.append(EdgeData(adr_ref(number), "SUPERSEDES", adr_ref(old_number), {}))
         for amended in props["amends"]:
-            old = dict(adr_record(store, amended).properties)
+            old = dict(adr_record(reader, amended).properties)
             old["amended_by"] = sorted({*old.get("amended_by", []), number})
             nodes.append(NodeData(adr_ref(amended), old))
-        store.apply(source=ADR_SOURCE, nodes=nodes, edges=_unique(edges), actor=actor)
-    return get_adr(store, number)
+        assigned[:] = [number]
+        return [Upserts(ADR_SOURCE, nodes, _unique(edges))]
+
+    store.apply_planned(plan, actor=actor)
+    return get_adr(store, assigned[0])
 
 
 def _unique(edges: Sequence[EdgeData]) -> list[EdgeData]:
@@ -191,12 +193,13 @@ def _superseded(old: Mapping[str, Any], by: int, actor: str, at: str) -> dict[st
 
 def update_adr(store: GraphStore, number: int, body: AdrUpdate, actor: str) -> dict[str, Any]:
     """Change text fields; the history keeps which fields, their old values, who and when."""
-    with _LOCK:
-        props = dict(adr_record(store, number).properties)
-        changes = body.model_dump(mode="json", exclude_unset=True)
+    changes = body.model_dump(mode="json", exclude_unset=True)
+
+    def plan(reader: TxReader) -> list[Upserts]:
+        props = dict(adr_record(reader, number).properties)
         changed = {k: v for k, v in changes.items() if props.get(k) != v}
         if not changed:
-            return adr_view(props)
+            return []
         at = utc_now()
         before = {k: props.get(k) for k in changed}
         props.update(changed)
@@ -204,14 +207,17 @@ def update_adr(store: GraphStore, number: int, body: AdrUpdate, actor: str) -> d
         history.append(_entry(actor, at, "edited", fields=sorted(changed), before=before))
         props.update(history=history, updated_at=at)
         Adr.model_validate({"slug": adr_slug(number), **props})
-        store.apply(source=ADR_SOURCE, nodes=[NodeData(adr_ref(number), props)], actor=actor)
+        return [Upserts(ADR_SOURCE, [NodeData(adr_ref(number), props)])]
+
+    store.apply_planned(plan, actor=actor)
     return get_adr(store, number)
 
 
 def change_status(store: GraphStore, number: int, target: str, actor: str) -> dict[str, Any]:
     """Move an ADR along the lifecycle; 409 listing the allowed targets otherwise."""
-    with _LOCK:
-        props = dict(adr_record(store, number).properties)
+
+    def plan(reader: TxReader) -> list[Upserts]:
+        props = dict(adr_record(reader, number).properties)
         current = str(props.get("status", "proposed"))
         allowed = allowed_transitions(current)
         if target not in allowed:
@@ -232,15 +238,18 @@ def change_status(store: GraphStore, number: int, target: str, actor: str) -> di
         history = list(props.get("history", []))
         history.append(_entry(actor, at, "status", **{"from": current, "to": target}))
         props.update(status=target, history=history, updated_at=at)
-        store.apply(source=ADR_SOURCE, nodes=[NodeData(adr_ref(number), props)], actor=actor)
+        return [Upserts(ADR_SOURCE, [NodeData(adr_ref(number), props)])]
+
+    store.apply_planned(plan, actor=actor)
     return get_adr(store, number)
 
 
 def supersede(store: GraphStore, newer: int, olds: Sequence[int], actor: str) -> dict[str, Any]:
     """Record that *newer* supersedes each of *olds* (links both ways, SUPERSEDES edges)."""
-    with _LOCK:
-        new_props = dict(adr_record(store, newer).properties)
-        old_props = {n: dict(adr_record(store, n).properties) for n in dict.fromkeys(olds)}
+
+    def plan(reader: TxReader) -> list[Upserts]:
+        new_props = dict(adr_record(reader, newer).properties)
+        old_props = {n: dict(adr_record(reader, n).properties) for n in dict.fromkeys(olds)}
         problems = _supersession_problems(old_props, newer)
         if new_props.get("status") not in ("proposed", "accepted"):
             problems.append(
@@ -258,12 +267,13 @@ def supersede(store: GraphStore, newer: int, olds: Sequence[int], actor: str) ->
             NodeData(adr_ref(n), _superseded(p, newer, actor, at)) for n, p in old_props.items()
         ]
         edges = [EdgeData(adr_ref(newer), "SUPERSEDES", adr_ref(n), {}) for n in old_props]
-        store.apply(source=ADR_SOURCE, nodes=nodes, edges=edges, actor=actor)
+        return [Upserts(ADR_SOURCE, nodes, edges)]
+
+    store.apply_planned(plan, actor=actor)
     return get_adr(store, newer)
 
 
 def delete_adr(store: GraphStore, number: int, actor: str) -> None:
     """Remove an ADR and its edges; its number stays used (the counter keeps it)."""
-    with _LOCK:
-        adr_record(store, number)
-        store.delete(node_refs=[adr_ref(number)], actor=actor)
+    adr_record(store, number)
+    store.delete(node_refs=[adr_ref(number)], actor=actor)

@@ -26,15 +26,31 @@ from schemas.elements import AdrStatus
 from schemas.errors import InvalidInputError
 
 
+def _remote_options(parser: argparse.ArgumentParser, *, given_only: bool) -> None:
+    """``--server`` / ``--key``; with *given_only* they set nothing unless given.
+
+    The ``adr`` parser holds the defaults and each subcommand the same options
+    with ``SUPPRESS``, so ``archgraph adr --server URL list`` and
+    ``archgraph adr list --server URL`` both work: a subcommand's unset option
+    never overwrites what was given before the subcommand.
+    """
+    server_default = argparse.SUPPRESS if given_only else None
+    key_default = argparse.SUPPRESS if given_only else os.environ.get("ARCHGRAPH_API_KEY")
+    parser.add_argument(
+        "--server",
+        default=server_default,
+        help="work on the registry of a running archgraph at this URL",
+    )
+    parser.add_argument(
+        "--key", default=key_default, help="API key for --server (or ARCHGRAPH_API_KEY)"
+    )
+
+
 def add_parser(sub: Any) -> None:
     remote = argparse.ArgumentParser(add_help=False)
-    remote.add_argument("--server", help="work on the registry of a running archgraph at this URL")
-    remote.add_argument(
-        "--key",
-        default=os.environ.get("ARCHGRAPH_API_KEY"),
-        help="API key for --server (or ARCHGRAPH_API_KEY)",
-    )
+    _remote_options(remote, given_only=True)
     p = sub.add_parser("adr", help="architecture decision records")
+    _remote_options(p, given_only=False)
     adr_sub = p.add_subparsers(dest="adr_command", required=True)
 
     def command(name: str, help_text: str) -> Any:

@@ -11,6 +11,8 @@ if the store refused the batch, exactly what it held before. Rules:
   files are gone are retracted (``pruned``); files that failed or were
   refused this time keep their old facts;
 * loading the same scan twice changes nothing the second time;
+* the ADR folders a scan met are imported into the ADR registry in the same
+  transaction (:mod:`app.scan_adrs`), each reported as one ``adr:`` row;
 * a scan of a non-empty tree in which no file held an element or an edge is
   **empty**: nothing is written or pruned, and the report says so (the CLI
   exits 1, ``POST /api/v1/scans`` answers 422 ``scan_empty``).
@@ -23,7 +25,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from graph.storage import WriteSummary
+from app.adr_io import AdrImport
+from app.scan_adrs import SCANNER as ADR_SCANNER
+from app.scan_adrs import adr_import, adr_reports_data, report_source
+from graph.storage import Plan, WriteSummary
 from scanners import (
     DirectoryScan,
     Progress,
@@ -71,6 +76,15 @@ class SourceStore(Protocol):
         at: str | None = None,
         actor: str | None = None,
     ) -> dict[str, WriteSummary]: ...
+
+    def replace_then(
+        self,
+        sources: Mapping[str, tuple[Sequence[NodeData], Sequence[EdgeData]]],
+        then: Plan | None,
+        *,
+        at: str | None = None,
+        actor: str | None = None,
+    ) -> tuple[dict[str, WriteSummary], list[WriteSummary]]: ...
 
     def source_ids(self) -> set[str]: ...
 
@@ -237,6 +251,8 @@ def load_results(
     progress: Progress | None = None,
     retract: Sequence[tuple[str, str]] = (),
     actor: str | None = None,
+    adrs: AdrImport | None = None,
+    prefix: str = "",
 ) -> list[SourceReport]:
     """Write every loadable result in one transaction; failed results are reported, not written.
 
@@ -245,6 +261,8 @@ def load_results(
     store refuses the batch, nothing is written and every source is reported
     as failed with the store's reason. *actor* (the API key's name, or the
     OS user of a CLI scan) is recorded on the assertions and change records.
+    *adrs* imports ADR folders in the same transaction, after the sources;
+    each folder is reported as ``adr:<prefix>/<folder>``.
     """
     stamp = at or _now()
     todo = list(results)
@@ -258,9 +276,11 @@ def load_results(
         progress(ScanProgress("load", 0, len(todo), ""))
     refusal: str | None = None
     summaries: dict[str, WriteSummary] = {}
+    planned: list[WriteSummary] = []
     try:
-        if batch:
-            summaries = store.replace_sources(batch, at=stamp, actor=actor)
+        if batch or adrs is not None:
+            plan = adrs.plan if adrs is not None else None
+            summaries, planned = store.replace_then(batch, plan, at=stamp, actor=actor)
     except StoreUnavailableError:
         raise
     except ArchgraphError as exc:
@@ -304,6 +324,21 @@ def load_results(
             reports.append(
                 SourceReport(source, source.partition(":")[0], path, "pruned", summaries[source])
             )
+    if adrs is not None:
+        for folder, status, summary, issues in adr_reports_data(adrs, planned):
+            if refusal is not None:
+                status, summary = "failed", WriteSummary()
+                issues = (*issues, ScanIssue(Severity.ERROR, "store.rejected", refusal, folder))
+            reports.append(
+                SourceReport(
+                    report_source(prefix, folder),
+                    ADR_SCANNER,
+                    folder or ".",
+                    status,
+                    summary,
+                    issues,
+                )
+            )
     return reports
 
 
@@ -346,7 +381,14 @@ def load_scan(
         prune = scan.prunable and bool(scan.prefix)
     stale = _stale_sources(store, scan) if prune else []
     reports = load_results(
-        store, scan.results, at=stamp, progress=progress, retract=stale, actor=actor
+        store,
+        scan.results,
+        at=stamp,
+        progress=progress,
+        retract=stale,
+        actor=actor,
+        adrs=adr_import(scan.adr_folders, actor),
+        prefix=scan.prefix,
     )
     return ScanReport(
         scan.root,
@@ -360,8 +402,12 @@ def load_scan(
 
 
 def is_empty(scan: DirectoryScan) -> bool:
-    """Whether a scan of a non-empty tree found no element and no edge in any file."""
-    return bool(scan.files) and not any(r.nodes or r.edges for r in scan.results)
+    """Whether a scan of a non-empty tree found no element, no edge and no ADR folder."""
+    return (
+        bool(scan.files)
+        and not scan.adr_folders
+        and not any(r.nodes or r.edges for r in scan.results)
+    )
 
 
 def _stale_sources(store: SourceStore, scan: DirectoryScan) -> list[tuple[str, str]]:

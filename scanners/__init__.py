@@ -14,6 +14,7 @@ store is the app's job (:func:`app.scan_service.load_scan`)::
 
 from __future__ import annotations
 
+from scanners.adrs import AdrFolder
 from scanners.backstage import BackstageMapping
 from scanners.directory import (
     DEFAULT_MAX_FILE_BYTES,
@@ -34,6 +35,7 @@ __all__ = [
     "DEFAULT_MAX_FILES",
     "DEFAULT_MAX_FILE_BYTES",
     "DEFAULT_MAX_TOTAL_BYTES",
+    "AdrFolder",
     "BackstageMapping",
     "DirectoryScan",
     "DocumentError",

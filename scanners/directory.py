@@ -15,7 +15,9 @@ steps, in an order that makes the outcome independent of file order:
 5. scan the manifests (with the spec summaries) and the catalogs (with an
    index of every entity in the scan);
 6. join event channels across documents (:mod:`scanners.events`): whoever
-   receives on a channel subscribes to the APIs that send on it.
+   receives on a channel subscribes to the APIs that send on it;
+7. gather the folders of ADR Markdown (:mod:`scanners.adrs`), which the app
+   imports into the ADR registry.
 
 Walking is :mod:`scanners.walk`. Every source id is
 ``<scanner>:<prefix>/<path>``, the prefix defaulting to the name of the
@@ -34,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from scanners import asyncapi, backstage, manifest, openapi
+from scanners.adrs import AdrFolder, adr_locations, find_adr_folders, is_markdown
 from scanners.backstage import DEFAULT_MAPPING, BackstageMapping, index_catalog
 from scanners.detect import PORTALS, Format, classify, sniff
 from scanners.documents import DocumentError, load_documents
@@ -91,7 +94,9 @@ class DirectoryScan:
     """Everything one scan found: a result per source, and what was skipped.
 
     ``prunable`` is true for a complete directory walk: loading it may then
-    retract sources under ``prefix`` whose files are gone.
+    retract sources under ``prefix`` whose files are gone. ``adr_folders``
+    are the folders of ADR Markdown met (:mod:`scanners.adrs`), for the app
+    to import.
     """
 
     root: str
@@ -101,6 +106,7 @@ class DirectoryScan:
     files: tuple[str, ...] = ()
     prunable: bool = False
     stats: dict[str, int] = field(default_factory=dict)
+    adr_folders: tuple[AdrFolder, ...] = ()
 
     @property
     def failed(self) -> bool:
@@ -146,7 +152,7 @@ def scan_directory(
     prefix = real_root.name if source_prefix is None else source_prefix.strip("/")
     inputs, skipped, files = walk_tree(real_root, max_file_bytes, max_files, max_total_bytes)
     resolver = DirectoryResolver(real_root, max_file_bytes=max_file_bytes)
-    results, more = scan_inputs(
+    results, more, adr_folders = scan_inputs(
         inputs,
         resolver=resolver,
         prefix=prefix,
@@ -162,6 +168,7 @@ def scan_directory(
         tuple(files),
         prunable=True,
         stats=scan_stats(results, skipped + more),
+        adr_folders=tuple(adr_folders),
     )
 
 
@@ -203,10 +210,14 @@ def scan_inputs(
     mapping: BackstageMapping,
     progress: Progress | None,
     unrecognised: Severity,
-) -> tuple[list[ScanResult], list[SkippedFile]]:
-    """Steps 2-6 above over files already read (a walk's or an upload's): results, skips."""
+) -> tuple[list[ScanResult], list[SkippedFile], list[AdrFolder]]:
+    """Steps 2-6 above over files already read (a walk's or an upload's).
+
+    Returns the results, the skips and the ADR folders (step 7).
+    """
     results: list[ScanResult] = []
     skipped: list[SkippedFile] = []
+    markdown: list[FileInput] = []
     groups: dict[Format, list[FileInput]] = {fmt: [] for fmt in Format}
     for item in sorted(inputs, key=lambda i: i.path):
         item.fmt = sniff(item.path, item.text if item.text is not None else item.head)
@@ -214,6 +225,8 @@ def scan_inputs(
             results.append(_failed(item.fmt, prefix, item.path, "file.too-large", item.oversize))
         elif item.oversize is not None:
             skipped.append(SkippedFile(item.path, "file.too-large", item.oversize, Severity.ERROR))
+        elif item.fmt is None and item.text is not None and is_markdown(item.path):
+            markdown.append(item)  # step 7 decides whether it is an ADR
         elif item.fmt is None:
             skipped.append(not_ours(item.path, item.text or item.head, unrecognised))
         else:
@@ -325,7 +338,12 @@ def scan_inputs(
     # Step 6: event channels received in one document and sent in another.
     results, _ = join_channels(results)
     results.sort(key=lambda r: r.source_id)
-    return _flag_conflicts(results), sorted(skipped, key=lambda s: s.path)
+    # Step 7: folders of ADR Markdown, by name, by Backstage annotation or by content.
+    locations, problems = adr_locations(((i.path, i.docs or []) for i in catalogs), mapping)
+    adr_folders, other_markdown, more = find_adr_folders(markdown, locations)
+    skipped += problems + more
+    skipped += [not_ours(i.path, i.text or "", unrecognised) for i in other_markdown]
+    return _flag_conflicts(results), sorted(skipped, key=lambda s: s.path), adr_folders
 
 
 def _portal_indexes(

@@ -90,7 +90,7 @@ def scan_uploads(
         texts[path] = content
         inputs.append(FileInput(path, text=content))
     resolver = MappingResolver(texts)
-    results, more = scan_inputs(
+    results, more, adr_folders = scan_inputs(
         inputs,
         resolver=resolver,
         prefix=source_prefix.strip("/"),
@@ -106,4 +106,5 @@ def scan_uploads(
         tuple(i.path for i in inputs),
         prunable=complete,
         stats=scan_stats(results, skipped + more),
+        adr_folders=tuple(adr_folders),
     )

@@ -25,6 +25,7 @@ from graph.storage.history import (
 )
 from graph.storage.neo4j_cypher import split_credentials
 from graph.storage.neo4j_store import Neo4jStore
+from graph.storage.planned import Plan, TxReader, Upserts
 from graph.storage.records import (
     Assertion,
     EdgeRecord,
@@ -65,8 +66,11 @@ __all__ = [
     "Neo4jStore",
     "NodePage",
     "NodeRecord",
+    "Plan",
     "Point",
     "SQLiteStore",
+    "TxReader",
+    "Upserts",
     "WriteSummary",
     "WriteTx",
     "change_time",

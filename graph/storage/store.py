@@ -35,6 +35,7 @@ from typing import Literal, TypeVar
 
 from graph.storage.changes import ChangeQuery, ChangeRecord, change_time
 from graph.storage.checks import check_import_records, prepare_batch
+from graph.storage.planned import Plan, TxReader
 from graph.storage.recording import RecordingTx
 from graph.storage.records import (
     EdgeRecord,
@@ -305,12 +306,36 @@ class GraphStore(ABC):
         Sources are applied in the order given; each summary counts what that
         source changed. The version increases once if anything changed.
         """
+        return self.replace_then(sources, None, at=at, actor=actor)[0]
+
+    def apply_planned(
+        self, plan: Plan, *, at: str | None = None, actor: str | None = None
+    ) -> list[WriteSummary]:
+        """Run *plan* inside one write transaction and apply the upserts it returns.
+
+        One summary per :class:`Upserts`, in order (see ``graph/storage/planned.py``).
+        """
+        return self.replace_then({}, plan, at=at, actor=actor)[1]
+
+    def replace_then(
+        self,
+        sources: Mapping[str, tuple[Sequence[NodeData], Sequence[EdgeData]]],
+        then: Plan | None,
+        *,
+        at: str | None = None,
+        actor: str | None = None,
+    ) -> tuple[dict[str, WriteSummary], list[WriteSummary]]:
+        """``replace_sources``, then *then*'s upserts, all in one transaction.
+
+        *then* runs after the sources are replaced, so it reads what they
+        wrote. The version increases once if anything changed.
+        """
         prepared = []
         for source, (nodes, edges) in sources.items():
             prepared.append((source, *prepare_batch(source, nodes, edges, self.max_int_bits)))
         stamp = at or utc_now()
 
-        def work(tx: WriteTx) -> dict[str, WriteSummary]:
+        def work(tx: WriteTx) -> tuple[dict[str, WriteSummary], list[WriteSummary]]:
             summaries: dict[str, WriteSummary] = {}
             for source, node_map, edge_map in prepared:
                 summary = WriteSummary()
@@ -319,13 +344,28 @@ class GraphStore(ABC):
                 self._upsert_in_tx(tx, source, node_map, edge_map, stamp, summary, actor)
                 self._retract_in_tx(tx, source, stale_nodes, stale_edges, summary)
                 summaries[source] = summary
-            changed = any(s.changed for s in summaries.values())
+            planned = self._run_plan(tx, then, stamp, actor) if then is not None else []
+            everything = [*summaries.values(), *planned]
+            changed = any(s.changed for s in everything)
             version = tx.bump_version() if changed else tx.read_version()
-            for summary in summaries.values():
+            for summary in everything:
                 summary.version = version
-            return summaries
+            return summaries, planned
 
         return self._logged_write(work, actor=actor)
+
+    def _run_plan(
+        self, tx: WriteTx, plan: Plan, stamp: str, actor: str | None
+    ) -> list[WriteSummary]:
+        results: list[WriteSummary] = []
+        for upserts in plan(TxReader(tx)):
+            summary = WriteSummary()
+            node_map, edge_map = prepare_batch(
+                upserts.source, upserts.nodes, upserts.edges, self.max_int_bits
+            )
+            self._upsert_in_tx(tx, upserts.source, node_map, edge_map, stamp, summary, actor)
+            results.append(summary)
+        return results
 
     def retract_source(self, source: str, *, actor: str | None = None) -> WriteSummary:
         """Drop everything *source* asserts (``replace_source`` with nothing)."""

@@ -157,3 +157,31 @@ def test_server_errors_are_clean_messages(
     free.close()
     assert main(["adr", "list", "--server", dead]) == 2
     assert capsys.readouterr().err.startswith("archgraph: server_unreachable: cannot reach ")
+
+
+def test_server_and_key_before_or_after_the_subcommand(
+    server: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ARCHGRAPH_API_KEY", raising=False)
+    assert main(["adr", *_remote(server), "new", "Options first"]) == 0
+    assert capsys.readouterr().out == "ADR-0001 Options first (proposed)\n"
+    assert main(["adr", "new", "Options last", *_remote(server)]) == 0
+    assert capsys.readouterr().out == "ADR-0002 Options last (proposed)\n"
+    # split: the server before the subcommand, the key after it
+    assert main(["adr", "--server", server, "accept", "1", "--key", EDITOR]) == 0
+    assert capsys.readouterr().out == "ADR-0001 is accepted\n"
+    listed = []
+    for argv in (
+        ["adr", "--server", server, "--key", READER, "list"],
+        ["adr", "list", "--server", server, "--key", READER],
+    ):
+        assert main(argv) == 0
+        listed.append(capsys.readouterr().out)
+    assert (
+        listed[0]
+        == listed[1]
+        == ("ADR-0001  accepted    Options first\nADR-0002  proposed    Options last\n")
+    )
+    # a reader key given before the subcommand is the one used: the write is refused
+    assert main(["adr", "--server", server, "--key", READER, "reject", "2"]) == 2
+    assert "forbidden" in capsys.readouterr().err.lower()
