@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,7 +11,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -36,11 +36,43 @@ _FASTAPI_BODY_ERROR = "There was an error parsing the body"
 
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+_TEMPLATE_PARAMETER = re.compile(r"\{[^}/]+\}")
 
 
-def allowed_methods(app: Starlette, path: str) -> list[str]:
-    """Every method some route answers on *path* (what a 405's ``Allow`` lists): the
-    routes of one path are separate objects, so the one that refused knows only its own."""
+def _template_regex(template: str) -> re.Pattern[str]:
+    """``/adrs/{number}.md`` -> a regex matching the paths it names."""
+    literals = _TEMPLATE_PARAMETER.split(template)
+    return re.compile("^" + "[^/]+".join(re.escape(part) for part in literals) + "$")
+
+
+def _documented_paths(app: FastAPI) -> list[tuple[re.Pattern[str], list[str]]]:
+    """The OpenAPI document's path templates, the most specific first (fewer parameters,
+    then more literal text: ``/adrs/conflicts`` before ``/adrs/{number}``, as OpenAPI
+    matches them), each with the methods it documents."""
+    cached: list[tuple[re.Pattern[str], list[str]]] | None = getattr(
+        app.state, "documented_paths", None
+    )
+    if cached is None:
+        paths: dict[str, dict[str, Any]] = app.openapi().get("paths", {})
+
+        def specificity(template: str) -> tuple[int, int]:
+            return template.count("{"), -len(_TEMPLATE_PARAMETER.sub("", template))
+
+        cached = [
+            (_template_regex(t), sorted(m.upper() for m in paths[t]))
+            for t in sorted(paths, key=specificity)
+        ]
+        app.state.documented_paths = cached
+    return cached
+
+
+def allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """What a 405's ``Allow`` lists: the methods the OpenAPI document gives the path
+    template *path* matches (``/adrs/conflicts`` is its own path, not an ADR number);
+    for a path the document leaves out, every method some route answers on it."""
+    for pattern, methods in _documented_paths(app):
+        if pattern.match(path):
+            return methods
     allowed = []
     for method in _METHODS:
         scope = {"type": "http", "path": path, "method": method, "root_path": "", "app": app}

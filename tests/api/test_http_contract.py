@@ -16,6 +16,9 @@ def test_405_lists_every_method_of_the_path(api: ApiClient) -> None:
     document = api.get("/openapi.json").json()
     documented = {m.upper() for m in document["paths"]["/api/v1/products/{slug}"]}
     assert set(response.headers["allow"].replace(" ", "").split(",")) - {"HEAD"} == documented
+    # a literal path is its own path, not a value of the template beside it
+    conflicts = api.request("OPTIONS", "/api/v1/adrs/conflicts")
+    assert conflicts.status_code == 405 and conflicts.headers["allow"] == "GET"
 
 
 def test_an_empty_query_value_is_the_parameter_left_out(api: ApiClient) -> None:
