@@ -155,7 +155,10 @@ def add_parsers(sub: Any) -> None:
         metavar="LEVEL",
         help="exit 1 when the change crosses LEVEL: tier1-hard, tier1-any, any-hard, any, score>=N",
     )
-    p.add_argument("--server", help="ask a running archgraph at this URL (POST /api/v1/impact)")
+    p.add_argument(
+        "--server",
+        help="ask a running archgraph at this URL (GET /api/v1/resolve, POST /api/v1/impact)",
+    )
     p.add_argument(
         "--key",
         default=os.environ.get("ARCHGRAPH_API_KEY"),
