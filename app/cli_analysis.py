@@ -7,12 +7,12 @@ import os
 import sys
 from typing import Any
 
+import httpx
+
 from app.impact_text import (
     check_fail_on,
-    check_operations,
+    checked_impact,
     crosses,
-    normalise_ref,
-    operation_names,
     render_markdown,
     render_text,
     resolve_ref,
@@ -59,62 +59,58 @@ def render_duplicates(result: DuplicatesResult) -> str:
 
 
 def _local_impact(args: argparse.Namespace, settings: Settings) -> ImpactResult:
-    from graph.analysis import impact
-
     projection = _with_projection(settings)
-    refs = list(projection.refs)
-    targets = [resolve_ref(raw, refs) for raw in args.refs]
-    request = ImpactRequest(
+    targets = [resolve_ref(raw, projection.refs) for raw in args.refs]
+    return checked_impact(projection, _request(args, targets))
+
+
+def _request(args: argparse.Namespace, targets: list[str]) -> ImpactRequest:
+    return ImpactRequest(
         targets=targets,
         change_type=ChangeType(args.change),
         operations=args.operation or [],
         max_depth=args.max_depth,
     )
-    result = impact(projection, request)
-    changed = {t.ref for t in result.targets}
-    for group in result.components_by_depth[:1]:
-        changed |= set(group.apis)
-    known: list[str] = []
-    for ref in sorted(changed):
-        if ref.startswith("api:"):
-            ops = projection.props[projection.index[ref]].get("operations") or []
-            known += operation_names(ops if isinstance(ops, list) else [])
-    check_operations(result, known)
-    return result
 
 
 def _remote_impact(args: argparse.Namespace) -> ImpactResult:
-    """POST /api/v1/impact on a running server: no database credentials needed."""
-    import httpx
-
-    targets = []
-    for raw in args.refs:
-        kind, name = normalise_ref(raw)
-        targets.append(f"{kind}:{name}" if kind else raw)
-    body = {
-        "targets": targets,
-        "change_type": args.change,
-        "operations": args.operation or [],
-        "max_depth": args.max_depth,
-    }
+    """Ask a running server: ``GET /api/v1/resolve`` for each reference (the same rule
+    as :func:`resolve_ref` locally), then ``POST /api/v1/impact``, which refuses
+    unknown operations as the local path does. No database credentials needed."""
     headers = {"Authorization": f"Bearer {args.key}"} if args.key else {}
-    url = args.server.rstrip("/") + "/api/v1/impact"
+    base = args.server.rstrip("/") + "/api/v1"
+    with httpx.Client(headers=headers, timeout=120) as client:
+        targets = [
+            str(_ask(client, "GET", f"{base}/resolve", params={"ref": raw})["ref"])
+            for raw in args.refs
+        ]
+        body = _request(args, targets).model_dump(mode="json", exclude_none=True)
+        return ImpactResult.model_validate(_ask(client, "POST", f"{base}/impact", json=body))
+
+
+def _ask(client: httpx.Client, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
+    """One request; a refusal becomes the server's own error (code, message, details)."""
     try:
-        response = httpx.post(url, json=body, headers=headers, timeout=120)
+        response = client.request(method, url, **kwargs)
     except httpx.HTTPError as exc:
         raise ArchgraphError(f"cannot reach {url}: {exc}", code="server_unreachable") from None
     try:
         data = response.json()
     except ValueError:
+        data = None
+    if not isinstance(data, dict):
         data = {"message": response.text[:200]}
     if response.status_code >= 400:
+        message = str(data.get("message", ""))
+        if "code" not in data or response.status_code >= 500:
+            message = f"the server answered {response.status_code}: {message}"
         raise ArchgraphError(
-            f"the server answered {response.status_code}: {data.get('message', '')}",
+            message,
             code=str(data.get("code", "server_error")),
+            location=data.get("location") if isinstance(data.get("location"), str) else None,
+            details=data.get("details"),
         )
-    result = ImpactResult.model_validate(data)
-    check_operations(result, [])
-    return result
+    return data
 
 
 def run_impact(args: argparse.Namespace, settings: Settings) -> int:
@@ -159,7 +155,10 @@ def add_parsers(sub: Any) -> None:
         metavar="LEVEL",
         help="exit 1 when the change crosses LEVEL: tier1-hard, tier1-any, any-hard, any, score>=N",
     )
-    p.add_argument("--server", help="ask a running archgraph at this URL (POST /api/v1/impact)")
+    p.add_argument(
+        "--server",
+        help="ask a running archgraph at this URL (GET /api/v1/resolve, POST /api/v1/impact)",
+    )
     p.add_argument(
         "--key",
         default=os.environ.get("ARCHGRAPH_API_KEY"),

@@ -2,7 +2,9 @@
 checked, text / Markdown rendering, a summary paragraph and ``--fail-on`` gates.
 
 Pure functions over an :class:`ImpactResult` (and, for references and operations,
-over the element references and API operations the CLI can see); no I/O here.
+over the element references and API operations of a projection); no I/O here.
+:func:`resolve_ref` and :func:`checked_impact` are the one rule for both the CLI
+and the HTTP routes (``GET /api/v1/resolve``, ``POST /api/v1/impact``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from schemas.analysis import AffectedProduct, ImpactResult
+from graph.analysis import Projection, impact
+from schemas.analysis import AffectedProduct, ImpactRequest, ImpactResult
 from schemas.errors import ArchgraphError
 
 #: Kinds an impact target may have (a team or an ADR cannot change).
@@ -22,10 +25,24 @@ _FAIL_ON = re.compile(r"^(tier1-hard|tier1-any|any-hard|any|score>=(\d+(?:\.\d+)
 
 
 class UnknownNameError(ArchgraphError):
-    """A reference or operation the graph does not know (exit 2, closest names listed)."""
+    """A reference the graph does not know (404, exit 2; ``details.closest``)."""
 
     status = 404
     code = "unknown_element"
+
+
+class AmbiguousNameError(ArchgraphError):
+    """A bare slug several elements have (422, exit 2; ``details.candidates``)."""
+
+    status = 422
+    code = "ambiguous_reference"
+
+
+class UnknownOperationError(ArchgraphError):
+    """Named operations no changed API defines (422, exit 2; closest names in details)."""
+
+    status = 422
+    code = "unknown_operation"
 
 
 def plural(n: int, word: str, words: str | None = None) -> str:
@@ -66,25 +83,27 @@ def resolve_ref(raw: str, refs: Sequence[str]) -> str:
         if len(hits) == 1:
             return hits[0]
     if len(hits) > 1:
-        raise UnknownNameError(
-            f"{raw!r} names {len(hits)} elements; say which: " + ", ".join(sorted(hits))
+        raise AmbiguousNameError(
+            f"{raw!r} names {len(hits)} elements; say which: " + ", ".join(sorted(hits)),
+            details={"candidates": sorted(hits)},
         )
     candidates = [r for r in refs if _changeable(r)]
     closest = _closest(f"{kind or ''}:{name}", candidates, name)
-    raise UnknownNameError(f"no element {raw!r}{closest}")
+    listed = "; closest: " + ", ".join(closest) if closest else ""
+    raise UnknownNameError(f"no element {raw!r}{listed}", details={"closest": closest})
 
 
 def _changeable(ref: str) -> bool:
     return ref.partition(":")[0] in TARGET_KINDS
 
 
-def _closest(full: str, candidates: Sequence[str], name: str) -> str:
+def _closest(full: str, candidates: Sequence[str], name: str) -> list[str]:
     by_full = difflib.get_close_matches(full, candidates, n=5, cutoff=0.5)
     by_name = {c.partition(":")[2]: c for c in candidates}
     for n in difflib.get_close_matches(name, list(by_name), n=5, cutoff=0.5):
         if by_name[n] not in by_full:
             by_full.append(by_name[n])
-    return "; closest: " + ", ".join(by_full[:5]) if by_full else ""
+    return by_full[:5]
 
 
 def operation_names(operations: Iterable[Mapping[str, Any]]) -> list[str]:
@@ -111,19 +130,41 @@ def unknown_operations(result: ImpactResult) -> list[str]:
 
 
 def check_operations(result: ImpactResult, known: Sequence[str]) -> None:
-    """Raise :class:`UnknownNameError` (exit 2) naming each unknown operation and the
-    closest operations or channels the changed APIs define."""
+    """Raise :class:`UnknownOperationError` (422, exit 2) naming each unknown operation
+    and the closest operations or channels the changed APIs define."""
     unknown = unknown_operations(result)
     if not unknown:
         return
-    parts = []
+    parts, details = [], []
     for op in unknown:
         close = difflib.get_close_matches(op, list(dict.fromkeys(known)), n=5, cutoff=0.4)
         parts.append(f"{op!r}" + ("; closest: " + ", ".join(close) if close else ""))
-    raise UnknownNameError(
+        details.append({"operation": op, "closest": close})
+    raise UnknownOperationError(
         "no changed API defines the operation or channel " + " | ".join(parts),
-        code="unknown_operation",
+        details=details,
     )
+
+
+def known_operations(p: Projection, result: ImpactResult) -> list[str]:
+    """Every name of an operation or channel the changed APIs of *result* define."""
+    changed = {t.ref for t in result.targets}
+    for group in result.components_by_depth[:1]:
+        changed |= set(group.apis)
+    known: list[str] = []
+    for ref in sorted(changed):
+        if ref.startswith("api:") and ref in p.index:
+            ops = p.props[p.index[ref]].get("operations") or []
+            known += operation_names(ops if isinstance(ops, list) else [])
+    return known
+
+
+def checked_impact(p: Projection, request: ImpactRequest) -> ImpactResult:
+    """The impact of *request*, refused when it names an operation no changed API
+    defines (the rule of ``POST /api/v1/impact`` and ``archgraph impact``)."""
+    result = impact(p, request)
+    check_operations(result, known_operations(p, result))
+    return result
 
 
 # ------------------------------------------------------------------ rendering

@@ -411,6 +411,13 @@ class RisksResult(_Result):
     deprecated_in_use: list[DeprecatedInUse]
 
 
+class ResolvedRef(_Result):
+    """The one element a loosely written reference names (``GET /api/v1/resolve``)."""
+
+    input: str = Field(description="the reference as written")
+    ref: Ref = Field(description="the element it names, kind:slug")
+
+
 __all__ = [
     "AdoptionGap",
     "AdoptionMatrix",
@@ -440,6 +447,7 @@ __all__ = [
     "PossibleCascade",
     "ProductBrief",
     "ProductTerm",
+    "ResolvedRef",
     "RisksResult",
     "ScoreParts",
     "SinglePointOfFailure",

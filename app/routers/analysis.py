@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from app.deps import ReaderKey
+from app.impact_text import checked_impact, resolve_ref
 from graph.analysis import (
     DEFAULT_MIN_CONFIDENCE,
     Projection,
@@ -21,7 +22,6 @@ from graph.analysis import (
     compare,
     find_duplicates,
     find_risks,
-    impact,
     platform_adoption,
     spin_off,
     sunset,
@@ -33,6 +33,7 @@ from schemas.analysis import (
     DuplicatesResult,
     ImpactRequest,
     ImpactResult,
+    ResolvedRef,
     RisksResult,
 )
 from schemas.diligence import AcquisitionReport, SpinOffReport, SunsetReport
@@ -52,7 +53,39 @@ def _projection(request: Request) -> Projection:
 
 @router.post("/impact", response_model=ImpactResult, summary="What a change touches, and why")
 async def post_impact(request: Request, _key: ReaderKey, body: ImpactRequest) -> ImpactResult:
-    return await run_in_threadpool(lambda: impact(_projection(request), body))
+    """An operation or channel no changed API defines is refused (422 ``unknown_operation``,
+    the closest names in ``details``)."""
+    return await run_in_threadpool(lambda: checked_impact(_projection(request), body))
+
+
+@router.get(
+    "/resolve",
+    response_model=ResolvedRef,
+    summary="The element a loosely written reference names, or the closest ones",
+    responses={404: {}},
+)
+async def get_resolve(
+    request: Request,
+    _key: ReaderKey,
+    ref: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=500,
+            description="a reference as people write it: kind:slug in any case, "
+            "kind:default/slug, or a bare slug",
+        ),
+    ],
+) -> ResolvedRef:
+    """Exact reference, then kind and name compared in lower case with the namespace
+    ``default/`` dropped, then a bare slug naming exactly one element (docs/impact.md,
+    "Naming the targets"). Unknown: 404 ``unknown_element`` with ``details.closest``;
+    a slug several elements have: 422 ``ambiguous_reference`` with ``details.candidates``."""
+
+    def answer() -> ResolvedRef:
+        return ResolvedRef(input=ref, ref=resolve_ref(ref, _projection(request).refs))
+
+    return await run_in_threadpool(answer)
 
 
 @router.post(

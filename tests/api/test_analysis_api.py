@@ -163,3 +163,56 @@ def test_cli_impact_and_duplicates(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "component:driver-auth" in text and "component:member-auth" in text
     assert main([*data, "impact", "component:nope"]) == 2
     assert "unknown_element" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("component:identity-service", "component:identity-service"),
+        ("Component:Identity-Service", "component:identity-service"),
+        ("component:default/identity-service", "component:identity-service"),
+        ("identity-service", "component:identity-service"),
+        ("identity-api", "api:identity-api"),
+    ],
+)
+def test_resolve_reads_references_as_the_cli_does(
+    api: ApiClient, portfolio: GraphStore, raw: str, expected: str
+) -> None:
+    response = api.get("/api/v1/resolve", params={"ref": raw})
+    assert response.status_code == 200, response.text
+    assert response.json() == {"input": raw, "ref": expected}
+    assert portfolio.get_node(expected) is not None
+
+
+def test_resolve_refuses_unknown_and_ambiguous_names(api: ApiClient, portfolio: GraphStore) -> None:
+    body = assert_error(
+        api.get("/api/v1/resolve", params={"ref": "identity-servce"}), 404, "unknown_element"
+    )
+    assert body["details"]["closest"][0] == "component:identity-service"
+    assert "component:identity-service" in body["message"]
+    # loyalty is both a product and a capability of the example: nothing is guessed
+    body = assert_error(
+        api.get("/api/v1/resolve", params={"ref": "loyalty"}), 422, "ambiguous_reference"
+    )
+    changeable = {"component", "api", "product", "capability", "technology"}
+    holders = sorted(n.ref for n in portfolio.iter_nodes() if n.slug == "loyalty")
+    holders = [h for h in holders if h.partition(":")[0] in changeable]
+    assert len(holders) == 2 and body["details"]["candidates"] == holders
+    assert_error(api.get("/api/v1/resolve", params={"ref": "x" * 501}), 422, "validation_error")
+
+
+def test_impact_refuses_an_operation_no_changed_api_defines(
+    api: ApiClient, portfolio: GraphStore
+) -> None:
+    request = {"targets": ["api:identity-api"], "operations": ["GET /user/{id}"]}
+    body = assert_error(api.post("/api/v1/impact", json=request), 422, "unknown_operation")
+    node = portfolio.get_node("api:identity-api")
+    assert node is not None
+    paths = {f"{op['method'].upper()} {op['path']}" for op in node.properties["operations"]}
+    [item] = body["details"]
+    assert item["operation"] == "GET /user/{id}"
+    assert "GET /users/{userId}" in item["closest"] and set(item["closest"]) <= paths | {
+        op.get("operation_id") for op in node.properties["operations"]
+    }
+    request["operations"] = ["GET /users/{userId}"]
+    assert api.post("/api/v1/impact", json=request).status_code == 200
