@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from app.multipart_limits import too_many_parts
 from schemas.errors import ArchgraphError
 
 log = logging.getLogger("archgraph")
@@ -142,6 +143,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         message = str(exc.detail)
+        if exc.status_code == 400 and (too_many := too_many_parts(message)) is not None:
+            return await archgraph_error(request, too_many)
         location = request.url.path if exc.status_code in (404, 405) else None
         headers = dict(getattr(exc, "headers", None) or {})
         if exc.status_code == 405:

@@ -59,7 +59,7 @@ _STATUS_TEXT = {
     "403": "The API key's role is too low for this operation",
     "404": "What the request names does not exist",
     "409": "It already exists, or a concurrent change got there first",
-    "413": "The body is over this route's limit",
+    "413": "The body is over this route's limit in bytes, or a multipart body in parts",
     "422": "The request is well-formed but its content is not acceptable",
     "503": "The graph store cannot be reached",
 }

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from adr import render_madr
 from app import adr_impact, adr_io, adr_service
 from app.deps import EditorKey, ReaderKey, StoreDep
+from app.multipart_limits import MAX_FORM_FIELDS
 from graph.analysis import Projection, ProjectionCache
 from schemas.adr import (
     AdrCreate,
@@ -105,7 +106,11 @@ async def get_conflicts(request: Request, store: StoreDep, _key: ReaderKey) -> l
     return await run_in_threadpool(adr_impact.conflicts, store, p)
 
 
-@router.post("/import", response_model=ImportReport)
+@router.post(
+    "/import",
+    response_model=ImportReport,
+    form_limits={"max_files": MAX_IMPORT_FILES, "max_fields": MAX_FORM_FIELDS},
+)
 async def import_adrs(
     files: Annotated[list[UploadFile], File(min_length=1)],
     request: Request,

@@ -55,8 +55,11 @@ def open_session(request: Request, key: EditorKey) -> dict[str, Any]:
     openapi_extra={"requestBody": UPLOAD_REQUEST_BODY},
 )
 async def add_files(request: Request, key: EditorKey, session_id: SessionId) -> dict[str, Any]:
-    files = await read_files(request, request.app.state.settings.max_upload_bytes)
-    session = _sessions(request).add(session_id, actor_name(key), files)
+    sessions = _sessions(request)
+    files = await read_files(
+        request, request.app.state.settings.max_upload_bytes, sessions.max_files
+    )
+    session = sessions.add(session_id, actor_name(key), files)
     return {"id": session.id, "files": len(session.files), "bytes": session.size}
 
 

@@ -35,6 +35,7 @@ from starlette.datastructures import UploadFile
 from app.auth import actor_name
 from app.deps import EditorKey, StoreDep
 from app.errors import error_body
+from app.multipart_limits import MAX_FORM_FIELDS
 from app.scan_service import load_scan
 from app.settings import Settings
 from graph.storage import GraphStore
@@ -43,6 +44,9 @@ from schemas.errors import InvalidInputError, PayloadTooLargeError
 from schemas.refs import RefError, check_upload_name
 
 router = APIRouter(tags=["scans"])
+
+SCAN_MAX_FILES = 1_000
+"""Files one ``POST /scans`` scans (a scan session takes more, in chunks)."""
 
 _FILENAME_RE = re.compile(r'filename="((?:[^"\\]|\\.)*)"|filename=([^;]*)', re.IGNORECASE)
 
@@ -77,7 +81,9 @@ UPLOAD_REQUEST_BODY = {
 }
 
 
-async def read_files(request: Request, limit: int) -> list[tuple[str, bytes | str]]:
+async def read_files(request: Request, limit: int, max_files: int) -> list[tuple[str, bytes | str]]:
+    """The uploaded files; a multipart body of more than *max_files* file parts
+    or ``MAX_FORM_FIELDS`` other fields is refused (413) before the parts are built."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLargeError(
@@ -89,7 +95,9 @@ async def read_files(request: Request, limit: int) -> list[tuple[str, bytes | st
     if content_type.startswith("multipart/form-data"):
         files: list[tuple[str, bytes | str]] = []
         total = 0
-        async with request.form(max_files=20_000) as form:  # closes the spooled files
+        async with request.form(  # closes the spooled files
+            max_files=max_files, max_fields=MAX_FORM_FIELDS
+        ) as form:
             for part in form.getlist("files"):
                 if not isinstance(part, UploadFile) or not part.filename:
                     raise InvalidInputError(
@@ -159,7 +167,7 @@ async def create_scan(
     complete: Annotated[bool, Query(description="the upload is a whole tree: prune")] = False,
 ) -> JSONResponse:
     settings = request.app.state.settings
-    files = await read_files(request, settings.max_upload_bytes)
+    files = await read_files(request, settings.max_upload_bytes, SCAN_MAX_FILES)
     return await run_scan(
         store, settings, files, prefix=prefix, complete=complete, actor=actor_name(key)
     )
@@ -173,7 +181,7 @@ async def run_scan(
     prefix: str,
     complete: bool,
     actor: str | None,
-    max_files: int = 1_000,
+    max_files: int = SCAN_MAX_FILES,
 ) -> JSONResponse:
     """Scan *files* and load them in one transaction; 422 ``scan_failed`` when any failed."""
 
