@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple, Protocol
 
 from graph.analysis.projection import CONSUMES, EDGE_TYPES, SUBSCRIBES, Projection
-from graph.analysis.walk import Walk
+from graph.analysis.walk import Reached
 from schemas.analysis import Effort, EffortSize, Strength
 from schemas.edges import EdgeType
 
@@ -37,7 +37,7 @@ class _PointLike(Protocol):
     def operations(self) -> list[str] | None: ...
 
 
-def point_data(p: Projection, full: Walk, crossing: tuple[int, int, int, bool]) -> PointData:
+def point_data(p: Projection, full: Reached, crossing: tuple[int, int, int, bool]) -> PointData:
     component, etype, element, soft = crossing
     ops: list[str] | None = None
     if (component, element) in full.matched:

@@ -18,9 +18,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from graph.analysis.effort import estimate_effort, point_data
+from graph.analysis.frontier import frontier_walk
 from graph.analysis.projection import API, CHANNEL, NO_OWNER, Projection
 from graph.analysis.targets import Targets, resolve_targets
-from graph.analysis.walk import OperationFilter, Walk, affected_components, paths_to, walk
+from graph.analysis.walk import OperationFilter, Reached, affected_components, paths_to
 from schemas.analysis import (
     AffectedProduct,
     BlastRadius,
@@ -94,7 +95,7 @@ class ImpactWalk:
     """The walk of one change (hard and soft landings both in :attr:`full`)."""
 
     targets: Targets
-    full: Walk
+    full: Reached
     components: list[int]
     op_filter: OperationFilter | None
 
@@ -109,7 +110,7 @@ def walk_change(p: Projection, request: ImpactRequest) -> ImpactWalk:
         op_filter = OperationFilter(frozenset(apis), tuple(request.operations))
         for op in op_filter.unknown_operations(p):
             targets.warnings.append(f"operation {op!r} is not defined by any changed API")
-    full = walk(
+    full = frontier_walk(
         p,
         targets.seeds,
         request.change_type,
@@ -133,7 +134,9 @@ def possible_cascade(
     starts = sorted(full.cascade)
     if not starts:
         return PossibleCascade()
-    cw = walk(p, starts, ChangeType.OUTAGE, max_components=request.max_components, collect=False)
+    cw = frontier_walk(
+        p, starts, ChangeType.OUTAGE, max_components=request.max_components, collect=False
+    )
     comps = [c for c in affected_components(p, cw, set(starts)) if c not in full.depth]
     by_product: dict[int, list[int]] = {}
     for c in comps:
@@ -318,7 +321,9 @@ def _product_report(
     return affected, product_term
 
 
-def _depth_groups(p: Projection, full: Walk, comps: list[int], seeds: set[int]) -> list[DepthGroup]:
+def _depth_groups(
+    p: Projection, full: Reached, comps: list[int], seeds: set[int]
+) -> list[DepthGroup]:
     groups: dict[int, tuple[list[str], list[str], list[str]]] = {}
     for c in comps:
         g = groups.setdefault(full.depth[c], ([], [], []))
@@ -336,7 +341,7 @@ def _depth_groups(p: Projection, full: Walk, comps: list[int], seeds: set[int]) 
     ]
 
 
-def _truncation(p: Projection, request: ImpactRequest, full: Walk) -> Truncation | None:
+def _truncation(p: Projection, request: ImpactRequest, full: Reached) -> Truncation | None:
     if full.reason is None:
         return None
     listed = sorted({p.refs[n] for n in full.unexpanded})
