@@ -20,7 +20,7 @@ from app.impact_text import (
 from app.settings import Settings
 from app.stores import open_store
 from graph.analysis import DEFAULT_MIN_CONFIDENCE, Projection, build_projection
-from schemas.analysis import ChangeType, DuplicatesResult, ImpactRequest, ImpactResult
+from schemas.analysis import EVERYTHING, ChangeType, DuplicatesResult, ImpactRequest, ImpactResult
 from schemas.errors import ArchgraphError
 
 
@@ -69,6 +69,8 @@ def _local_impact(args: argparse.Namespace, settings: Settings) -> ImpactResult:
         change_type=ChangeType(args.change),
         operations=args.operation or [],
         max_depth=args.max_depth,
+        max_products=EVERYTHING,
+        max_listed=EVERYTHING,
     )
     result = impact(projection, request)
     changed = {t.ref for t in result.targets}
@@ -96,6 +98,8 @@ def _remote_impact(args: argparse.Namespace) -> ImpactResult:
         "change_type": args.change,
         "operations": args.operation or [],
         "max_depth": args.max_depth,
+        "max_products": EVERYTHING,
+        "max_listed": EVERYTHING,
     }
     headers = {"Authorization": f"Bearer {args.key}"} if args.key else {}
     url = args.server.rstrip("/") + "/api/v1/impact"

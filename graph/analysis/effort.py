@@ -10,7 +10,7 @@ from graph.analysis.walk import Reached
 from schemas.analysis import Effort, EffortSize, Strength
 from schemas.edges import EdgeType
 
-__all__ = ["EFFORT_BUCKETS", "PointData", "estimate_effort", "point_data"]
+__all__ = ["EFFORT_BUCKETS", "PointData", "effort_of", "estimate_effort", "point_data"]
 
 EFFORT_BUCKETS: tuple[tuple[float, EffortSize], ...] = ((2.0, "S"), (5.0, "M"), (12.0, "L"))
 
@@ -77,11 +77,16 @@ def estimate_effort(points: Sequence[_PointLike]) -> Effort:
             operations += len(ip.operations)
         elif ip.type in _API_USES:
             total += 0.5
+    return effort_of(total, len(points), operations)
+
+
+def effort_of(total: float, points: int, operations: int) -> Effort:
+    """The effort of *points* integration points weighing *total* (see :func:`estimate_effort`)."""
     size: EffortSize = "XL"
     for bound, bucket in EFFORT_BUCKETS:
         if total <= bound:
             size = bucket
             break
     return Effort(
-        size=size, points=round(total, 2), integration_points=len(points), operations=operations
+        size=size, points=round(total, 2), integration_points=points, operations=operations
     )
