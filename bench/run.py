@@ -10,7 +10,11 @@ In one run, on the seeded synthetic portfolio of :mod:`bench.generate`
 3. memory: the projection's retained size and the build's peak, each measured
    in a fresh child process; and the same for a 1,000,000-edge portfolio;
 4. on Neo4j, the affected sets of a hand-written Cypher variable-length query
-   for the same targets: equal or not, and how much slower.
+   for the same targets: equal or not, and how much slower;
+5. the engine against its floor (:mod:`bench.engine`): the walk and
+   ``impact()`` + JSON against a scipy breadth-first search over the same
+   relation, per target, on ``--engine-targets`` uniform targets and the 20
+   top platform components, with the answers compared to the reference walk.
 
 Results print as they come and, with ``--write``, go to ``docs/benchmarks.md``.
 Timings are wall-clock; nothing here is a pass/fail test.
@@ -32,6 +36,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bench.engine import engine_part
 from bench.generate import Spec, generate
 from bench.measure import (
     REPO,
@@ -259,6 +264,9 @@ def run(args: argparse.Namespace) -> Results:
         p = build_projection(store)
         results["in_process"] = in_process_latency(p, targets)
         log(f"in process: {json.dumps(results['in_process'])}")
+        if args.engine_targets:
+            uniform = targets_for(g.components, g.apis, args.engine_targets, seed=11)
+            results["engine"] = engine_part(p, uniform, log)
         if not args.skip_http:
             try:
                 results["http"] = http_latency(db, targets)
@@ -298,6 +306,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="archgraph impact benchmark")
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--cypher-queries", type=int, default=100)
+    parser.add_argument(
+        "--engine-targets",
+        type=int,
+        default=1000,
+        help="uniform targets of the floor part (0: skip)",
+    )
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-neo4j", action="store_true")
     parser.add_argument("--skip-million", action="store_true")

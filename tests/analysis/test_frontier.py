@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bench.engine import floor_graph, floor_reach, same_answers, top_platform
 from bench.generate import Spec, generate
 from graph.analysis import impact
 from graph.analysis.build import projection_from_records
@@ -170,3 +171,20 @@ def test_limits_and_operation_filters_are_answered_by_the_reference_walk(
     whole = frontier_walk(p, [top], ChangeType.OUTAGE)
     assert isinstance(whole, ArrayWalk) and whole.reason is None
     assert state_of(top, 0) != state_of(top, SOFT_STOP)
+
+
+def test_the_bench_floor_follows_the_relation_the_walk_follows(
+    bench_projection: Projection,
+) -> None:
+    """The benchmark's BFS floor reaches exactly what the walk reaches (and answers agree)."""
+    p = bench_projection
+    g = floor_graph(p)
+    top = top_platform(p, 5)
+    assert all(p.platform[c] for c in top)
+    for t in top:
+        for change in ChangeType:
+            reached = set((floor_reach(g, t, change) >> 3).tolist())
+            assert set(frontier_walk(p, [t], change).depth) == reached
+        assert set(frontier_walk(p, [t], ChangeType.OUTAGE).depth) != {t}
+    answers = same_answers(p, top, impacts=2)
+    assert answers == {"walks": 5, "walks_equal": 5, "impacts": 2, "impacts_equal": 2}
