@@ -93,6 +93,14 @@ def render(results: dict[str, Any]) -> str:
         lines.append(f"| impact over HTTP | not measured: {http.get('error')} |")
     lines.append(f"| load into SQLite (`import_records`) | {results['sqlite_load_s']:.1f} s |")
     lines.append(f"| projection build from SQLite | {_builds(results['sqlite_build'])} |")
+    floors = [b for b in results["sqlite_build"] if "rows_cpu_seconds" in b]
+    if floors:
+        cpu = statistics.median(b["cpu_seconds"] for b in floors)
+        rows = statistics.median(b["rows_cpu_seconds"] for b in floors)
+        lines.append(
+            f"| projection build vs reading the same rows into lists (CPU, median of "
+            f"{len(floors)}) | {cpu:.2f} s vs {rows:.2f} s: {cpu / rows:.1f}x the floor |"
+        )
     if neo.get("build"):
         lines.append(f"| load into Neo4j (`import_records`) | {neo['load_s']:.0f} s |")
         lines.append(f"| projection build from Neo4j | {_builds(neo['build'])} |")

@@ -28,6 +28,7 @@ import json
 import logging
 import random
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -70,7 +71,10 @@ def child_main(argv: list[str]) -> None:
     mode = argv[0]
     if mode == "build-sqlite":
         store: GraphStore = SQLiteStore(argv[1])
-        print(json.dumps(_measure_build(store, traced="--traced" in argv)))
+        floor = rows_floor(argv[1])
+        out = _measure_build(store, traced="--traced" in argv)
+        out.update(floor)
+        print(json.dumps(out))
     elif mode == "build-neo4j":
         from graph.storage.neo4j_store import Neo4jStore
 
@@ -90,18 +94,34 @@ def child_main(argv: list[str]) -> None:
         raise SystemExit(f"unknown child mode {mode}")
 
 
+def rows_floor(db: str) -> Results:
+    """The floor of a rebuild: the same rows the projection reads, fetched into lists
+    (element ref, kind and properties text; edge ends, type and properties text),
+    nothing decoded. CPU seconds, like the build's ``cpu_seconds``."""
+    conn = sqlite3.connect(db)
+    started = time.process_time()
+    nodes = conn.execute("SELECT ref, kind, props FROM nodes ORDER BY ref").fetchall()
+    edges = conn.execute(
+        "SELECT from_ref, type, to_ref, props FROM edges ORDER BY from_ref, type, to_ref"
+    ).fetchall()
+    seconds = time.process_time() - started
+    conn.close()
+    return {"rows_cpu_seconds": seconds, "rows": len(nodes) + len(edges)}
+
+
 def _measure_build(store: GraphStore, traced: bool = False) -> Results:
     """Build once and measure time and RSS; with *traced*, build again under tracemalloc
     to get the bytes the projection itself keeps (RSS keeps freed arenas, so it overstates)."""
     gc.collect()
     before = rss_mb()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     p = build_projection(store)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     gc.collect()
     after = rss_mb()
     out = {
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "rss_before_mb": before,
         "retained_mb": after - before,
         "peak_rss_mb": peak_rss_mb(),

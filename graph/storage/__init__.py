@@ -32,9 +32,11 @@ from graph.storage.store import (
     IMPORT_SOURCE,
     SYSTEM_ACTOR,
     Direction,
+    EdgeFact,
     FilterValue,
     GraphSnapshot,
     GraphStore,
+    NodeFact,
 )
 from graph.storage.write_tx import WriteTx
 
@@ -45,6 +47,7 @@ __all__ = [
     "ChangeQuery",
     "ChangeRecord",
     "Direction",
+    "EdgeFact",
     "EdgeRecord",
     "FieldFilter",
     "FilterValue",
@@ -53,6 +56,7 @@ __all__ = [
     "GraphStore",
     "Neighbor",
     "Neo4jStore",
+    "NodeFact",
     "NodePage",
     "NodeRecord",
     "Point",
