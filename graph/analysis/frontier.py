@@ -19,8 +19,8 @@ frontier, look up where each entry lands, keep the first occurrence of each
 new state (that is the order the reference walk discovers them in, which
 fixes the parents and so the explaining paths), then add the APIs the newly
 reached components offer, right after their provider. Per query it allocates
-two int32 arrays over the states and the per-depth slices; nothing outlives
-the answer.
+a few arrays over the states and the nodes (depth, rank, scratch) and the
+per-depth slices; nothing outlives the answer.
 
 Only the walks the reference walk would cut short (``max_depth`` or
 ``max_components`` reached with something beyond) and walks under an
