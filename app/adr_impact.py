@@ -11,7 +11,7 @@ from adr import OPEN_STATUSES
 from app.adr_service import ADR_SOURCE, adr_record, adr_ref, get_adr, iter_adrs
 from graph.analysis import Projection, impact
 from graph.storage import GraphStore, TxReader, Upserts, utc_now
-from schemas.analysis import ChangeType, ImpactRequest
+from schemas.analysis import EVERYTHING, ChangeType, ImpactRequest
 from schemas.errors import InvalidInputError
 from schemas.facts import NodeData
 
@@ -33,7 +33,13 @@ def assessment(p: Projection, affects: Sequence[Mapping[str, Any]]) -> dict[str,
     runs: list[dict[str, Any]] = []
     for change_type, targets in sorted(groups.items()):
         try:
-            result = impact(p, ImpactRequest(targets=targets, change_type=ChangeType(change_type)))
+            request = ImpactRequest(
+                targets=targets,
+                change_type=ChangeType(change_type),
+                max_products=EVERYTHING,
+                max_listed=EVERYTHING,
+            )
+            result = impact(p, request)
         except InvalidInputError as exc:
             runs.append({"change_type": change_type, "targets": targets, "error": exc.message})
             continue

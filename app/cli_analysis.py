@@ -20,7 +20,7 @@ from app.impact_text import (
 from app.settings import Settings
 from app.stores import open_store
 from graph.analysis import DEFAULT_MIN_CONFIDENCE, Projection, build_projection
-from schemas.analysis import ChangeType, DuplicatesResult, ImpactRequest, ImpactResult
+from schemas.analysis import EVERYTHING, ChangeType, DuplicatesResult, ImpactRequest, ImpactResult
 from schemas.errors import ArchgraphError
 
 
@@ -70,6 +70,8 @@ def _request(args: argparse.Namespace, targets: list[str]) -> ImpactRequest:
         change_type=ChangeType(args.change),
         operations=args.operation or [],
         max_depth=args.max_depth,
+        max_products=EVERYTHING,
+        max_listed=EVERYTHING,
     )
 
 

@@ -93,6 +93,14 @@ def render(results: dict[str, Any]) -> str:
         lines.append(f"| impact over HTTP | not measured: {http.get('error')} |")
     lines.append(f"| load into SQLite (`import_records`) | {results['sqlite_load_s']:.1f} s |")
     lines.append(f"| projection build from SQLite | {_builds(results['sqlite_build'])} |")
+    floors = [b for b in results["sqlite_build"] if "rows_cpu_seconds" in b]
+    if floors:
+        cpu = statistics.median(b["cpu_seconds"] for b in floors)
+        rows = statistics.median(b["rows_cpu_seconds"] for b in floors)
+        lines.append(
+            f"| projection build vs reading the same rows into lists (CPU, median of "
+            f"{len(floors)}) | {cpu:.2f} s vs {rows:.2f} s: {cpu / rows:.1f}x the floor |"
+        )
     if neo.get("build"):
         lines.append(f"| load into Neo4j (`import_records`) | {neo['load_s']:.0f} s |")
         lines.append(f"| projection build from Neo4j | {_builds(neo['build'])} |")
@@ -117,12 +125,61 @@ def render(results: dict[str, Any]) -> str:
             f"| {mil['edges']:,}-edge projection (scale 5: {b['nodes']:,} elements) | "
             f"built from SQLite in {_builds([b])}; target 1.5 GB |"
         )
+    lines += _engine(results.get("engine"))
     if cy:
         lines += ["", "The Cypher query:", "", "```cypher", cy["query"], "```"]
         if cy["mismatches"]:
             lines += ["", "Differing sets: " + "; ".join(cy["mismatches"])]
     lines.append("")
     return "\n".join(lines)
+
+
+def _x(ratio: float) -> str:
+    """A ratio to the floor: two significant digits below 10, whole numbers above."""
+    return f"{ratio:.2g}x" if ratio < 10 else f"{ratio:.0f}x"
+
+
+def _engine(eng: dict[str, Any] | None) -> list[str]:
+    """The engine against its floor (bench/engine.py), as ratios."""
+    if not eng:
+        return []
+    a = eng["answers"]
+    lines = [
+        "",
+        "## The engine against its floor",
+        "",
+        "Side by side in one process, per target: a breadth-first search with "
+        "`scipy.sparse.csgraph` over the relation the walk follows, the walk's states with an "
+        "arc wherever the propagation table lets the change go (the floor: it reaches exactly "
+        "the elements the walk reaches), the array "
+        "walk (`graph/analysis/frontier.py`), the reference Python walk (`walk.py`) and "
+        "`impact()` with its JSON (default request: breaking change, first 20 products "
+        "listed). Ratios are total time over total floor time, then the per-target range. "
+        f"Answers: {a['walks_equal']}/{a['walks']} walks identical to the reference walk "
+        f"(depths, hard depths, crossings, cascade), {a['impacts_equal']}/{a['impacts']} "
+        "`impact()` answers identical to `impact()` on the reference walk; "
+        + ", ".join(
+            f"{eng[k]['floor_same_sets']}/{eng[k]['targets']} affected sets equal to the floor's"
+            for k in ("uniform", "top_platform")
+        )
+        + ".",
+        "",
+        "| targets | floor ms p50 / p95 | walk / floor | reference walk / floor "
+        "| impact()+JSON / floor | impact()+JSON ms p50 / p95 | answer kB p50 / max |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for key, label in (("uniform", "uniform"), ("top_platform", "top platform components")):
+        r = eng[key]
+        lines.append(
+            f"| {r['targets']:,} {label} | {r['floor_ms']['p50']:.2f} / {r['floor_ms']['p95']:.2f} "
+            f"| {_x(r['walk_ratio_total'])} ({_x(r['walk_ratio_range'][0])} to "
+            f"{_x(r['walk_ratio_range'][1])}) | {_x(r['reference_ratio_total'])} "
+            f"| {_x(r['impact_ratio_total'])} ({_x(r['impact_ratio_range'][0])} to "
+            f"{_x(r['impact_ratio_range'][1])}) "
+            f"| {r['impact_json_ms']['p50']:.1f} / {r['impact_json_ms']['p95']:.1f} "
+            f"| {r['answer_kb_p50']:.0f} / {r['answer_kb_max']:.0f} |"
+        )
+    return lines
 
 
 def write_report(results: dict[str, Any], path: Path) -> None:

@@ -10,7 +10,11 @@ In one run, on the seeded synthetic portfolio of :mod:`bench.generate`
 3. memory: the projection's retained size and the build's peak, each measured
    in a fresh child process; and the same for a 1,000,000-edge portfolio;
 4. on Neo4j, the affected sets of a hand-written Cypher variable-length query
-   for the same targets: equal or not, and how much slower.
+   for the same targets: equal or not, and how much slower;
+5. the engine against its floor (:mod:`bench.engine`): the walk and
+   ``impact()`` + JSON against a scipy breadth-first search over the same
+   relation, per target, on ``--engine-targets`` uniform targets and the 20
+   top platform components, with the answers compared to the reference walk.
 
 Results print as they come and, with ``--write``, go to ``docs/benchmarks.md``.
 Timings are wall-clock; nothing here is a pass/fail test.
@@ -24,6 +28,7 @@ import json
 import logging
 import random
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -32,6 +37,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bench.engine import engine_part
 from bench.generate import Spec, generate
 from bench.measure import (
     REPO,
@@ -65,7 +71,10 @@ def child_main(argv: list[str]) -> None:
     mode = argv[0]
     if mode == "build-sqlite":
         store: GraphStore = SQLiteStore(argv[1])
-        print(json.dumps(_measure_build(store, traced="--traced" in argv)))
+        floor = rows_floor(argv[1])
+        out = _measure_build(store, traced="--traced" in argv)
+        out.update(floor)
+        print(json.dumps(out))
     elif mode == "build-neo4j":
         from graph.storage.neo4j_store import Neo4jStore
 
@@ -85,18 +94,34 @@ def child_main(argv: list[str]) -> None:
         raise SystemExit(f"unknown child mode {mode}")
 
 
+def rows_floor(db: str) -> Results:
+    """The floor of a rebuild: the same rows the projection reads, fetched into lists
+    (element ref, kind and properties text; edge ends, type and properties text),
+    nothing decoded. CPU seconds, like the build's ``cpu_seconds``."""
+    conn = sqlite3.connect(db)
+    started = time.process_time()
+    nodes = conn.execute("SELECT ref, kind, props FROM nodes ORDER BY ref").fetchall()
+    edges = conn.execute(
+        "SELECT from_ref, type, to_ref, props FROM edges ORDER BY from_ref, type, to_ref"
+    ).fetchall()
+    seconds = time.process_time() - started
+    conn.close()
+    return {"rows_cpu_seconds": seconds, "rows": len(nodes) + len(edges)}
+
+
 def _measure_build(store: GraphStore, traced: bool = False) -> Results:
     """Build once and measure time and RSS; with *traced*, build again under tracemalloc
     to get the bytes the projection itself keeps (RSS keeps freed arenas, so it overstates)."""
     gc.collect()
     before = rss_mb()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     p = build_projection(store)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     gc.collect()
     after = rss_mb()
     out = {
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "rss_before_mb": before,
         "retained_mb": after - before,
         "peak_rss_mb": peak_rss_mb(),
@@ -259,6 +284,9 @@ def run(args: argparse.Namespace) -> Results:
         p = build_projection(store)
         results["in_process"] = in_process_latency(p, targets)
         log(f"in process: {json.dumps(results['in_process'])}")
+        if args.engine_targets:
+            uniform = targets_for(g.components, g.apis, args.engine_targets, seed=11)
+            results["engine"] = engine_part(p, uniform, log)
         if not args.skip_http:
             try:
                 results["http"] = http_latency(db, targets)
@@ -298,6 +326,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="archgraph impact benchmark")
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--cypher-queries", type=int, default=100)
+    parser.add_argument(
+        "--engine-targets",
+        type=int,
+        default=1000,
+        help="uniform targets of the floor part (0: skip)",
+    )
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-neo4j", action="store_true")
     parser.add_argument("--skip-million", action="store_true")

@@ -51,6 +51,10 @@ class _Result(BaseModel):
 # ---------------------------------------------------------------------- impact
 
 
+#: ``max_products`` / ``max_listed`` that list everything (internal callers that need it all).
+EVERYTHING = 1_000_000
+
+
 class ImpactRequest(_Request):
     """One proposed change: what changes, how, and how far to look."""
 
@@ -78,6 +82,25 @@ class ImpactRequest(_Request):
         ge=0,
         le=100_000,
         description="Integration points listed per product (effort always counts them all).",
+    )
+    max_products: int = Field(
+        default=20,
+        ge=1,
+        le=EVERYTHING,
+        description="Affected products listed in this page (blast_radius.products counts all).",
+    )
+    products_offset: int = Field(
+        default=0,
+        ge=0,
+        le=EVERYTHING,
+        description="Where the page of affected products starts: a next_products_offset.",
+    )
+    max_listed: int = Field(
+        default=50,
+        ge=1,
+        le=EVERYTHING,
+        description="Components listed per affected product, per depth group (hard, soft, apis)"
+        " and in possible_cascade; the rest are counted.",
     )
 
 
@@ -127,7 +150,8 @@ class AffectedProduct(_Result):
     min_depth: int
     strength: Strength = Field(description="hard when a chain of hard edges only reaches it.")
     paths: list[list[str]] = Field(description="Shortest chains, product first, target last.")
-    components: list[str]
+    components: list[str] = Field(description="The first max_listed, in reference order.")
+    component_count: int = Field(description="Its affected components, listed or not.")
     integration_points: list[IntegrationPoint] = Field(
         description="The first max_points_per_product, nearest first; effort counts them all."
     )
@@ -140,6 +164,9 @@ class DepthGroup(_Result):
     hard: list[str] = Field(description="Components reached at this depth through hard edges.")
     soft: list[str] = Field(description="Components reached only through a soft edge.")
     apis: list[str]
+    hard_count: int = Field(description="Hard components at this depth, listed or not.")
+    soft_count: int = Field(description="Soft components at this depth, listed or not.")
+    api_count: int = Field(description="APIs at this depth, listed or not.")
 
 
 class ProductTerm(_Result):
@@ -214,6 +241,7 @@ class CascadeProduct(_Result):
     name: str
     tier: int
     components: list[str]
+    component_count: int = 0
     path: list[str] = Field(
         description="One chain, product first, target last, through the element the change broke."
     )
@@ -227,6 +255,7 @@ class PossibleCascade(_Result):
 
     products: list[CascadeProduct] = Field(default_factory=list)
     components: list[str] = Field(default_factory=list)
+    component_count: int = 0
 
 
 class ImpactResult(_Result):
@@ -236,7 +265,12 @@ class ImpactResult(_Result):
     targets: list[TargetInfo]
     owners: list[OwnerProduct]
     owned_by_platform: bool = Field(description="Whether the platform owns a target.")
-    affected_products: list[AffectedProduct]
+    affected_products: list[AffectedProduct] = Field(
+        description="One page of max_products, from products_offset; blast_radius counts all."
+    )
+    next_products_offset: int | None = Field(
+        default=None, description="products_offset of the next page; null on the last one."
+    )
     components_by_depth: list[DepthGroup]
     unaffected_consumers: list[str] = Field(
         description="Consumers of a changed API whose declared operations miss the changed ones."

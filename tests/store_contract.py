@@ -307,6 +307,22 @@ class GraphStoreContract:
         assert list(store.iter_nodes()) == nodes
         assert list(store.iter_edges()) == edges
 
+    def test_facts_are_the_records_without_their_assertions(self, store: GraphStore) -> None:
+        seed(store)
+        store.replace_source(
+            "other",
+            [
+                NodeData("component:a", {"description": "from other", "tags": ["x", "y"]}),
+                NodeData("component:b", {}),
+            ],
+            [EdgeData("component:a", "DEPENDS_ON", "component:b", {"strength": "soft"})],
+        )
+        nodes = [(n.ref, n.kind, n.properties) for n in store.iter_nodes()]
+        edges = [(e.from_ref, e.type, e.to_ref, e.properties) for e in store.iter_edges()]
+        assert list(store.iter_node_facts()) == nodes
+        assert list(store.iter_edge_facts()) == edges
+        assert ("component:a", "DEPENDS_ON", "component:b", {"strength": "soft"}) in edges
+
     def test_import_rejects_dangling_edges_without_writing(self, store: GraphStore) -> None:
         seed(store)
         before = refs_of(store)

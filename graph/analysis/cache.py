@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 
 from graph.analysis.build import build_projection
 from graph.analysis.projection import Projection
+from graph.analysis.reached import node_arrays
 from graph.storage.store import GraphStore
 
-__all__ = ["ProjectionCache"]
+__all__ = ["ProjectionCache", "settle"]
+
+
+def settle(p: Projection) -> None:
+    """Make *p* ready to answer and take it out of the garbage collector's way.
+
+    Builds the arrays the impact walk and report read (so the first question
+    runs at steady speed), collects what the build left behind, then
+    :func:`gc.freeze` moves every object alive (the projection's lists,
+    dicts and strings among them) to the permanent generation, so the
+    collections a query's allocations trigger no longer scan them. What was
+    frozen before is unfrozen first, so a replaced projection (even one with
+    reference cycles, such as its networkx view) is collected, not kept.
+    """
+    node_arrays(p)
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 class ProjectionCache:
@@ -37,6 +56,7 @@ class ProjectionCache:
                 return current
             current = build_projection(self.store)
             self._current = current
+            settle(current)
             self.builds += 1
             return current
 

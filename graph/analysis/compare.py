@@ -13,6 +13,7 @@ from string import ascii_uppercase
 from graph.analysis.impact import impact
 from graph.analysis.projection import Projection
 from schemas.analysis import (
+    EVERYTHING,
     CandidateResult,
     CompareRequest,
     CompareResult,
@@ -33,7 +34,8 @@ def compare(p: Projection, request: CompareRequest) -> CompareResult:
         c.label or (f"option {ascii_uppercase[i]}" if i < 26 else f"option {i + 1}")
         for i, c in enumerate(request.candidates)
     ]
-    results = [impact(p, candidate) for candidate in request.candidates]
+    everything = {"max_products": EVERYTHING, "max_listed": EVERYTHING, "products_offset": 0}
+    results = [impact(p, c.model_copy(update=everything)) for c in request.candidates]
     products = [{a.ref for a in r.affected_products} for r in results]
     components = [_components(r) for r in results]
 

@@ -34,7 +34,7 @@ from graph.analysis.projection import (
     USES,
     Projection,
 )
-from schemas.analysis import ChangeType, ImpactRequest
+from schemas.analysis import EVERYTHING, ChangeType, ImpactRequest
 from schemas.diligence import (
     AcquisitionReport,
     DuplicatedCapability,
@@ -70,7 +70,13 @@ def sunset(p: Projection, product_ref: str) -> SunsetReport:
     product = _product(p, product_ref)
     result = impact(
         p,
-        ImpactRequest(targets=[product_ref], change_type=ChangeType.REMOVE, max_paths=1),
+        ImpactRequest(
+            targets=[product_ref],
+            change_type=ChangeType.REMOVE,
+            max_paths=1,
+            max_products=EVERYTHING,
+            max_listed=EVERYTHING,
+        ),
     )
     dependents: list[SunsetDependent] = []
     used: set[str] = set()

@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple, Protocol
 
 from graph.analysis.projection import CONSUMES, EDGE_TYPES, SUBSCRIBES, Projection
-from graph.analysis.walk import Walk
+from graph.analysis.walk import Reached
 from schemas.analysis import Effort, EffortSize, Strength
 from schemas.edges import EdgeType
 
-__all__ = ["EFFORT_BUCKETS", "PointData", "estimate_effort", "point_data"]
+__all__ = ["EFFORT_BUCKETS", "PointData", "effort_of", "estimate_effort", "point_data"]
 
 EFFORT_BUCKETS: tuple[tuple[float, EffortSize], ...] = ((2.0, "S"), (5.0, "M"), (12.0, "L"))
 
@@ -37,7 +37,7 @@ class _PointLike(Protocol):
     def operations(self) -> list[str] | None: ...
 
 
-def point_data(p: Projection, full: Walk, crossing: tuple[int, int, int, bool]) -> PointData:
+def point_data(p: Projection, full: Reached, crossing: tuple[int, int, int, bool]) -> PointData:
     component, etype, element, soft = crossing
     ops: list[str] | None = None
     if (component, element) in full.matched:
@@ -77,11 +77,16 @@ def estimate_effort(points: Sequence[_PointLike]) -> Effort:
             operations += len(ip.operations)
         elif ip.type in _API_USES:
             total += 0.5
+    return effort_of(total, len(points), operations)
+
+
+def effort_of(total: float, points: int, operations: int) -> Effort:
+    """The effort of *points* integration points weighing *total* (see :func:`estimate_effort`)."""
     size: EffortSize = "XL"
     for bound, bucket in EFFORT_BUCKETS:
         if total <= bound:
             size = bucket
             break
     return Effort(
-        size=size, points=round(total, 2), integration_points=len(points), operations=operations
+        size=size, points=round(total, 2), integration_points=points, operations=operations
     )

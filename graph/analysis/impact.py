@@ -14,19 +14,27 @@ Errors::
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from graph.analysis.effort import estimate_effort, point_data
-from graph.analysis.projection import API, CHANNEL, NO_OWNER, Projection
+import numpy as np
+import numpy.typing as npt
+
+from graph.analysis.effort import PointData, estimate_effort, point_data
+from graph.analysis.frontier import ArrayWalk, frontier_walk
+from graph.analysis.points import listed_points
+from graph.analysis.projection import API, NO_OWNER, Projection
+from graph.analysis.reached import ReachedArrays, crossings_into, node_arrays, reached_arrays
 from graph.analysis.targets import Targets, resolve_targets
-from graph.analysis.walk import OperationFilter, Walk, affected_components, paths_to, walk
+from graph.analysis.walk import OperationFilter, Reached, paths_to
 from schemas.analysis import (
     AffectedProduct,
     BlastRadius,
     CascadeProduct,
     ChangeType,
     DepthGroup,
+    Effort,
     ImpactRequest,
     ImpactResult,
     IntegrationPoint,
@@ -55,6 +63,7 @@ FORMULA = (
     " score = max(100 * min(1, raw_score / worst_case), largest_single_target)"
 )
 MAX_LISTED_CUT = 100
+I64 = npt.NDArray[np.int64]
 
 
 def worst_case(p: Projection) -> float:
@@ -94,9 +103,14 @@ class ImpactWalk:
     """The walk of one change (hard and soft landings both in :attr:`full`)."""
 
     targets: Targets
-    full: Walk
-    components: list[int]
+    full: Reached
+    reach: ReachedArrays
     op_filter: OperationFilter | None
+
+    @property
+    def components(self) -> list[int]:
+        """Affected components, targets excluded, in id (reference) order."""
+        return list(self.reach.components.tolist())
 
 
 def walk_change(p: Projection, request: ImpactRequest) -> ImpactWalk:
@@ -109,7 +123,7 @@ def walk_change(p: Projection, request: ImpactRequest) -> ImpactWalk:
         op_filter = OperationFilter(frozenset(apis), tuple(request.operations))
         for op in op_filter.unknown_operations(p):
             targets.warnings.append(f"operation {op!r} is not defined by any changed API")
-    full = walk(
+    full = frontier_walk(
         p,
         targets.seeds,
         request.change_type,
@@ -117,8 +131,8 @@ def walk_change(p: Projection, request: ImpactRequest) -> ImpactWalk:
         max_components=request.max_components,
         op_filter=op_filter,
     )
-    comps = affected_components(p, full, set(targets.seeds))
-    return ImpactWalk(targets, full, comps, op_filter)
+    reach = reached_arrays(p, full, set(targets.seeds))
+    return ImpactWalk(targets, full, reach, op_filter)
 
 
 def possible_cascade(
@@ -128,22 +142,32 @@ def possible_cascade(
 
     From those elements, an outage walk (they may fail); whatever it reaches
     that the change itself did not, owners and reported products left out.
+    Components are listed up to ``max_listed`` and counted.
     """
     full = iw.full
     starts = sorted(full.cascade)
     if not starts:
         return PossibleCascade()
-    cw = walk(p, starts, ChangeType.OUTAGE, max_components=request.max_components, collect=False)
-    comps = [c for c in affected_components(p, cw, set(starts)) if c not in full.depth]
+    cw = frontier_walk(
+        p, starts, ChangeType.OUTAGE, max_components=request.max_components, collect=False
+    )
+    ra = reached_arrays(p, cw, set(starts))
+    outside = iw.reach.depth[ra.components] < 0
+    comps, depths = ra.components[outside], ra.component_depth[outside]
+    owners = node_arrays(p).owner[comps]
     by_product: dict[int, list[int]] = {}
-    for c in comps:
-        o = p.owner[c]
-        if o != NO_OWNER and o not in iw.targets.owners and o not in reported:
+    nearest: dict[int, tuple[int, int]] = {}
+    excluded = set(iw.targets.owners) | set(reported)
+    for c, o, d in zip(comps.tolist(), owners.tolist(), depths.tolist(), strict=True):
+        if o != NO_OWNER and o not in excluded:
             by_product.setdefault(o, []).append(c)
+            if o not in nearest or (d, c) < nearest[o]:
+                nearest[o] = (d, c)
+    limit = request.max_listed
     products: list[CascadeProduct] = []
     for prod, members in sorted(by_product.items()):
-        nearest = min(members, key=lambda c: (cw.depth[c], c))
-        (outer,) = paths_to(p, cw, nearest, 1) or [[nearest]]
+        near = nearest[prod][1]
+        (outer,) = paths_to(p, cw, near, 1) or [[near]]
         (inner,) = paths_to(p, full, outer[-1], 1, hard=True) or [[outer[-1]]]
         path = [p.refs[prod], *(p.refs[n] for n in outer[:-1]), *(p.refs[n] for n in inner)]
         products.append(
@@ -151,47 +175,112 @@ def possible_cascade(
                 ref=p.refs[prod],
                 name=p.name(prod),
                 tier=p.product_tier(prod),
-                components=[p.refs[c] for c in members],
+                components=[p.refs[c] for c in members[:limit]],
+                component_count=len(members),
                 path=path,
             )
         )
     products.sort(key=lambda c: (c.tier, c.ref))
-    return PossibleCascade(products=products, components=[p.refs[c] for c in comps])
+    return PossibleCascade(
+        products=products,
+        components=[p.refs[c] for c in comps[:limit].tolist()],
+        component_count=len(comps),
+    )
 
 
 # ---------------------------------------------------------------- the report
 
 
+@dataclass(slots=True)
+class ProductFacts:
+    """What the report knows of one affected product before listing anything."""
+
+    product: int
+    components: I64
+    min_depth: int
+    hard: bool
+    chain_depth: int
+    term: ProductTerm
+
+
+def _business_weight(p: Projection, prod: int) -> float:
+    bw = p.props[prod].get("business_weight")
+    return float(bw) if isinstance(bw, int | float) and bw > 0 else 1.0
+
+
+def _product_facts(p: Projection, iw: ImpactWalk) -> list[ProductFacts]:
+    """Every affected product (target owners excluded), grouped with numpy, in id order."""
+    ra = iw.reach
+    owners = node_arrays(p).owner[ra.components]
+    order = np.argsort(owners, kind="stable")
+    sorted_owners = owners[order]
+    products = np.unique(sorted_owners[sorted_owners != NO_OWNER])
+    starts = np.searchsorted(sorted_owners, products, side="left")
+    ends = np.searchsorted(sorted_owners, products, side="right")
+    facts: list[ProductFacts] = []
+    for prod, lo, hi in zip(products.tolist(), starts.tolist(), ends.tolist(), strict=True):
+        if prod in iw.targets.owners:
+            continue
+        members = order[lo:hi]
+        depths, hard = ra.component_depth[members], ra.component_hard[members]
+        min_depth = int(depths.min())
+        is_hard = bool(hard.any())
+        hard_depths = ra.hard_depth[ra.components[members]]
+        chain_depth = int(hard_depths[hard].min()) if is_hard else min_depth
+        strength = "hard" if is_hard else "soft"
+        tier = p.product_tier(prod)
+        business = _business_weight(p, prod)
+        term = (
+            TIER_WEIGHTS[tier] * STRENGTH_WEIGHTS[strength] * depth_weight(chain_depth) * business
+        )
+        facts.append(
+            ProductFacts(
+                prod,
+                ra.components[members],
+                min_depth,
+                is_hard,
+                chain_depth,
+                ProductTerm(
+                    product=p.refs[prod],
+                    tier=tier,
+                    tier_weight=TIER_WEIGHTS[tier],
+                    strength=strength,
+                    strength_weight=STRENGTH_WEIGHTS[strength],
+                    depth=chain_depth,
+                    depth_weight=round(depth_weight(chain_depth), 4),
+                    business_weight=business,
+                    term=round(term, 3),
+                ),
+            )
+        )
+    return facts
+
+
 def impact(p: Projection, request: ImpactRequest) -> ImpactResult:
     """The portfolio impact of the change in *request*, computed on projection *p*."""
     iw = walk_change(p, request)
-    full, seeds = iw.full, set(iw.targets.seeds)
-    by_product: dict[int, list[int]] = {}
-    platform_components = 0
-    for c in iw.components:
-        o = p.owner[c]
-        if o != NO_OWNER:
-            by_product.setdefault(o, []).append(c)
-        elif p.platform[c]:
-            platform_components += 1
+    full, ra = iw.full, iw.reach
+    na = node_arrays(p)
+    seeds = set(iw.targets.seeds)
+    facts = _product_facts(p, iw)
+    comp_owners = na.owner[ra.components]
+    platform_components = int((na.platform[ra.components] & (comp_owners == NO_OWNER)).sum())
 
-    crossings: dict[int, list[tuple[int, int, int, bool]]] = {}
-    for crossing in full.crossings:
-        crossings.setdefault(p.owner[crossing[0]], []).append(crossing)
+    def rank(f: ProductFacts) -> tuple[int, int, int]:
+        return (f.term.tier, f.min_depth, f.product)  # ids are in reference order
 
-    products: list[AffectedProduct] = []
-    terms: list[ProductTerm] = []
-    for prod in sorted(set(by_product) - iw.targets.owners):
-        affected, term = _product_report(
-            p, request, iw, prod, by_product[prod], crossings.get(prod, [])
-        )
-        products.append(affected)
-        terms.append(term)
-    products.sort(key=lambda a: (a.tier, a.min_depth, a.ref))
-    terms.sort(key=lambda t: (-t.term, t.product))
+    end = request.products_offset + request.max_products
+    page = heapq.nsmallest(end, facts, key=rank)[request.products_offset :]
+    listed = [f.product for f in page]
+    if isinstance(full, ArrayWalk):
+        points = listed_points(p, full, listed, request.max_points_per_product)
+    else:
+        points = _points_one_by_one(p, request, full, listed)
+    products = [_product_report(p, request, iw, f, *points[f.product]) for f in page]
+    terms = sorted((f.term for f in facts), key=lambda t: (-t.term, t.product))
 
-    hard_components = sum(1 for c in iw.components if c in full.hard_depth)
-    soft_components = len(iw.components) - hard_components
+    hard_components = int(ra.component_hard.sum())
+    soft_components = len(ra.components) - hard_components
     change_weight = CHANGE_WEIGHTS[request.change_type]
     products_sum = sum(t.term for t in terms)
     components_term = (
@@ -201,22 +290,21 @@ def impact(p: Projection, request: ImpactRequest) -> ImpactResult:
     worst = worst_case(p)
     single = _largest_single_target(p, request)
     score = max(100.0 * min(1.0, raw / worst) if worst > 0 else 0.0, single)
-    tiers = [a.tier for a in products]
+    tiers = [f.term.tier for f in facts]
+    reached_apis = (ra.depth > 0) & na.is_api
     blast = BlastRadius(
-        products=len(products),
+        products=len(facts),
         tier1_products=tiers.count(1),
         tier2_products=tiers.count(2),
         tier3_products=tiers.count(3),
-        hard_products=sum(1 for a in products if a.strength == "hard"),
-        soft_products=sum(1 for a in products if a.strength == "soft"),
-        components=len(iw.components),
+        hard_products=sum(1 for f in facts if f.hard),
+        soft_products=sum(1 for f in facts if not f.hard),
+        components=len(ra.components),
         hard_components=hard_components,
         soft_components=soft_components,
         platform_components=platform_components,
-        apis=len(
-            {p.base(n) for n, d in full.depth.items() if d > 0 and p.kinds[n] in (API, CHANNEL)}
-        ),
-        max_depth=max((full.depth[c] for c in iw.components), default=0),
+        apis=len(np.unique(na.base[reached_apis])),
+        max_depth=int(ra.component_depth.max()) if len(ra.components) else 0,
         score=round(score, 2),
         parts=ScoreParts(
             change_type=request.change_type,
@@ -232,12 +320,13 @@ def impact(p: Projection, request: ImpactRequest) -> ImpactResult:
             formula=FORMULA,
         ),
     )
+    own = np.bincount(comp_owners[comp_owners != NO_OWNER], minlength=p.node_count)
     owners = [
         OwnerProduct(
             ref=p.refs[o],
             name=p.name(o),
             tier=p.product_tier(o),
-            affected_components=len(by_product.get(o, [])),
+            affected_components=int(own[o]),
         )
         for o in sorted(iw.targets.owners)
     ]
@@ -249,10 +338,11 @@ def impact(p: Projection, request: ImpactRequest) -> ImpactResult:
         owners=owners,
         owned_by_platform=iw.targets.platform,
         affected_products=products,
-        components_by_depth=_depth_groups(p, full, iw.components, seeds),
+        next_products_offset=end if len(facts) > end else None,
+        components_by_depth=_depth_groups(p, ra, seeds, request.max_listed),
         unaffected_consumers=sorted(p.refs[c] for c in full.excluded - full.depth.keys()),
         blast_radius=blast,
-        possible_cascade=possible_cascade(p, request, iw, by_product.keys()),
+        possible_cascade=possible_cascade(p, request, iw, [f.product for f in facts]),
         truncated=full.reason is not None,
         truncation=_truncation(p, request, full),
         warnings=iw.targets.warnings,
@@ -263,80 +353,85 @@ def _product_report(
     p: Projection,
     request: ImpactRequest,
     iw: ImpactWalk,
-    prod: int,
-    comps: list[int],
-    crossings: list[tuple[int, int, int, bool]],
-) -> tuple[AffectedProduct, ProductTerm]:
-    full = iw.full
-    min_depth = min(full.depth[c] for c in comps)
-    hard_comps = [c for c in comps if c in full.hard_depth]
-    chain = full.hard_depth if hard_comps else full.depth
-    pool = hard_comps or comps
-    chain_depth = min(chain[c] for c in pool)
-    best = [c for c in pool if chain[c] == chain_depth]
+    facts: ProductFacts,
+    effort: Effort,
+    points: list[PointData],
+) -> AffectedProduct:
+    full, ra = iw.full, iw.reach
+    prod, comps = facts.product, facts.components
+    chain = ra.hard_depth if facts.hard else ra.depth
+    best = comps[chain[comps] == facts.chain_depth].tolist()
     paths: list[list[str]] = []
     for c in best:
         if len(paths) >= request.max_paths:
             break
-        found = paths_to(p, full, c, request.max_paths - len(paths), hard=bool(hard_comps))
+        found = paths_to(p, full, c, request.max_paths - len(paths), hard=facts.hard)
         for path in found:
             paths.append([p.refs[prod], *(p.refs[n] for n in path)])
 
-    every = sorted(point_data(p, full, c) for c in crossings)
-    effort = estimate_effort(every)
-    points = [IntegrationPoint(**pt._asdict()) for pt in every[: request.max_points_per_product]]
-    strength = "hard" if hard_comps else "soft"
-    tier = p.product_tier(prod)
-    bw = p.props[prod].get("business_weight")
-    business = float(bw) if isinstance(bw, int | float) and bw > 0 else 1.0
-    term = TIER_WEIGHTS[tier] * STRENGTH_WEIGHTS[strength] * depth_weight(chain_depth) * business
     lifecycle = p.props[prod].get("lifecycle")
-    affected = AffectedProduct(
+    return AffectedProduct(
         ref=p.refs[prod],
         name=p.name(prod),
-        tier=tier,
+        tier=facts.term.tier,
         lifecycle=str(lifecycle) if lifecycle else None,
-        min_depth=min_depth,
-        strength=strength,
+        min_depth=facts.min_depth,
+        strength=facts.term.strength,
         paths=paths,
-        components=[p.refs[c] for c in comps],
-        integration_points=points,
+        components=[p.refs[c] for c in comps[: request.max_listed].tolist()],
+        component_count=len(comps),
+        integration_points=[IntegrationPoint(**pt._asdict()) for pt in points],
         effort=effort,
-        score=round(term, 3),
+        score=facts.term.term,
     )
-    product_term = ProductTerm(
-        product=p.refs[prod],
-        tier=tier,
-        tier_weight=TIER_WEIGHTS[tier],
-        strength=strength,
-        strength_weight=STRENGTH_WEIGHTS[strength],
-        depth=chain_depth,
-        depth_weight=round(depth_weight(chain_depth), 4),
-        business_weight=business,
-        term=round(term, 3),
-    )
-    return affected, product_term
 
 
-def _depth_groups(p: Projection, full: Walk, comps: list[int], seeds: set[int]) -> list[DepthGroup]:
-    groups: dict[int, tuple[list[str], list[str], list[str]]] = {}
-    for c in comps:
-        g = groups.setdefault(full.depth[c], ([], [], []))
-        (g[0] if c in full.hard_depth else g[1]).append(p.refs[c])
-    apis: dict[str, int] = {}
-    for n, d in full.depth.items():
-        if p.kinds[n] in (API, CHANNEL) and p.base(n) not in seeds:
-            ref = p.refs[n]
-            apis[ref] = min(d, apis.get(ref, d))
-    for ref, d in apis.items():
-        groups.setdefault(d, ([], [], []))[2].append(ref)
-    return [
-        DepthGroup(depth=d, hard=g[0], soft=g[1], apis=sorted(g[2]))
-        for d, g in sorted(groups.items())
-    ]
+def _points_one_by_one(
+    p: Projection, request: ImpactRequest, full: Reached, products: list[int]
+) -> dict[int, tuple[Effort, list[PointData]]]:
+    """What :func:`listed_points` gives, for a walk of the reference engine."""
+    out: dict[int, tuple[Effort, list[PointData]]] = {}
+    for prod, crossings in crossings_into(p, full, products).items():
+        every = sorted(point_data(p, full, c) for c in crossings)
+        out[prod] = (estimate_effort(every), every[: request.max_points_per_product])
+    return out
 
 
-def _truncation(p: Projection, request: ImpactRequest, full: Walk) -> Truncation | None:
+def _depth_groups(
+    p: Projection, ra: ReachedArrays, seeds: set[int], limit: int
+) -> list[DepthGroup]:
+    na = node_arrays(p)
+    apis = na.is_api & (ra.depth >= 0)
+    if seeds:
+        apis &= ~np.isin(na.base, np.fromiter(seeds, np.int64))
+    api_nodes = np.flatnonzero(apis)
+    # one entry per API (its channels count as the API), at its minimum depth
+    api_depth = np.full(len(na.kinds), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(api_depth, na.base[api_nodes], ra.depth[api_nodes])
+    api_bases = np.flatnonzero(api_depth != np.iinfo(np.int64).max)
+    api_depths = api_depth[api_bases]
+    depths = np.union1d(np.unique(ra.component_depth), np.unique(api_depths))
+    groups: list[DepthGroup] = []
+    for d in depths.tolist():
+        at = ra.component_depth == d
+        hard = ra.components[at & ra.component_hard]
+        soft = ra.components[at & ~ra.component_hard]
+        listed_apis = api_bases[api_depths == d]
+        groups.append(
+            DepthGroup(
+                depth=d,
+                hard=[p.refs[c] for c in hard[:limit].tolist()],
+                soft=[p.refs[c] for c in soft[:limit].tolist()],
+                apis=[p.refs[a] for a in listed_apis[:limit].tolist()],
+                hard_count=len(hard),
+                soft_count=len(soft),
+                api_count=len(listed_apis),
+            )
+        )
+    return groups
+
+
+def _truncation(p: Projection, request: ImpactRequest, full: Reached) -> Truncation | None:
     if full.reason is None:
         return None
     listed = sorted({p.refs[n] for n in full.unexpanded})

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 from graph.analysis.projection import (
     COMPONENT,
@@ -107,7 +107,7 @@ def state_of(node: int, code: int) -> int:
 
 
 @cache
-def _lookup(code: int) -> dict[int, tuple[int, bool]]:
+def landing_table(code: int) -> dict[int, tuple[int, bool]]:
     """Per ``(edge type << 1 | soft)``: the state a dependent lands in, and whether it cascades."""
     change = CHANGES[code]
     out: dict[int, tuple[int, bool]] = {}
@@ -125,12 +125,12 @@ def _lookup(code: int) -> dict[int, tuple[int, bool]]:
 
 
 def outage_table() -> dict[int, tuple[int, bool]]:
-    """The outage row of the table as the walk reads it (see :func:`_lookup`)."""
-    return _lookup(CHANGES.index(ChangeType.OUTAGE))
+    """The outage row of the table as the walk reads it (see :func:`landing_table`)."""
+    return landing_table(CHANGES.index(ChangeType.OUTAGE))
 
 
 @cache
-def _offered_code(code: int) -> int:
+def offered_code(code: int) -> int:
     """The state of an API offered by a component carrying change *code*."""
     onward = PROPAGATION[CHANGES[code]][EdgeKind.OFFERS].onward
     return CHANGES.index(onward) if onward is not None else HARD_STOP
@@ -147,6 +147,37 @@ def offers_it(p: Projection, component: int, api: int) -> bool:
     if base != api:
         return base in offered
     return any(p.base(a) == api for a in offered)
+
+
+class Reached(Protocol):
+    """What a walk reached, whichever engine ran it (:class:`Walk` or the array walk)."""
+
+    @property
+    def depth(self) -> Mapping[int, int]: ...
+    @property
+    def hard_depth(self) -> Mapping[int, int]: ...
+    @property
+    def crossings(self) -> list[tuple[int, int, int, bool]]: ...
+    @property
+    def matched(self) -> dict[tuple[int, int], list[str] | None]: ...
+    @property
+    def excluded(self) -> set[int]: ...
+    @property
+    def cascade(self) -> set[int]: ...
+    @property
+    def reason(self) -> str | None: ...
+    @property
+    def unexpanded(self) -> list[int]: ...
+    @property
+    def beyond(self) -> set[int]: ...
+
+    def state_depth(self, state: int) -> int | None:
+        """The minimum depth of *state*, None when the walk never reached it."""
+        ...
+
+    def parents_of(self, state: int) -> list[int]:
+        """Up to :data:`MAX_PARENTS` parent states at the state's minimum depth, in walk order."""
+        ...
 
 
 @dataclass(slots=True)
@@ -173,6 +204,12 @@ class Walk:
     #: elements a change landed on whose own dependents see it only as possible cascade
     cascade: set[int] = field(default_factory=set)
     components: int = 0
+
+    def state_depth(self, state: int) -> int | None:
+        return self.states.get(state)
+
+    def parents_of(self, state: int) -> list[int]:
+        return self.parents.get(state, [])
 
     def _note(self, state: int, d: int, parent: int | None) -> bool:
         """Record *state* at depth *d*; True when it is new."""
@@ -223,7 +260,7 @@ def walk(
         if note(st, 0, None):
             frontier.append(st)
     for st in list(frontier):
-        code = _offered_code(start)
+        code = offered_code(start)
         for a in offers[st >> _SHIFT]:
             sa = state_of(a, code)
             if note(sa, 0, st) and code < HARD_STOP:
@@ -250,7 +287,7 @@ def walk(
             entries = deps[u]
             if not entries:
                 continue
-            table = _lookup(us & 7)
+            table = landing_table(us & 7)
             is_api = kinds[u] not in (COMPONENT,)
             filtering = op_filter is not None and d == 0 and u in filter_apis
             ou = owner[u]
@@ -278,7 +315,7 @@ def walk(
                 if note(ws, nd, us):
                     if landed < HARD_STOP:
                         nxt.append(ws)
-                        code = _offered_code(landed)
+                        code = offered_code(landed)
                         for a in offers[w]:
                             sa = state_of(a, code)
                             if note(sa, nd, ws) and code < HARD_STOP:
@@ -320,7 +357,7 @@ def _cut(p: Projection, result: Walk, frontier: Iterable[int]) -> None:
         while queue:
             vs = queue.pop()
             v = vs >> _SHIFT
-            table = _lookup(vs & 7)
+            table = landing_table(vs & 7)
             is_api = p.kinds[v] != COMPONENT
             for e in p.dependents[v]:
                 hit = table.get(e & 0x1F)
@@ -336,7 +373,7 @@ def _cut(p: Projection, result: Walk, frontier: Iterable[int]) -> None:
                     continue
                 seen.add(ws)
                 queue.append(ws)
-                code = _offered_code(landed)
+                code = offered_code(landed)
                 for api in p.offers[w]:
                     if api not in depth:
                         past.add(api)
@@ -350,14 +387,14 @@ def _cut(p: Projection, result: Walk, frontier: Iterable[int]) -> None:
             result.beyond.update(past)
 
 
-def affected_components(p: Projection, w: Walk, seeds: Collection[int]) -> list[int]:
+def affected_components(p: Projection, w: Reached, seeds: Collection[int]) -> list[int]:
     """Components the walk reached, seeds excluded, in id (reference) order."""
     return sorted(n for n in w.depth if p.kinds[n] == COMPONENT and n not in seeds)
 
 
 def paths_to(
     p: Projection,
-    w: Walk,
+    w: Reached,
     start: int,
     limit: int,
     *,
@@ -367,19 +404,20 @@ def paths_to(
 
     With *hard*, only through the states in which the change landed hard.
     """
-    states = [
-        s
+    found = {
+        s: d
         for code in range(SOFT_STOP + 1)
-        if (s := state_of(start, code)) in w.states and not (hard and code == SOFT_STOP)
-    ]
-    if not states:
+        if not (hard and code == SOFT_STOP)
+        and (d := w.state_depth(s := state_of(start, code))) is not None
+    }
+    if not found:
         return []
-    best = min(w.states[s] for s in states)
+    best = min(found.values())
     out: list[list[int]] = []
-    stack: list[tuple[int, list[int]]] = [(s, [s]) for s in reversed(states) if w.states[s] == best]
+    stack: list[tuple[int, list[int]]] = [(s, [s]) for s in reversed(found) if found[s] == best]
     while stack and len(out) < limit:
         state, path = stack.pop()
-        ps = w.parents.get(state)
+        ps = w.parents_of(state)
         if not ps:
             nodes = [s >> _SHIFT for s in path]
             if nodes not in out:
@@ -397,8 +435,11 @@ __all__ = [
     "MAX_PARENTS",
     "SOFT_STOP",
     "OperationFilter",
+    "Reached",
     "Walk",
     "affected_components",
+    "landing_table",
+    "offered_code",
     "offers_it",
     "outage_table",
     "paths_to",

@@ -41,9 +41,11 @@ from graph.storage.store import (
     IMPORT_SOURCE,
     SYSTEM_ACTOR,
     Direction,
+    EdgeFact,
     FilterValue,
     GraphSnapshot,
     GraphStore,
+    NodeFact,
 )
 from graph.storage.write_tx import WriteTx
 
@@ -56,6 +58,7 @@ __all__ = [
     "ChangeQuery",
     "ChangeRecord",
     "Direction",
+    "EdgeFact",
     "EdgeRecord",
     "FieldFilter",
     "FilterValue",
@@ -64,6 +67,7 @@ __all__ = [
     "GraphStore",
     "Neighbor",
     "Neo4jStore",
+    "NodeFact",
     "NodePage",
     "NodeRecord",
     "Plan",

@@ -68,9 +68,11 @@ from graph.storage.store import (
     IMPORT_SOURCE,
     SYSTEM_ACTOR,
     Direction,
+    EdgeFact,
     FilterValue,
     GraphSnapshot,
     GraphStore,
+    NodeFact,
 )
 from graph.storage.write_tx import WriteTx
 from schemas.errors import InvalidInputError, StoreUnavailableError
@@ -81,6 +83,14 @@ _TRANSIENT_ATTEMPTS = 5
 _NODES_QUERY = cypher(f"MATCH (n:Element) RETURN {NODE_RETURN} ORDER BY n.ref")
 _EDGES_QUERY = cypher(
     f"MATCH (a:Element)-[r]->(b:Element) RETURN {EDGE_RETURN} ORDER BY from_ref, type, to_ref"
+)
+# what analysis reads: no assertions sent over Bolt or decoded
+_NODE_FACTS_QUERY = cypher(
+    "MATCH (n:Element) RETURN n.ref AS ref, n.kind AS kind, n._props AS props ORDER BY n.ref"
+)
+_EDGE_FACTS_QUERY = cypher(
+    "MATCH (a:Element)-[r]->(b:Element) RETURN a.ref AS from_ref, type(r) AS type, "
+    "b.ref AS to_ref, r._props AS props ORDER BY from_ref, type, to_ref"
 )
 
 
@@ -325,6 +335,20 @@ class Neo4jStore(GraphStore):
         for rec in self._stream(_EDGES_QUERY):
             key = (rec["from_ref"], rec["type"], rec["to_ref"])
             yield edge_record(key, rec["props"], rec["assertions"])
+
+    def iter_node_facts(self) -> Iterator[NodeFact]:
+        for rec in self._stream(_NODE_FACTS_QUERY):
+            yield rec["ref"], rec["kind"], json.loads(rec["props"] or "{}")
+
+    def iter_edge_facts(self) -> Iterator[EdgeFact]:
+        for rec in self._stream(_EDGE_FACTS_QUERY):
+            props = rec["props"]
+            yield (
+                rec["from_ref"],
+                rec["type"],
+                rec["to_ref"],
+                json.loads(props) if props and props != "{}" else {},
+            )
 
     @contextmanager
     def snapshot(self) -> Iterator[GraphSnapshot]:

@@ -40,7 +40,14 @@ from graph.storage.sqlite_rows import (
     node_from_row,
 )
 from graph.storage.sqlite_tx import SQLiteTx
-from graph.storage.store import Direction, FilterValue, GraphSnapshot, GraphStore
+from graph.storage.store import (
+    Direction,
+    EdgeFact,
+    FilterValue,
+    GraphSnapshot,
+    GraphStore,
+    NodeFact,
+)
 from graph.storage.write_tx import WriteTx
 from schemas.errors import InvalidInputError, StoreUnavailableError
 
@@ -322,6 +329,35 @@ class SQLiteStore(GraphStore):
     def iter_edges(self) -> Iterator[EdgeRecord]:
         """Every edge in (from, type, to) order, read in pages."""
         return _page_edges(self._query)
+
+    def iter_node_facts(self) -> Iterator[NodeFact]:
+        """Nodes without their assertions: the ``assertions`` column is never read."""
+        after = ""
+        while True:
+            rows = self._query(
+                "SELECT ref, kind, props FROM nodes WHERE ref > ? ORDER BY ref LIMIT ?",
+                (after, _PAGE),
+            )
+            yield from ((ref, kind, json.loads(props)) for ref, kind, props in rows)
+            if len(rows) < _PAGE:
+                return
+            after = rows[-1][0]
+
+    def iter_edge_facts(self) -> Iterator[EdgeFact]:
+        """Edges without their assertions; empty properties (most edges) are not decoded."""
+        after = ("", "", "")
+        while True:
+            rows = self._query(
+                "SELECT from_ref, type, to_ref, props FROM edges "
+                "WHERE (from_ref, type, to_ref) > (?, ?, ?) "
+                "ORDER BY from_ref, type, to_ref LIMIT ?",
+                (*after, _PAGE),
+            )
+            for a, t, b, props in rows:
+                yield a, t, b, {} if props == "{}" else json.loads(props)
+            if len(rows) < _PAGE:
+                return
+            after = (rows[-1][0], rows[-1][1], rows[-1][2])
 
     @contextmanager
     def snapshot(self) -> Iterator[GraphSnapshot]:

@@ -31,7 +31,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from graph.storage.changes import ChangeQuery, ChangeRecord, change_time
 from graph.storage.checks import check_import_records, prepare_batch
@@ -57,6 +57,8 @@ T = TypeVar("T")
 SYSTEM_ACTOR = "system"  # the actor of writes no caller named
 IMPORT_SOURCE = "import"  # the source of change records a whole-graph import makes
 Direction = Literal["in", "out", "both"]
+NodeFact = tuple[str, str, dict[str, Any]]
+EdgeFact = tuple[str, str, str, dict[str, Any]]
 FilterValue = str | int | float | bool | FieldFilter
 
 
@@ -129,6 +131,20 @@ class GraphStore(ABC):
 
     @abstractmethod
     def iter_edges(self) -> Iterator[EdgeRecord]: ...
+
+    def iter_node_facts(self) -> Iterator[NodeFact]:
+        """Every node as ``(ref, kind, effective properties)`` in ref order, no assertions.
+
+        What analysis reads; backends override it to skip reading and decoding
+        the assertions :meth:`iter_nodes` carries.
+        """
+        for rec in self.iter_nodes():
+            yield rec.ref, rec.kind, rec.properties
+
+    def iter_edge_facts(self) -> Iterator[EdgeFact]:
+        """Every edge as ``(from, type, to, effective properties)``, no assertions."""
+        for rec in self.iter_edges():
+            yield rec.from_ref, rec.type, rec.to_ref, rec.properties
 
     @abstractmethod
     def snapshot(self) -> AbstractContextManager[GraphSnapshot]:

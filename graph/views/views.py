@@ -42,7 +42,7 @@ from graph.views.model import (
     component_count,
     merge_edges,
 )
-from schemas.analysis import ChangeType, ImpactRequest
+from schemas.analysis import EVERYTHING, ChangeType, ImpactRequest
 from schemas.edges import EdgeType
 from schemas.errors import InvalidInputError, NotFoundError
 from schemas.refs import Kind
@@ -249,7 +249,13 @@ def impact_view(
         _resolve(p, ref)
     result = impact(
         p,
-        ImpactRequest(targets=targets, change_type=change_type, max_depth=depth or None),
+        ImpactRequest(
+            targets=targets,
+            change_type=change_type,
+            max_depth=depth or None,
+            max_products=EVERYTHING,
+            max_listed=EVERYTHING,
+        ),
     )
     reached: dict[str, tuple[int, bool]] = {t.ref: (0, False) for t in result.targets}
     for group in result.components_by_depth:

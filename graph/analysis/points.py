@@ -1,0 +1,129 @@
+"""Integration points and effort of the listed products, counted with numpy.
+
+The effort of a product counts every integration point it has (thousands on
+a top platform component); only the listed ones (``max_points_per_product``)
+need to exist as objects. :func:`listed_points` sums the effort of every
+point with numpy (the same formula as :func:`graph.analysis.effort.estimate_effort`:
+every term is a multiple of 1/4, so the float sum is exact in any order) and
+selects the first points in the order of :class:`~graph.analysis.effort.PointData`
+(depth, component, type, element, strength) before building them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from graph.analysis.effort import PointData, effort_of
+from graph.analysis.frontier import ArrayWalk
+from graph.analysis.projection import CONSUMES, EDGE_TYPES, SUBSCRIBES, Projection
+from graph.analysis.reached import node_arrays
+from schemas.analysis import Effort
+
+I64 = npt.NDArray[np.int64]
+_TYPES = 16
+#: edge type code -> its rank among the type names (points sort by name)
+_TYPE_RANK = np.asarray(
+    [sorted(t.value for t in EDGE_TYPES).index(t.value) for t in EDGE_TYPES], dtype=np.int64
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeLookup:
+    """Every edge as one sorted int64 key, and what its properties declare."""
+
+    keys: I64
+    #: operations (CONSUMES) or channels (SUBSCRIBES) the edge lists; -1: none listed
+    declared: npt.NDArray[np.int32]
+
+
+def edge_lookup(p: Projection) -> EdgeLookup:
+    def build(q: Projection) -> EdgeLookup:
+        total = len(q.kinds)
+        src = np.asarray(q.edge_src, dtype=np.int64)
+        etype = np.frombuffer(q.edge_type, dtype=np.uint8).astype(np.int64)
+        dst = np.asarray(q.edge_dst, dtype=np.int64)
+        keys = (src * _TYPES + etype) * total + dst
+        declared = np.full(len(keys), -1, dtype=np.int32)
+        for e in np.flatnonzero((etype == CONSUMES) | (etype == SUBSCRIBES)).tolist():
+            props = q.edge_props[e] or {}
+            listed = props.get("operations" if q.edge_type[e] == CONSUMES else "channels")
+            if isinstance(listed, list) and listed:
+                declared[e] = len(listed)
+        order = np.argsort(keys, kind="stable")
+        return EdgeLookup(keys[order], declared[order])
+
+    return p.memo("report:edge-lookup", build)
+
+
+def listed_points(
+    p: Projection, w: ArrayWalk, products: Sequence[int], limit: int
+) -> dict[int, tuple[Effort, list[PointData]]]:
+    """Per product: the effort of all its integration points and the first *limit* of them."""
+    out: dict[int, tuple[Effort, list[PointData]]] = {}
+    if not products:
+        return out
+    na = node_arrays(p)
+    total = w.arrays.total
+    wanted = np.sort(np.asarray(products, dtype=np.int64))
+    keys = w.crossing_keys
+    keys = np.unique(keys[np.isin(na.owner[keys // (2 * total * _TYPES)], wanted)])
+    soft = keys % 2
+    rest = keys // 2
+    u = rest % total
+    rest //= total
+    etype = rest % _TYPES
+    comp = rest // _TYPES
+    which = np.searchsorted(wanted, na.owner[comp])
+    depth = w.depth.array[u]
+    element = na.base[u]
+    lookup = edge_lookup(p)
+    edge_keys = (comp * _TYPES + etype) * total + element
+    at = np.minimum(np.searchsorted(lookup.keys, edge_keys), max(len(lookup.keys) - 1, 0))
+    api_use = (etype == CONSUMES) | (etype == SUBSCRIBES)
+    found = api_use & (lookup.keys[at] == edge_keys) if len(lookup.keys) else api_use & False
+    ops = np.where(found, lookup.declared[at], -1).astype(np.int64)
+    weight = np.where(depth == 0, 2.0, 1.0) * np.where(soft == 1, 0.5, 1.0)
+    weight += np.where(ops >= 0, 0.25 * np.minimum(ops, 20), np.where(api_use, 0.5, 0.0))
+    n = len(wanted)
+    sums = np.bincount(which, weights=weight, minlength=n)
+    counts = np.bincount(which, minlength=n)
+    operations = np.bincount(which, weights=np.maximum(ops, 0), minlength=n)
+    order = np.lexsort((soft, element, _TYPE_RANK[etype], comp, depth, which))
+    starts = np.searchsorted(which[order], np.arange(n), side="left")
+    for i, prod in enumerate(wanted.tolist()):
+        picked = order[starts[i] : starts[i] + min(limit, int(counts[i]))]
+        listed = [_point(p, int(k), comp, etype, u, soft, depth) for k in picked.tolist()]
+        effort = effort_of(float(sums[i]), int(counts[i]), int(operations[i]))
+        out[prod] = (effort, sorted(listed, key=_order))
+    return out
+
+
+def _order(pt: PointData) -> tuple[object, ...]:
+    return (*pt[:5], pt.operations or [])
+
+
+def _point(
+    p: Projection, k: int, comp: I64, etype: I64, u: I64, soft: I64, depth: I64
+) -> PointData:
+    component, t, element = int(comp[k]), int(etype[k]), int(u[k])
+    ops: list[str] | None = None
+    if t in (CONSUMES, SUBSCRIBES):
+        edge = p.find_edge(component, t, p.base(element))
+        props = p.edge_props[edge] if edge is not None else None
+        declared = (props or {}).get("operations" if t == CONSUMES else "channels")
+        ops = [str(o) for o in declared] if isinstance(declared, list) and declared else None
+    return PointData(
+        int(depth[k]),
+        p.refs[component],
+        EDGE_TYPES[t].value,
+        p.refs[element],
+        "soft" if soft[k] else "hard",
+        ops,
+    )
+
+
+__all__ = ["EdgeLookup", "edge_lookup", "listed_points"]
