@@ -16,7 +16,7 @@ from typing import Any
 
 from graph.analysis import Projection, impact
 from schemas.analysis import AffectedProduct, ImpactRequest, ImpactResult
-from schemas.errors import ArchgraphError
+from schemas.errors import ArchgraphError, InvalidInputError, NotFoundError
 
 #: Kinds an impact target may have (a team or an ADR cannot change).
 TARGET_KINDS = ("component", "api", "product", "capability", "technology")
@@ -24,24 +24,21 @@ TARGET_KINDS = ("component", "api", "product", "capability", "technology")
 _FAIL_ON = re.compile(r"^(tier1-hard|tier1-any|any-hard|any|score>=(\d+(?:\.\d+)?))$")
 
 
-class UnknownNameError(ArchgraphError):
+class UnknownNameError(NotFoundError):
     """A reference the graph does not know (404, exit 2; ``details.closest``)."""
 
-    status = 404
     code = "unknown_element"
 
 
-class AmbiguousNameError(ArchgraphError):
+class AmbiguousNameError(InvalidInputError):
     """A bare slug several elements have (422, exit 2; ``details.candidates``)."""
 
-    status = 422
     code = "ambiguous_reference"
 
 
-class UnknownOperationError(ArchgraphError):
+class UnknownOperationError(InvalidInputError):
     """Named operations no changed API defines (422, exit 2; closest names in details)."""
 
-    status = 422
     code = "unknown_operation"
 
 

@@ -28,7 +28,6 @@ from schemas.adr import (
     SupersedeRequest,
 )
 from schemas.elements import AdrStatus, IsoDate
-from schemas.errors import InvalidInputError
 from schemas.refs import REF_PATTERN
 
 router = APIRouter(prefix="/adrs", tags=["adrs"])
@@ -118,8 +117,6 @@ async def import_adrs(
     _key: EditorKey,
 ) -> dict[str, Any]:
     """Import uploaded ADR Markdown files (one folder); warnings per file, nothing on failure."""
-    if len(files) > MAX_IMPORT_FILES:
-        raise InvalidInputError(f"at most {MAX_IMPORT_FILES} files", code="too_many_files")
     texts: dict[str, str] = {}
     for upload in files:
         name = (upload.filename or "upload.md").replace("\\", "/").rsplit("/", 1)[-1]

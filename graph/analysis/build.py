@@ -9,7 +9,7 @@ impact walk's adjacency lists (tests call it directly).
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from graph.analysis.projection import (
@@ -33,7 +33,7 @@ from graph.analysis.projection import (
     encode_dependent,
     is_soft,
 )
-from graph.storage import EdgeFact, GraphStore, NodeFact, Point, graph_as_of
+from graph.storage import GraphStore, Point, graph_as_of
 from schemas.refs import Kind
 
 _DEFAULT_TIER = 2
@@ -49,27 +49,13 @@ def build_projection(store: GraphStore) -> Projection:
     version = store.version()
     node_props: dict[str, Mapping[str, Any]] = {}
     node_kind: dict[str, str] = {}
-    for ref, kind, props in _node_facts(store):
+    for ref, kind, props in store.iter_node_facts():
         node_props[ref] = props
         node_kind[ref] = kind
     raw_edges: list[tuple[str, str, str, Mapping[str, Any] | None]] = [
-        (a, t, b, props or None) for a, t, b, props in _edge_facts(store) if t in EDGE_CODE
+        (a, t, b, props or None) for a, t, b, props in store.iter_edge_facts() if t in EDGE_CODE
     ]
     return projection_from_records(version, node_kind, node_props, raw_edges)
-
-
-def _node_facts(store: GraphStore) -> Iterator[NodeFact]:
-    """What analysis reads of each node: never the assertions (a test double that is
-    no :class:`GraphStore` is read through its records)."""
-    if isinstance(store, GraphStore):
-        return store.iter_node_facts()
-    return ((n.ref, n.kind, n.properties) for n in store.iter_nodes())
-
-
-def _edge_facts(store: GraphStore) -> Iterator[EdgeFact]:
-    if isinstance(store, GraphStore):
-        return store.iter_edge_facts()
-    return ((e.from_ref, e.type, e.to_ref, e.properties) for e in store.iter_edges())
 
 
 def projection_as_of(store: GraphStore, point: Point) -> Projection:

@@ -8,7 +8,7 @@ from typing import Any
 
 from graph.analysis import ProjectionCache
 from graph.analysis.projection import NO_OWNER, decode_dependent, encode_dependent
-from graph.storage import EdgeRecord, GraphStore, NodeRecord
+from graph.storage import EdgeFact, GraphStore, NodeFact
 from schemas.facts import NodeData
 from tests.analysis.conftest import SMALL_EDGES, SMALL_NODES, load
 
@@ -143,15 +143,15 @@ class _WriteDuringRead:
     def version(self) -> int:
         return self.store.version()
 
-    def iter_nodes(self) -> Iterator[NodeRecord]:
-        nodes = list(self.store.iter_nodes())
+    def iter_node_facts(self) -> Iterator[NodeFact]:
+        nodes = list(self.store.iter_node_facts())
         if not self.raced:
             self.raced = True
             self.store.upsert_node(NodeData("component:late", {}), source="late")
         yield from nodes
 
-    def iter_edges(self) -> Iterator[EdgeRecord]:
-        return self.store.iter_edges()
+    def iter_edge_facts(self) -> Iterator[EdgeFact]:
+        return self.store.iter_edge_facts()
 
 
 def test_version_is_read_before_the_graph(any_store: GraphStore) -> None:

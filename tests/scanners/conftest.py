@@ -53,3 +53,13 @@ def props(result: ScanResult, ref: str) -> dict[str, Any]:
 
 def codes(result: ScanResult) -> list[str]:
     return [issue.code for issue in result.issues]
+
+
+def deps(*results: ScanResult) -> set[tuple[str, str, str]]:
+    """``(from slug, to slug, strength)`` of every DEPENDS_ON edge."""
+    return {
+        (e.from_ref.split(":")[1], e.to_ref.split(":")[1], e.properties["strength"])
+        for r in results
+        for e in r.edges
+        if e.type == "DEPENDS_ON"
+    }

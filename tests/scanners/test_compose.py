@@ -7,23 +7,13 @@ import pytest
 from scanners import ScanResult, scan_directory
 from scanners.portals import compose
 
-from .conftest import WriteTree, codes, props
+from .conftest import WriteTree, codes, deps, props
 from .test_corpus import corpus_dir
 
 VOTING = "manifests/compose-dockersamples-example-voting-app"
 ROBOT_SHOP = "manifests/compose-instana-robot-shop"
 PETCLINIC = "manifests/compose-spring-petclinic-spring-petclinic-microservices"
 OTEL_DEMO = "manifests/opentelemetry-demo"
-
-
-def deps(*results: ScanResult) -> set[tuple[str, str, str]]:
-    """``(from slug, to slug, strength)`` of every DEPENDS_ON edge."""
-    return {
-        (e.from_ref.split(":")[1], e.to_ref.split(":")[1], e.properties["strength"])
-        for r in results
-        for e in r.edges
-        if e.type == "DEPENDS_ON"
-    }
 
 
 # Each expectation below was read by hand from the files.

@@ -4,22 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from scanners import ScanResult, scan_directory
+from scanners import scan_directory
 from scanners.portals import kubernetes
 
-from .conftest import WriteTree, codes, props
+from .conftest import WriteTree, codes, deps, props
 from .test_corpus import corpus_dir
 
 BOUTIQUE = "manifests/online-boutique"
-
-
-def deps(*results: ScanResult) -> set[tuple[str, str, str]]:
-    return {
-        (e.from_ref.split(":")[1], e.to_ref.split(":")[1], e.properties["strength"])
-        for r in results
-        for e in r.edges
-        if e.type == "DEPENDS_ON"
-    }
 
 
 # Each expectation below was read by hand from the files.
