@@ -37,7 +37,12 @@ from typing import Any
 
 from scanners import asyncapi, backstage, manifest, openapi
 from scanners.adrs import AdrFolder, adr_locations, find_adr_folders, is_markdown
-from scanners.backstage import DEFAULT_MAPPING, BackstageMapping, index_catalog
+from scanners.backstage import (
+    DEFAULT_MAPPING,
+    BackstageMapping,
+    index_catalog,
+    reserve_api_refs,
+)
 from scanners.detect import PORTALS, Format, classify, sniff
 from scanners.documents import DocumentError, load_documents
 from scanners.events import join_channels
@@ -51,7 +56,6 @@ from scanners.resolve import (
 )
 from scanners.result import ReadFile, ResultBuilder, ScanIssue, ScanResult, Severity
 from scanners.specs import SpecSummary, channels_by_action
-from scanners.versions import ApiVersions
 from scanners.walk import EXCLUDED_DIRS, FileInput, SkippedFile, walk_tree
 from schemas.errors import InvalidInputError
 
@@ -256,6 +260,7 @@ def scan_inputs(
         ]
     )
     catalog = index_catalog((i.path, i.docs or []) for i in catalogs)
+    reserve_api_refs(catalog, resolver=resolver, mapping=mapping)
     provided = _provided_paths(manifests)
     indexes = _portal_indexes(groups, prefix, results, skipped, unrecognised)
     read_early = {i.path for fmt in indexes for i in groups[fmt]}
@@ -271,7 +276,7 @@ def scan_inputs(
 
     # Step 4: specs, one at a time (big ones are not kept in memory).
     summaries: dict[str, SpecSummary] = {}
-    versions = ApiVersions()
+    versions = catalog.versions
     for item in sorted(specs, key=lambda i: i.path):
         if item.path in catalog.definitions:
             owner = catalog.definitions[item.path]

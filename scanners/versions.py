@@ -15,12 +15,18 @@ the first keep the slug and renames each later one whose slug was derived
 Each renamed spec gets an ``api.versions-apart`` warning naming both files
 and the new ref, so the scan report says how they were told apart. An
 explicit ``x-archgraph-api`` is the author's word and is never renamed.
+
+Backstage API entities are named by their authors too: each one
+:meth:`ApiVersions.reserve` s its ref before the specs are read, so a spec
+colliding with it is renamed whatever the path order; a second entity of
+the same name is renamed only when its definition's format or version
+differs (see ``docs/scanners.md``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -29,21 +35,27 @@ from scanners.specs import extension
 from schemas.facts import EdgeData, NodeData
 from schemas.refs import slugify
 
-__all__ = ["ApiVersions"]
+__all__ = ["ApiSpec", "ApiVersions", "spec_of"]
 
 _FORMATS = ("openapi", "swagger", "asyncapi")
 
 
 @dataclass(frozen=True, slots=True)
-class _Spec:
+class ApiSpec:
+    """What tells one description of an API from another: where it is, its
+    format with major version (``openapi3``; ``unknown`` when not read) and
+    its ``info.version``."""
+
     origin: str
-    source: str
     format: str
     version: str
+    what: str = "spec"
+    """How the warning names it: ``spec`` or ``Backstage entity api:default/x``."""
 
 
-def _spec_of(result: ScanResult, doc: Any) -> _Spec:
-    fmt, version = "spec", ""
+def spec_of(origin: str, doc: Any, what: str = "spec") -> ApiSpec:
+    """The :class:`ApiSpec` of a parsed spec document (``unknown`` format if not a spec)."""
+    fmt, version = "unknown", ""
     if isinstance(doc, dict):
         for name in _FORMATS:
             if name in doc:
@@ -53,56 +65,97 @@ def _spec_of(result: ScanResult, doc: Any) -> _Spec:
         info = doc.get("info")
         if isinstance(info, dict) and info.get("version") is not None:
             version = str(info["version"])
-    return _Spec(result.origin, result.source_id, fmt, version)
+    return ApiSpec(origin, fmt, version, what)
 
 
 @dataclass
 class ApiVersions:
-    """Which spec file claimed each API ref so far, in one scan."""
+    """Which description claimed each API ref so far, in one scan.
 
-    claimed: dict[str, _Spec] = field(default_factory=dict)
+    :meth:`reserve` lets a Backstage API entity hold its ref before any spec
+    is read (its :class:`ApiSpec` is loaded only if a spec collides);
+    :meth:`claim` decides for a spec file's result, :meth:`claim_ref` for
+    any description.
+    """
 
-    def claim(self, result: ScanResult, docs: Sequence[Any]) -> ScanResult:
-        """*result* as is, or with its API renamed when an earlier spec holds its ref."""
-        doc = docs[0] if len(docs) == 1 else None
-        api = next((r for r in result.described if r.startswith("api:")), None)
-        if result.failed or api is None or not isinstance(doc, dict):
-            return result
-        spec = _spec_of(result, doc)
-        first = self.claimed.get(api)
+    claimed: dict[str, ApiSpec] = field(default_factory=dict)
+    reserved: dict[str, Callable[[], ApiSpec]] = field(default_factory=dict)
+
+    def reserve(self, ref: str, load: Callable[[], ApiSpec]) -> None:
+        """Hold *ref* for an explicitly named API (the first reservation wins)."""
+        if ref not in self.claimed:
+            self.reserved.setdefault(ref, load)
+
+    def holder(self, ref: str) -> ApiSpec | None:
+        """The description holding *ref*, loading a reservation if needed."""
+        if ref not in self.claimed and ref in self.reserved:
+            self.claimed[ref] = self.reserved.pop(ref)()
+        return self.claimed.get(ref)
+
+    def claim_ref(
+        self, ref: str, spec: ApiSpec, *, by_path: bool = True
+    ) -> tuple[str, ScanIssue | None]:
+        """The ref *spec* gets: *ref* when free, else a new one and the warning why.
+
+        The suffix is the first distinguisher that differs (format, then
+        ``info.version``, then, with *by_path*, the file path). Without one
+        (or with nothing free) *ref* is returned unchanged: the two merge.
+        """
+        first = self.holder(ref)
         if first is None:
-            self.claimed[api] = spec
-            return result
-        if extension(doc, "x-archgraph-api") is not None:
-            return result  # the author named it; the element.conflict warning still applies
-        slug = api.partition(":")[2]
+            self.claimed[ref] = spec
+            return ref, None
+        slug = ref.partition(":")[2]
         candidates: list[tuple[str, str]] = []
         if spec.format != first.format:
             candidates.append(("spec format", spec.format))
         if spec.version and spec.version != first.version:
             candidates.append(("info.version", slugify(spec.version)))
-        candidates.append(("file path", slugify(re.sub(r"[^A-Za-z0-9]+", "-", spec.origin))))
+        if by_path:
+            candidates.append(("file path", slugify(re.sub(r"[^A-Za-z0-9]+", "-", spec.origin))))
         found = next(
             (
                 (how, f"api:{slug}-{c}")
                 for how, c in candidates
-                if f"api:{slug}-{c}" not in self.claimed
+                if self.holder(f"api:{slug}-{c}") is None
             ),
             None,
         )
         if found is None:
-            return result
+            return ref, None
         how, new = found
         self.claimed[new] = spec
         note = ScanIssue(
             Severity.WARNING,
             "api.versions-apart",
-            f"{api} is already described by {first.origin} ({first.format} {first.version}); "
-            f"this spec ({spec.format} {spec.version}) is read as {new}, told apart by its "
-            f"{how}, so the two are not merged; set x-archgraph-api to name it yourself",
-            result.origin,
-            pointer="/info",
+            f"{ref} is already described by the {first.what} in {first.origin} "
+            f"({first.format} {first.version}); this {spec.what} ({spec.format} "
+            f"{spec.version}) is read as {new}, told apart by its {how}, so the two "
+            "are not merged; "
+            + (
+                "set x-archgraph-api to name it yourself"
+                if spec.what == "spec"
+                else "give the entity its own name"
+            ),
+            spec.origin,
+            pointer="/info" if spec.what == "spec" else "/metadata/name",
         )
+        return new, note
+
+    def claim(self, result: ScanResult, docs: Sequence[Any]) -> ScanResult:
+        """*result* as is, or with its API renamed when an earlier description holds its ref."""
+        doc = docs[0] if len(docs) == 1 else None
+        api = next((r for r in result.described if r.startswith("api:")), None)
+        if result.failed or api is None or not isinstance(doc, dict):
+            return result
+        spec = spec_of(result.origin, doc)
+        if extension(doc, "x-archgraph-api") is not None:
+            if self.holder(api) is None:
+                self.claimed[api] = spec
+            return result  # the author named it; the element.conflict warning still applies
+        new, note = self.claim_ref(api, spec)
+        if note is None:
+            return result
         return _renamed(result, api, new).with_issues([note])
 
 

@@ -17,6 +17,7 @@ from scanners.backstage.catalog import (
     is_backstage,
     read_entity_ref,
 )
+from scanners.backstage.definitions import reserve_api_refs
 from scanners.backstage.entities import SCANNER, parse, scan_documents
 
 __all__ = [
@@ -29,5 +30,6 @@ __all__ = [
     "is_backstage",
     "parse",
     "read_entity_ref",
+    "reserve_api_refs",
     "scan_documents",
 ]

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from scanners.resolve import ResolveError, is_remote, join_relative
+from scanners.versions import ApiVersions
 from schemas.elements import ApiKind, ApiLifecycle, ComponentKind, ComponentLifecycle
 from schemas.errors import InvalidInputError
 from schemas.refs import Kind, slugify
@@ -282,6 +283,10 @@ class CatalogIndex:
     definitions: dict[str, str] = field(default_factory=dict)
     elsewhere: frozenset[str] = frozenset()
     """Refs that other sources of the scan (manifests, specs) describe."""
+    apis: dict[EntityKey, tuple[str, int, Any]] = field(default_factory=dict)
+    """The first document of each API entity: file, document number, ``spec.definition``."""
+    versions: ApiVersions = field(default_factory=ApiVersions)
+    """Which description holds each API ref in this scan (:mod:`scanners.versions`)."""
 
     def knows(self, key: EntityKey, ref: str | None = None) -> bool:
         """Whether the scan has *key* as an entity, or describes its *ref* another way."""
@@ -292,7 +297,7 @@ def index_catalog(files: Iterable[tuple[str, list[Any]]]) -> CatalogIndex:
     """Index the entities of several catalog files (path, parsed documents)."""
     index = CatalogIndex()
     for path, docs in files:
-        for doc in docs:
+        for number, doc in enumerate(docs):
             if not is_backstage(doc):
                 continue
             metadata = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
@@ -310,6 +315,8 @@ def index_catalog(files: Iterable[tuple[str, list[Any]]]) -> CatalogIndex:
                 if api is not None and key.kind in ("component", "resource"):
                     index.providers.setdefault(api, []).append(key)
             definition = spec.get("definition")
+            if key.kind == "api":
+                index.apis.setdefault(key, (path, number, definition))
             if key.kind == "api" and isinstance(definition, dict):
                 for name in DEFINITION_KEYS:
                     target = definition.get(name)

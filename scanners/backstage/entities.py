@@ -41,7 +41,7 @@ from scanners.backstage.catalog import (
     parse_entity_ref,
     read_entity_ref,
 )
-from scanners.backstage.definitions import definition_text
+from scanners.backstage.definitions import definition_spec, definition_text, reserve_api_refs
 from scanners.documents import DocumentError, LineIndex, load_documents
 from scanners.resolve import Resolver
 from scanners.result import ReadFile, ResultBuilder, ScanResult, parser
@@ -98,7 +98,10 @@ def scan_documents(
     docs, origin = file.docs, file.origin
     builder = file.builder(SCANNER)
     lines = LineIndex(file.text)
-    index = catalog if catalog is not None else index_catalog([(origin, docs)])
+    index = catalog
+    if index is None:
+        index = index_catalog([(origin, docs)])
+        reserve_api_refs(index, resolver=resolver, mapping=mapping)
     for number, doc in enumerate(docs):
         builder.set_line_lookup(lines.lookup(number))
         _Entity(builder, doc, number, origin, resolver, index, mapping, lines).scan()
@@ -186,6 +189,8 @@ class _Entity:
                 pointer="/spec/targets",
             )
         self.ref = f"{target.value}:{entity_slug(key)}" if target else None
+        if target is Kind.API and self.ref is not None:
+            self.ref = self._api_ref(self.ref)
         props: dict[str, Any] = {}
         for field_name in _RELATIONS:
             if field_name in spec:
@@ -374,6 +379,20 @@ class _Entity:
                     )
 
     # ------------------------------------------------------------------ APIs
+
+    def _api_ref(self, ref: str) -> str:
+        """*ref*, or another one when an earlier entity of the same name holds
+        it and this one's definition differs in format or version."""
+        first = self.index.apis.get(self.key)
+        if first is None or first[:2] == (self.origin, self.number):
+            return ref
+        spec = definition_spec(
+            self.spec.get("definition"), origin=self.origin, key=self.key, resolver=self.resolver
+        )
+        new, note = self.index.versions.claim_ref(ref, spec, by_path=False)
+        if note is not None:
+            self.b.warning(note.code, note.message, pointer="/metadata/name")
+        return new
 
     def _api_fields(self) -> dict[str, Any]:
         spec = self.spec
