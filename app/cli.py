@@ -177,7 +177,7 @@ class ProgressBar:
 def scan(args: argparse.Namespace, settings: Settings) -> int:
     from app.cli_upload import upload_scan
     from app.scan_service import load_scan, render_report
-    from scanners import collect_files, scan_directory
+    from scanners import collect_files, rescan_directory
 
     max_bytes = args.max_file_bytes or settings.max_scan_file_bytes
     if args.server:
@@ -192,8 +192,13 @@ def scan(args: argparse.Namespace, settings: Settings) -> int:
         bar = ProgressBar(sys.stderr.isatty() and not args.json)
         store = open_store(settings)
         try:
-            result = scan_directory(
-                args.path, max_file_bytes=max_bytes, source_prefix=args.prefix, progress=bar
+            result = rescan_directory(
+                args.path,
+                previous=store.scan_states(),
+                full=args.full,
+                max_file_bytes=max_bytes,
+                source_prefix=args.prefix,
+                progress=bar,
             )
             loaded = load_scan(store, result, progress=bar, actor=cli_actor())
         finally:
@@ -307,6 +312,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-file-bytes", type=int, help="largest file to read")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--notes", action="store_true", help="also list notes and skipped files")
+    p.add_argument(
+        "--full", action="store_true", help="parse every file, even those unchanged since last scan"
+    )
 
     from app.cli_adr import add_parser as add_adr_parser
     from app.cli_analysis import add_parsers

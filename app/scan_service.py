@@ -84,9 +84,13 @@ class SourceStore(Protocol):
         *,
         at: str | None = None,
         actor: str | None = None,
+        states: Mapping[str, str | None] | None = None,
+        expect_state: tuple[str, str | None] | None = None,
     ) -> tuple[dict[str, WriteSummary], list[WriteSummary]]: ...
 
     def source_ids(self) -> set[str]: ...
+
+    def scan_states(self) -> dict[str, str]: ...
 
     def version(self) -> int: ...
 
@@ -162,6 +166,8 @@ class ScanReport:
     version: int = 0
     files: int = 0
     empty: bool = False
+    unchanged_files: int = 0
+    parsed: int = 0
 
     @property
     def failed(self) -> bool:
@@ -181,6 +187,8 @@ class ScanReport:
             "failed": 0,
             "warnings": 0,
             "skipped": len(self.skipped),
+            "unchanged_files": self.unchanged_files,
+            "parsed": self.parsed,
         }
         for s in self.sources:
             counts["created"] += s.created
@@ -236,6 +244,11 @@ def render_report(data: Mapping[str, Any], *, notes: bool = False) -> str:
         f"{t['removed']} removed; {t['failed']} failed, {t['warnings']} warnings, "
         f"{t['skipped']} files skipped; graph version {data['version']}"
     )
+    if t.get("unchanged_files"):
+        lines.append(
+            f"{t['unchanged_files']} file(s) unchanged since the last scan, kept without "
+            f"parsing; {t.get('parsed', 0)} file(s) parsed"
+        )
     return "\n".join(lines)
 
 
@@ -253,6 +266,8 @@ def load_results(
     actor: str | None = None,
     adrs: AdrImport | None = None,
     prefix: str = "",
+    states: Mapping[str, str | None] | None = None,
+    expect_state: tuple[str, str | None] | None = None,
 ) -> list[SourceReport]:
     """Write every loadable result in one transaction; failed results are reported, not written.
 
@@ -262,7 +277,8 @@ def load_results(
     as failed with the store's reason. *actor* (the API key's name, or the
     OS user of a CLI scan) is recorded on the assertions and change records.
     *adrs* imports ADR folders in the same transaction, after the sources;
-    each folder is reported as ``adr:<prefix>/<folder>``.
+    each folder is reported as ``adr:<prefix>/<folder>``. *states* (scan
+    states, :mod:`scanners.rescan`) are stored in the same transaction.
     """
     stamp = at or _now()
     todo = list(results)
@@ -278,9 +294,11 @@ def load_results(
     summaries: dict[str, WriteSummary] = {}
     planned: list[WriteSummary] = []
     try:
-        if batch or adrs is not None:
+        if batch or adrs is not None or states:
             plan = adrs.plan if adrs is not None else None
-            summaries, planned = store.replace_then(batch, plan, at=stamp, actor=actor)
+            summaries, planned = store.replace_then(
+                batch, plan, at=stamp, actor=actor, states=states, expect_state=expect_state
+            )
     except StoreUnavailableError:
         raise
     except ArchgraphError as exc:
@@ -380,6 +398,8 @@ def load_scan(
         # scan, so another tree's sources would be pruned: only when asked.
         prune = scan.prunable and bool(scan.prefix)
     stale = _stale_sources(store, scan) if prune else []
+    states = dict(scan.states)
+    states.update({source: None for source, _ in stale})
     reports = load_results(
         store,
         scan.results,
@@ -389,15 +409,23 @@ def load_scan(
         actor=actor,
         adrs=adr_import(scan.adr_folders, actor),
         prefix=scan.prefix,
+        states=states,
+        expect_state=scan.state_before,
     )
+    kept = [
+        SourceReport(source, source.partition(":")[0], path, "unchanged")
+        for source, path in scan.kept
+    ]
     return ScanReport(
         scan.root,
         scan.prefix,
         stamp,
-        tuple(reports),
+        (*reports, *kept),
         scan.skipped,
         store.version(),
         files=len(scan.files),
+        unchanged_files=len(scan.kept),
+        parsed=scan.parsed,
     )
 
 
@@ -405,6 +433,7 @@ def is_empty(scan: DirectoryScan) -> bool:
     """Whether a scan of a non-empty tree found no element, no edge and no ADR folder."""
     return (
         bool(scan.files)
+        and not scan.kept
         and not scan.adr_folders
         and not any(r.nodes or r.edges for r in scan.results)
     )
@@ -412,7 +441,7 @@ def is_empty(scan: DirectoryScan) -> bool:
 
 def _stale_sources(store: SourceStore, scan: DirectoryScan) -> list[tuple[str, str]]:
     """Sources under the scan's prefix whose files are gone (failed files keep theirs)."""
-    current = {r.source_id for r in scan.results}
+    current = {r.source_id for r in scan.results} | {source for source, _ in scan.kept}
     protected = scan.protected_paths()
     stale = []
     for source in sorted(_sources_under(store, scan.prefix) - current):

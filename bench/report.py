@@ -126,6 +126,7 @@ def render(results: dict[str, Any]) -> str:
             f"built from SQLite in {_builds([b])}; target 1.5 GB |"
         )
     lines += _engine(results.get("engine"))
+    lines += _scan(results.get("scan"))
     if cy:
         lines += ["", "The Cypher query:", "", "```cypher", cy["query"], "```"]
         if cy["mismatches"]:
@@ -137,6 +138,32 @@ def render(results: dict[str, Any]) -> str:
 def _x(ratio: float) -> str:
     """A ratio to the floor: two significant digits below 10, whole numbers above."""
     return f"{ratio:.2g}x" if ratio < 10 else f"{ratio:.0f}x"
+
+
+def _scan(scan: dict[str, Any] | None) -> list[str]:
+    """Scanning against the C YAML loader (bench/scan.py), as ratios."""
+    if not scan:
+        return []
+    lines = [
+        "",
+        "## Scanning against its parse floor",
+        "",
+        "Floor: `yaml.load_all(..., Loader=yaml.CSafeLoader)` of the same files. A first scan "
+        "into an empty SQLite store, a re-scan of the unchanged tree and a re-scan after one "
+        f"changed byte in one spec (machine: {scan['machine']}).",
+        "",
+        "| tree | floor | scan | scan / floor | unchanged re-scan / scan | one byte / scan |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, label in (("small", "2,000 small specs"), ("stripe", "Stripe spec")):
+        r = scan.get(name)
+        if r:
+            lines.append(
+                f"| {label} | {r['floor_s']:.2f} s | {r['scan_s']:.2f} s | "
+                f"{_x(r['scan_vs_floor'])} | {100 * r['unchanged_vs_scan']:.1f}% | "
+                f"{100 * r['one_byte_vs_scan']:.1f}% |"
+            )
+    return lines
 
 
 def _engine(eng: dict[str, Any] | None) -> list[str]:

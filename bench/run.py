@@ -51,6 +51,7 @@ from bench.measure import (
     run_child,
 )
 from bench.report import write_report
+from bench.scan import scan_part
 from graph.analysis import Projection, build_projection, impact, walk_change
 from graph.storage import GraphStore, SQLiteStore
 from schemas.analysis import ImpactRequest
@@ -287,6 +288,7 @@ def run(args: argparse.Namespace) -> Results:
         if args.engine_targets:
             uniform = targets_for(g.components, g.apis, args.engine_targets, seed=11)
             results["engine"] = engine_part(p, uniform, log)
+        results["scan"] = scan_part(log)
         if not args.skip_http:
             try:
                 results["http"] = http_latency(db, targets)

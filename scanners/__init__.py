@@ -28,6 +28,7 @@ from scanners.directory import (
     scan_directory,
 )
 from scanners.documents import DocumentError, load_json
+from scanners.incremental import rescan_directory
 from scanners.result import ScanIssue, ScanResult, Severity, issue_text
 from scanners.uploads import scan_uploads
 
@@ -48,6 +49,7 @@ __all__ = [
     "collect_files",
     "issue_text",
     "load_json",
+    "rescan_directory",
     "scan_directory",
     "scan_uploads",
 ]

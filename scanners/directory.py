@@ -48,6 +48,7 @@ from scanners.documents import DocumentError, load_documents
 from scanners.events import join_channels
 from scanners.foreign import not_ours
 from scanners.portals import PORTAL_INDEXES, PORTAL_SCANNERS
+from scanners.rescan import ScanTrace
 from scanners.resolve import (
     DirectoryResolver,
     ResolveError,
@@ -71,6 +72,7 @@ __all__ = [
     "collect_files",
     "scan_directory",
     "scan_inputs",
+    "scan_spec_alone",
     "scan_stats",
     "source_id",
 ]
@@ -111,6 +113,14 @@ class DirectoryScan:
     prunable: bool = False
     stats: dict[str, int] = field(default_factory=dict)
     adr_folders: tuple[AdrFolder, ...] = ()
+    states: dict[str, str | None] = field(default_factory=dict)
+    """Scan states to store (:mod:`scanners.rescan`): per source, and ``tree:<prefix>``."""
+    kept: tuple[tuple[str, str], ...] = ()
+    """Sources ``(source id, file)`` kept as stored: their files did not change."""
+    parsed: int = 0
+    """How many files were parsed."""
+    state_before: tuple[str, str | None] | None = None
+    """The tree's scan state when the scan began (``tree:<prefix>``, value), if it read one."""
 
     @property
     def failed(self) -> bool:
@@ -214,11 +224,15 @@ def scan_inputs(
     mapping: BackstageMapping,
     progress: Progress | None,
     unrecognised: Severity,
+    trace: ScanTrace | None = None,
 ) -> tuple[list[ScanResult], list[SkippedFile], list[AdrFolder]]:
     """Steps 2-6 above over files already read (a walk's or an upload's).
 
-    Returns the results, the skips and the ADR folders (step 7).
+    Returns the results, the skips and the ADR folders (step 7). *trace*,
+    if given, notes what a re-scan needs (:mod:`scanners.rescan`).
     """
+    trace = trace if trace is not None else ScanTrace()
+    resolver = trace.wrap(resolver)
     results: list[ScanResult] = []
     skipped: list[SkippedFile] = []
     markdown: list[FileInput] = []
@@ -238,7 +252,7 @@ def scan_inputs(
 
     # Step 3: manifests and catalogs are small; read them first.
     for item in groups[Format.MANIFEST] + groups[Format.BACKSTAGE]:
-        _read_docs(item, prefix, results, skipped, unrecognised)
+        _read_docs(item, prefix, results, skipped, unrecognised, trace)
     catalogs = [
         i
         for i in groups[Format.BACKSTAGE] + groups[Format.MANIFEST]
@@ -262,7 +276,8 @@ def scan_inputs(
     catalog = index_catalog((i.path, i.docs or []) for i in catalogs)
     reserve_api_refs(catalog, resolver=resolver, mapping=mapping)
     provided = _provided_paths(manifests)
-    indexes = _portal_indexes(groups, prefix, results, skipped, unrecognised)
+    trace.provided = provided
+    indexes = _portal_indexes(groups, prefix, results, skipped, unrecognised, trace)
     read_early = {i.path for fmt in indexes for i in groups[fmt]}
 
     total = len(specs) + len(manifests) + len(catalogs)
@@ -278,6 +293,7 @@ def scan_inputs(
     summaries: dict[str, SpecSummary] = {}
     versions = catalog.versions
     for item in sorted(specs, key=lambda i: i.path):
+        trace.owner = item.path
         if item.path in catalog.definitions:
             owner = catalog.definitions[item.path]
             skipped.append(
@@ -290,7 +306,7 @@ def scan_inputs(
             tick(item.path)
             continue
         if item.docs is None and item.path not in read_early:
-            _read_docs(item, prefix, results, skipped, unrecognised)
+            _read_docs(item, prefix, results, skipped, unrecognised, trace)
         if item.docs is not None and item.fmt in (Format.OPENAPI, Format.ASYNCAPI):
             scanner = openapi if item.fmt is Format.OPENAPI else asyncapi
             result = scanner.scan_documents(
@@ -298,6 +314,7 @@ def scan_inputs(
                 resolver=resolver,
                 provided=item.path in provided,
             )
+            trace.apis[result.source_id] = _api_of(result)
             result = versions.claim(result, item.docs)
             results.append(result)
             summary = _summary(result)
@@ -321,6 +338,7 @@ def scan_inputs(
 
     # Step 5: manifests and catalogs, knowing every spec and entity.
     for item in sorted(manifests, key=lambda i: i.path):
+        trace.owner = item.path
         results.append(
             manifest.scan_documents(
                 _read_file(item, source_id(Format.MANIFEST.value, prefix, item.path)),
@@ -331,6 +349,7 @@ def scan_inputs(
         tick(item.path)
     catalog.elsewhere = frozenset(ref for r in results for ref in r.described)
     for item in sorted(catalogs, key=lambda i: i.path):
+        trace.owner = item.path
         results.append(
             backstage.scan_documents(
                 _read_file(item, source_id(Format.BACKSTAGE.value, prefix, item.path)),
@@ -357,6 +376,7 @@ def _portal_indexes(
     results: list[ScanResult],
     skipped: list[SkippedFile],
     unrecognised: Severity,
+    trace: ScanTrace,
 ) -> dict[Format, Any]:
     """For each portal format whose files refer to each other by id, its index
     over every file of that format (those files are read now, before step 4)."""
@@ -365,13 +385,39 @@ def _portal_indexes(
         if fmt.value not in PORTAL_INDEXES:
             continue
         for item in groups[fmt]:
-            _read_docs(item, prefix, results, skipped, unrecognised)
+            _read_docs(item, prefix, results, skipped, unrecognised, trace)
         indexes[fmt] = PORTAL_INDEXES[fmt.value](
             _read_file(i, source_id(fmt.value, prefix, i.path))
             for i in groups[fmt]
             if i.fmt is fmt and i.docs is not None
         )
     return indexes
+
+
+def scan_spec_alone(
+    item: FileInput, *, prefix: str, resolver: Resolver, trace: ScanTrace
+) -> ScanResult | None:
+    """One OpenAPI/AsyncAPI file scanned on its own (a re-scan of a changed file).
+
+    ``None`` when it is not (or no longer) a readable spec.
+    """
+    results: list[ScanResult] = []
+    item.fmt = sniff(item.path, item.text or "")
+    if item.fmt is None or item.text is None:
+        return None
+    _read_docs(item, prefix, results, [], Severity.INFO, trace)
+    if results or item.fmt not in (Format.OPENAPI, Format.ASYNCAPI) or item.docs is None:
+        return None
+    scanner = openapi if item.fmt is Format.OPENAPI else asyncapi
+    trace.owner = item.path
+    result: ScanResult = scanner.scan_documents(
+        _read_file(item, source_id(item.fmt.value, prefix, item.path)),
+        resolver=trace.wrap(resolver),
+        provided=False,
+    )
+    trace.apis[result.source_id] = _api_of(result)
+    item.docs = None
+    return result
 
 
 def _read_file(item: FileInput, source: str) -> ReadFile:
@@ -385,9 +431,11 @@ def _read_docs(
     results: list[ScanResult],
     skipped: list[SkippedFile],
     unrecognised: Severity,
+    trace: ScanTrace,
 ) -> None:
     """Parse *item* and confirm its format; failures become results or skips."""
     assert item.fmt is not None
+    trace.parsed += 1
     try:
         docs = load_documents(item.text or "")
     except DocumentError as exc:
@@ -420,6 +468,11 @@ def _provided_paths(manifests: Iterable[FileInput]) -> set[str]:
                     with contextlib.suppress(ResolveError):
                         paths.add(join_relative(item.path, raw))
     return paths
+
+
+def _api_of(result: ScanResult) -> str | None:
+    """The API a spec's result describes (before :mod:`scanners.versions` renames it)."""
+    return next((r for r in result.described if r.startswith("api:")), None)
 
 
 def _summary(result: ScanResult) -> SpecSummary | None:

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -83,6 +84,7 @@ class FileInput:
     head: str = ""  # the start of an oversized file, to tell its format
     fmt: Format | None = None
     docs: list[Any] | None = None
+    digest: str = ""  # SHA-256 of the bytes read (scanners.rescan.file_digest)
 
 
 def too_large(size: int, limit: int) -> str:
@@ -144,7 +146,7 @@ def walk_tree(
                 head = data[:_HEAD_BYTES].decode("utf-8", "replace")
                 why = too_large(max(size, len(data)), max_file_bytes)
                 if sniff(rel, head) is not None or suffix in DATA_SUFFIXES:
-                    inputs.append(FileInput(rel, head=head, oversize=why))
+                    inputs.append(FileInput(rel, head=head, oversize=why, digest=_digest(data)))
                 else:
                     skipped.append(
                         SkippedFile(rel, "skip.too-large", too_large(size, max_file_bytes))
@@ -161,11 +163,15 @@ def walk_tree(
                 skipped.append(SkippedFile(rel, "skip.binary", "binary content"))
                 continue
             try:
-                inputs.append(FileInput(rel, text=decode_text(data)))
+                inputs.append(FileInput(rel, text=decode_text(data), digest=_digest(data)))
             except DocumentError as exc:
                 severity = Severity.ERROR if suffix in DATA_SUFFIXES else Severity.INFO
                 skipped.append(SkippedFile(rel, exc.code, exc.message, severity))
     return inputs, skipped, seen
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _read(path: Path, limit: int) -> bytes:

@@ -102,6 +102,7 @@ def swap_in(run_write: RunWrite, stage: str, on_swap: OnSwap | None = None) -> i
     def unit(tx: ManagedTransaction) -> int:
         lock_graph(tx)
         tx.run(cypher(f"MATCH (n:Element) SET n:{RETIRED} REMOVE n:Element")).consume()
+        tx.run("MATCH (s:ArchgraphScanState) DELETE s").consume()  # hashes of the old graph
         tx.run(
             cypher(
                 f"MATCH (n:{STAGED} {{_stage: $stage}}) SET n:Element REMOVE n:{STAGED}, n._stage"

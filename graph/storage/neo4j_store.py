@@ -373,6 +373,10 @@ class Neo4jStore(GraphStore):
         except (ServiceUnavailable, SessionExpired, AuthError, ConnectionPoolError, OSError) as exc:
             raise StoreUnavailableError(f"Neo4j unavailable: {exc}") from exc
 
+    def scan_states(self) -> dict[str, str]:
+        recs = self._read("MATCH (s:ArchgraphScanState) RETURN s.key AS k, s.value AS v")
+        return {str(rec["k"]): str(rec["v"]) for rec in recs}
+
     def source_ids(self) -> set[str]:
         nodes = self._read("MATCH (n:Element) UNWIND n._sources AS s RETURN DISTINCT s")
         edges = self._read(

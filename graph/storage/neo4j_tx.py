@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, LiteralString
 
 import neo4j
@@ -141,6 +141,28 @@ class Neo4jTx(WriteTx):
 
     def clear(self) -> None:
         self.run("MATCH (n:Element) DETACH DELETE n")
+        self.clear_scan_states()
+
+    def read_scan_state(self, key: str) -> str | None:
+        recs = self.run("MATCH (s:ArchgraphScanState {key: $key}) RETURN s.value AS v", key=key)
+        return str(recs[0]["v"]) if recs else None
+
+    def put_scan_states(self, states: Mapping[str, str | None]) -> None:
+        gone = [k for k, v in states.items() if v is None]
+        rows = [{"key": k, "value": v} for k, v in states.items() if v is not None]
+        for batch in batches(gone):
+            self.run(
+                "UNWIND $keys AS key MATCH (s:ArchgraphScanState {key: key}) DELETE s", keys=batch
+            )
+        for batch in batches(rows):
+            self.run(
+                "UNWIND $rows AS row MERGE (s:ArchgraphScanState {key: row.key}) "
+                "SET s.value = row.value",
+                rows=batch,
+            )
+
+    def clear_scan_states(self) -> None:
+        self.run("MATCH (s:ArchgraphScanState) DELETE s")
 
     def bump_version(self) -> int:
         recs = self.run(

@@ -101,6 +101,15 @@ class RecordingTx(WriteTx):
     def all_keys(self) -> tuple[list[str], list[EdgeKey]]:
         return self.inner.all_keys()
 
+    def read_scan_state(self, key: str) -> str | None:
+        return self.inner.read_scan_state(key)
+
+    def put_scan_states(self, states: Mapping[str, str | None]) -> None:
+        self.inner.put_scan_states(states)
+
+    def clear_scan_states(self) -> None:
+        self.inner.clear_scan_states()
+
     def flush(self, *, at: str, actor: str, source: str | None) -> None:
         """Append one change record per fact whose state differs from before the write."""
         version = self.version if self.version is not None else self.inner.read_version()

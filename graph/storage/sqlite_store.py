@@ -86,6 +86,7 @@ CREATE TABLE IF NOT EXISTS edge_sources (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS edge_sources_by_edge ON edge_sources(from_ref, type, to_ref);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS scan_states (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 INSERT OR IGNORE INTO meta(key, value) VALUES ('version', '0');
 CREATE TABLE IF NOT EXISTS changes (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -380,6 +381,9 @@ class SQLiteStore(GraphStore):
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
             conn.close()
+
+    def scan_states(self) -> dict[str, str]:
+        return {row[0]: row[1] for row in self._query("SELECT key, value FROM scan_states")}
 
     def source_ids(self) -> set[str]:
         rows = self._query(

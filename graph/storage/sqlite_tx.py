@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from graph.storage.changes import ChangeRecord
 from graph.storage.records import EdgeRecord, NodeRecord
@@ -111,8 +111,25 @@ class SQLiteTx(WriteTx):
         return keys
 
     def clear(self) -> None:
-        for table in ("edges", "nodes", "node_sources", "edge_sources"):
+        for table in ("edges", "nodes", "node_sources", "edge_sources", "scan_states"):
             self.conn.execute(f"DELETE FROM {table}")
+
+    def read_scan_state(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM scan_states WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def put_scan_states(self, states: Mapping[str, str | None]) -> None:
+        gone = [(k,) for k, v in states.items() if v is None]
+        kept = [(k, v) for k, v in states.items() if v is not None]
+        self.conn.executemany("DELETE FROM scan_states WHERE key = ?", gone)
+        self.conn.executemany(
+            "INSERT INTO scan_states(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            kept,
+        )
+
+    def clear_scan_states(self) -> None:
+        self.conn.execute("DELETE FROM scan_states")
 
     def bump_version(self) -> int:
         self.conn.execute(

@@ -158,6 +158,10 @@ class GraphStore(ABC):
         """Number of nodes and of edges."""
 
     @abstractmethod
+    def scan_states(self) -> dict[str, str]:
+        """Every stored scan state (key -> JSON text; ``docs/scanners.md``, "Re-scans")."""
+
+    @abstractmethod
     def source_ids(self) -> set[str]:
         """Every source id that asserts at least one node or edge."""
 
@@ -287,6 +291,8 @@ class GraphStore(ABC):
                 tx.remove_edges(sorted(doomed_edges))
             if found_nodes:
                 tx.remove_nodes(sorted(found_nodes))
+            if found_nodes or doomed_edges:
+                tx.clear_scan_states()  # a scan must re-assert what was deleted
             summary.edges_removed = len(doomed_edges)
             summary.nodes_removed = len(found_nodes)
             return self._finish(tx, summary)
@@ -340,11 +346,17 @@ class GraphStore(ABC):
         *,
         at: str | None = None,
         actor: str | None = None,
+        states: Mapping[str, str | None] | None = None,
+        expect_state: tuple[str, str | None] | None = None,
     ) -> tuple[dict[str, WriteSummary], list[WriteSummary]]:
         """``replace_sources``, then *then*'s upserts, all in one transaction.
 
         *then* runs after the sources are replaced, so it reads what they
-        wrote. The version increases once if anything changed.
+        wrote. The version increases once if anything changed. *states*
+        (scan states, ``None`` deletes) are written in the same transaction;
+        with *expect_state* ``(key, value)``, only if that key still holds
+        that value (else that key is deleted instead: another scan of the
+        tree came first, and the next scan parses everything).
         """
         prepared = []
         for source, (nodes, edges) in sources.items():
@@ -361,6 +373,12 @@ class GraphStore(ABC):
                 self._retract_in_tx(tx, source, stale_nodes, stale_edges, summary)
                 summaries[source] = summary
             planned = self._run_plan(tx, then, stamp, actor) if then is not None else []
+            if states:
+                key, value = expect_state if expect_state is not None else ("", None)
+                if expect_state is None or tx.read_scan_state(key) == value:
+                    tx.put_scan_states(states)
+                else:
+                    tx.put_scan_states({key: None})
             everything = [*summaries.values(), *planned]
             changed = any(s.changed for s in everything)
             version = tx.bump_version() if changed else tx.read_version()

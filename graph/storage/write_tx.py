@@ -7,7 +7,7 @@ only these; each backend implements them once (``SQLiteTx``, ``Neo4jTx``).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from graph.storage.changes import ChangeRecord
 from graph.storage.records import EdgeRecord, NodeRecord
@@ -52,7 +52,21 @@ class WriteTx(ABC):
 
     @abstractmethod
     def clear(self) -> None:
-        """Remove every node and edge."""
+        """Remove every node and edge, and every scan state."""
+
+    # ------------------------------------------------------- scan states
+
+    @abstractmethod
+    def read_scan_state(self, key: str) -> str | None:
+        """The scan state stored under *key* (``docs/scanners.md``, "Re-scans")."""
+
+    @abstractmethod
+    def put_scan_states(self, states: Mapping[str, str | None]) -> None:
+        """Store these scan states; ``None`` deletes the key."""
+
+    @abstractmethod
+    def clear_scan_states(self) -> None:
+        """Delete every scan state (the next scan of every tree parses every file)."""
 
     @abstractmethod
     def bump_version(self) -> int:

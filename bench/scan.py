@@ -1,0 +1,159 @@
+"""Scanning against its parse floor: ``python -m bench.scan``.
+
+In one run, on 2,000 small generated OpenAPI specs and on the Stripe spec
+(``../shared/corpus/openapi/stripe``, when present):
+
+* the floor: ``yaml.load(text, Loader=yaml.CSafeLoader)`` (``json.loads``
+  for ``.json``) of the same files, read from disk;
+* a first scan into an empty SQLite store (``rescan_directory`` +
+  ``load_scan``, as ``archgraph scan`` runs), as a ratio to the floor;
+* a re-scan of the unchanged tree, as a ratio to the first scan;
+* a re-scan after one changed byte in one spec, as a ratio to the first scan.
+
+Timings are wall-clock, best of ``--repeat``; nothing here is a pass/fail test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from app.scan_service import load_scan
+from graph.storage import SQLiteStore
+from scanners import rescan_directory
+
+__all__ = ["scan_part"]
+
+Results = dict[str, Any]
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "openapi" / "stripe"
+
+
+def _small_spec(i: int) -> str:
+    return (
+        "openapi: 3.0.3\n"
+        f"info: {{title: Service {i}, version: 1.0.{i % 7}, description: generated spec {i}}}\n"
+        f"x-archgraph-component: service-{i}\n"
+        "paths:\n"
+        + "".join(
+            f"  /things{i}/{k}:\n"
+            f"    get:\n      operationId: getThing{i}x{k}\n"
+            "      parameters:\n        - {name: id, in: query, schema: {type: string}}\n"
+            "      responses:\n        '200': {description: ok}\n"
+            for k in range(5)
+        )
+    )
+
+
+def generate(root: Path, count: int = 2000) -> None:
+    for i in range(count):
+        folder = root / f"team{i % 40}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"svc{i}.yaml").write_text(_small_spec(i), encoding="utf-8")
+
+
+def _floor(root: Path) -> float:
+    start = time.perf_counter()
+    for path in sorted(root.rglob("*")):
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".json":
+            json.loads(text)
+        else:
+            list(yaml.load_all(text, Loader=yaml.CSafeLoader))
+    return time.perf_counter() - start
+
+
+def _timed(store: SQLiteStore, root: Path) -> tuple[float, Any]:
+    start = time.perf_counter()
+    out = _scan(store, root)
+    return time.perf_counter() - start, out
+
+
+def _scan(store: SQLiteStore, root: Path, *, full: bool = False) -> Any:
+    found = rescan_directory(root, previous=store.scan_states(), full=full, source_prefix="b")
+    return load_scan(store, found, actor="bench")
+
+
+def measure_tree(root: Path, change: Path, repeat: int) -> Results:
+    """Floor, first scan, unchanged re-scan and one-byte re-scan of *root* (best of *repeat*)."""
+    floors, firsts, agains, ones = [], [], [], []
+    parsed: dict[str, int] = {}
+    original = change.read_bytes()
+    for _ in range(repeat):
+        floors.append(_floor(root))
+        with tempfile.TemporaryDirectory() as tmp:
+            store = SQLiteStore(str(Path(tmp) / "bench.db"))
+            try:
+                first, report = _timed(store, root)
+                parsed["first"] = report.parsed
+                again, report = _timed(store, root)
+                parsed["unchanged"] = report.parsed
+                change.write_bytes(original.replace(b"description: ", b"description:  ", 1))
+                one, report = _timed(store, root)
+                parsed["one_byte"] = report.parsed
+            finally:
+                change.write_bytes(original)
+                store.close()
+        firsts.append(first)
+        agains.append(again)
+        ones.append(one)
+    floor, first = min(floors), min(firsts)
+    return {
+        "floor_s": floor,
+        "scan_s": first,
+        "scan_vs_floor": first / floor,
+        "unchanged_s": min(agains),
+        "unchanged_vs_scan": min(agains) / first,
+        "one_byte_s": min(ones),
+        "one_byte_vs_scan": min(ones) / first,
+        "parsed": parsed,
+    }
+
+
+def scan_part(say: Callable[[str], None], *, repeat: int = 3, count: int = 2000) -> Results:
+    out: Results = {"machine": f"{platform.processor() or platform.machine()}, {platform.system()}"}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "specs"
+        generate(root, count)
+        out["small"] = measure_tree(root, root / "team1" / "svc1.yaml", repeat)
+        say(f"scan, {count} small specs: {_summary(out['small'])}")
+        spec = CORPUS / "spec3.yaml"
+        if spec.is_file():
+            stripe = Path(tmp) / "stripe"
+            stripe.mkdir()
+            shutil.copy(spec, stripe / "spec3.yaml")
+            (stripe / "spec3.yaml").chmod(0o644)
+            out["stripe"] = measure_tree(stripe, stripe / "spec3.yaml", repeat)
+            say(f"scan, Stripe spec: {_summary(out['stripe'])}")
+    return out
+
+
+def _summary(r: Results) -> str:
+    return (
+        f"floor {r['floor_s']:.2f} s, scan {r['scan_s']:.2f} s = {r['scan_vs_floor']:.2f}x the "
+        f"C loader; unchanged re-scan {r['unchanged_s']:.3f} s = "
+        f"{100 * r['unchanged_vs_scan']:.1f}% of the scan; one changed byte "
+        f"{r['one_byte_s']:.3f} s = {100 * r['one_byte_vs_scan']:.1f}%; parsed {r['parsed']}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--count", type=int, default=2000)
+    args = parser.parse_args()
+    scan_part(print, repeat=args.repeat, count=args.count)
+
+
+if __name__ == "__main__":
+    main()
