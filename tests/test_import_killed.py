@@ -2,7 +2,7 @@
 
 The import runs in its own process (:mod:`tests.killed_import_child`) with
 the real store code, against a store holding an old graph, and is killed
-once it is half way: on SQLite inside its one transaction, on Neo4j with
+once it is half way (2,000 nodes): on SQLite inside its one transaction, on Neo4j with
 every new node and half the edges staged and committed. Then the store,
 opened afresh, must hold the old graph (export equal, version equal, no
 change record of the import), and a fresh import must land whole. On
@@ -39,7 +39,7 @@ from tests.killed_import_child import MIDWAY
 from tests.store_contract import seed
 from tests.store_import import new_graph
 
-SIZE = 10_000  # 20,000 nodes, 19,999 + 10,000 edges
+SIZE = 1_000  # 2,000 nodes, 1,000 + 999 edges
 
 
 def _without_time(doc: dict[str, Any]) -> dict[str, Any]:
