@@ -66,6 +66,11 @@ def _open_neo4j(uri: str) -> Neo4jStore:
     store.clear()
     # Each test starts with an empty change log too (the log outlives clear()).
     store._driver.execute_query("MATCH (c:Change) DETACH DELETE c")
+    # ... and no import's stage or retired graph is left over.
+    store._driver.execute_query(
+        "MATCH (n) WHERE n:ArchgraphStaged OR n:ArchgraphStage OR n:ArchgraphRetired "
+        "DETACH DELETE n"
+    )
     return store
 
 

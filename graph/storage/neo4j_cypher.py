@@ -31,6 +31,8 @@ CONSTRAINTS: tuple[LiteralString, ...] = (
     "CREATE CONSTRAINT archgraph_scan_state_key IF NOT EXISTS "
     "FOR (s:ArchgraphScanState) REQUIRE s.key IS UNIQUE",
     "CREATE INDEX archgraph_staged_ref IF NOT EXISTS FOR (n:ArchgraphStaged) ON (n._stage, n.ref)",
+    "CREATE CONSTRAINT archgraph_stage_id IF NOT EXISTS "
+    "FOR (s:ArchgraphStage) REQUIRE s.id IS UNIQUE",
     "CREATE CONSTRAINT archgraph_change_seq IF NOT EXISTS FOR (c:Change) REQUIRE c.seq IS UNIQUE",
     "CREATE INDEX archgraph_change_at IF NOT EXISTS FOR (c:Change) ON (c.at)",
     "CREATE INDEX archgraph_change_ref IF NOT EXISTS FOR (c:Change) ON (c.ref)",

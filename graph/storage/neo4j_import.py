@@ -2,19 +2,28 @@
 
 A large graph does not fit one Neo4j transaction, so the new graph is
 written in batches as *staged* nodes (label ``ArchgraphStaged`` and a stage
-id instead of ``Element``) that no read matches. One transaction then swaps:
-it takes the graph's write lock, turns every live ``Element`` into
-``ArchgraphRetired``, turns the staged nodes into ``Element`` and bumps the
-version. Retired nodes are deleted afterwards, in batches.
+id instead of ``Element``) that no read matches. Each import owns one stage:
+a marker node (``ArchgraphStage {id, touched}``) created first and touched by
+every batch. One transaction then swaps: it takes the graph's write lock,
+checks that its stage holds exactly the nodes and edges it staged (else
+nothing changes and the import fails with 409 ``import_conflict``), turns
+every live ``Element`` into ``ArchgraphRetired``, turns the staged nodes into
+``Element`` and bumps the version. Retired nodes are deleted afterwards, in
+batches.
 
 So a failure at any point before the swap (a bad batch, the process or Neo4j
 dying) leaves the old graph and its version whole, and readers never see a
-half-imported graph. Staged or retired leftovers of a failed import are
-invisible to reads and deleted by the next import.
+half-imported graph. Concurrent imports never delete each other's stages: an
+import deletes its own stage when it fails, retired nodes, and stages that
+are abandoned (untouched for ``abandoned_after`` seconds, or staged nodes
+without a marker). Should a stage still in use be deleted anyway (an import
+stalled past that bound), its swap finds the counts short and changes
+nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -31,37 +40,101 @@ from graph.storage.neo4j_cypher import (
     stored_props,
 )
 from graph.storage.records import EdgeRecord, NodeRecord
+from schemas.errors import ConflictError
 
 STAGED = "ArchgraphStaged"
+STAGE = "ArchgraphStage"
 RETIRED = "ArchgraphRetired"
+ABANDONED_AFTER = 600.0
+"""Seconds a stage may go untouched before another import may delete it."""
 _DELETE_BATCH = 1_000
 
 RunWrite = Callable[[Callable[[ManagedTransaction], Any]], Any]
 """Runs a function in one managed write transaction (retries and 503s included)."""
 
 
-def _locked(query: LiteralString, **params: Any) -> Callable[[ManagedTransaction], Any]:
+class StageLostError(ConflictError):
+    """The import's stage is not what it wrote (another import deleted it as abandoned)."""
+
+    code = "import_conflict"
+
+
+def _touch(tx: ManagedTransaction, stage: str) -> None:
+    """Lock the graph and mark the stage as in use; fail if it is gone."""
+    lock_graph(tx)
+    found = tx.run(
+        cypher(f"MATCH (s:{STAGE} {{id: $stage}}) SET s.touched = timestamp() RETURN s.id AS id"),
+        stage=stage,
+    ).single()
+    if found is None:
+        raise StageLostError(
+            "another import deleted this import's staged graph; nothing was changed, try again"
+        )
+
+
+def _staged_unit(query: LiteralString, stage: str, **params: Any) -> Callable[..., Any]:
     def unit(tx: ManagedTransaction) -> Any:
-        lock_graph(tx)
-        return tx.run(query, params).consume()
+        _touch(tx, stage)
+        return tx.run(query, params, stage=stage).consume()
 
     return unit
 
 
-def delete_leftovers(run_write: RunWrite) -> None:
-    """Delete staged and retired nodes (and their edges) a previous import left behind."""
-    for label in (STAGED, RETIRED):
-        while True:
-            query = cypher(
-                f"MATCH (n:{label}) WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS c"
+def open_stage(run_write: RunWrite) -> str:
+    """Create this import's stage marker; return its id."""
+    stage = uuid.uuid4().hex
+
+    def unit(tx: ManagedTransaction) -> None:
+        lock_graph(tx)
+        tx.run(
+            cypher(f"CREATE (:{STAGE} {{id: $stage, touched: timestamp()}})"), stage=stage
+        ).consume()
+
+    run_write(unit)
+    return stage
+
+
+def _delete_in_batches(run_write: RunWrite, match: LiteralString, **params: Any) -> None:
+    query = cypher(f"{match} WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS c")
+
+    def unit(tx: ManagedTransaction) -> int:
+        lock_graph(tx)
+        return int(tx.run(query, params, limit=_DELETE_BATCH).single(strict=True)["c"])
+
+    while run_write(unit):
+        pass
+
+
+def drop_stage(run_write: RunWrite, stage: str) -> None:
+    """Delete one stage: its staged nodes (and edges), then its marker."""
+    _delete_in_batches(run_write, cypher(f"MATCH (n:{STAGED} {{_stage: $stage}})"), stage=stage)
+    _delete_in_batches(run_write, cypher(f"MATCH (n:{STAGE} {{id: $stage}})"), stage=stage)
+
+
+def delete_leftovers(run_write: RunWrite, abandoned_after: float = ABANDONED_AFTER) -> None:
+    """Delete retired nodes, abandoned stages and staged nodes of no stage.
+
+    A stage is abandoned when no batch touched it for *abandoned_after*
+    seconds; stages in use (another import staging right now) stay.
+    """
+    _delete_in_batches(run_write, cypher(f"MATCH (n:{RETIRED})"))
+
+    def abandoned(tx: ManagedTransaction) -> list[str]:
+        lock_graph(tx)
+        return [
+            str(rec["id"])
+            for rec in tx.run(
+                cypher(f"MATCH (s:{STAGE}) WHERE s.touched <= timestamp() - $ms RETURN s.id AS id"),
+                ms=int(abandoned_after * 1000),
             )
+        ]
 
-            def unit(tx: ManagedTransaction, query: LiteralString = query) -> int:
-                lock_graph(tx)
-                return int(tx.run(query, limit=_DELETE_BATCH).single(strict=True)["c"])
-
-            if not run_write(unit):
-                break
+    for stage in run_write(abandoned):
+        drop_stage(run_write, stage)
+    _delete_in_batches(
+        run_write,
+        cypher(f"MATCH (n:{STAGED}) WHERE NOT EXISTS {{ MATCH (:{STAGE} {{id: n._stage}}) }}"),
+    )
 
 
 def stage_nodes(run_write: RunWrite, stage: str, nodes: Sequence[NodeRecord]) -> None:
@@ -72,7 +145,7 @@ def stage_nodes(run_write: RunWrite, stage: str, nodes: Sequence[NodeRecord]) ->
     for kind, rows in by_kind.items():
         query = cypher(f"UNWIND $rows AS row CREATE (n:{STAGED}:{label_of(kind)}) SET n = row")
         for batch in batches(rows):
-            run_write(_locked(query, rows=batch))
+            run_write(_staged_unit(query, stage, rows=batch))
 
 
 def stage_edges(run_write: RunWrite, stage: str, edges: Sequence[EdgeRecord]) -> None:
@@ -89,18 +162,37 @@ def stage_edges(run_write: RunWrite, stage: str, edges: Sequence[EdgeRecord]) ->
             f"CREATE (a)-[r:{rel_type_of(etype)}]->(b) SET r = row.props"
         )
         for batch in batches(rows):
-            run_write(_locked(query, rows=batch, stage=stage))
+            run_write(_staged_unit(query, stage, rows=batch))
 
 
 OnSwap = Callable[[ManagedTransaction, int], None]
 """Runs inside the swap transaction with the new version (the change log's hook)."""
 
 
-def swap_in(run_write: RunWrite, stage: str, on_swap: OnSwap | None = None) -> int:
-    """One transaction: retire the live graph, make the staged one live, bump the version."""
+def swap_in(
+    run_write: RunWrite,
+    stage: str,
+    expected: tuple[int, int],
+    on_swap: OnSwap | None = None,
+) -> int:
+    """One transaction: check the stage holds *expected* (nodes, edges), retire the
+    live graph, make the staged one live, drop the marker, bump the version."""
 
     def unit(tx: ManagedTransaction) -> int:
-        lock_graph(tx)
+        _touch(tx, stage)
+        nodes = tx.run(
+            cypher(f"MATCH (n:{STAGED} {{_stage: $stage}}) RETURN count(n) AS c"), stage=stage
+        ).single(strict=True)["c"]
+        edges = tx.run(
+            cypher(f"MATCH (:{STAGED} {{_stage: $stage}})-[r]->() RETURN count(r) AS c"),
+            stage=stage,
+        ).single(strict=True)["c"]
+        if (nodes, edges) != expected:
+            raise StageLostError(
+                f"this import's staged graph holds {nodes} nodes and {edges} edges, not the "
+                f"{expected[0]} and {expected[1]} it wrote (another import deleted part of it); "
+                "nothing was changed, try again"
+            )
         tx.run(cypher(f"MATCH (n:Element) SET n:{RETIRED} REMOVE n:Element")).consume()
         tx.run("MATCH (s:ArchgraphScanState) DELETE s").consume()  # hashes of the old graph
         tx.run(
@@ -109,6 +201,7 @@ def swap_in(run_write: RunWrite, stage: str, on_swap: OnSwap | None = None) -> i
             ),
             stage=stage,
         ).consume()
+        tx.run(cypher(f"MATCH (s:{STAGE} {{id: $stage}}) DELETE s"), stage=stage).consume()
         record = tx.run(
             "MATCH (m:ArchgraphMeta {id: 'graph'}) SET m.version = m.version + 1 "
             "RETURN m.version AS v"
@@ -127,12 +220,18 @@ def import_staged(
     edges: Sequence[EdgeRecord],
     *,
     on_swap: OnSwap | None = None,
+    abandoned_after: float = ABANDONED_AFTER,
 ) -> int:
     """Replace the live graph with *nodes* and *edges* (already checked); return the version."""
-    delete_leftovers(run_write)
-    stage = uuid.uuid4().hex
-    stage_nodes(run_write, stage, nodes)
-    stage_edges(run_write, stage, edges)
-    version = swap_in(run_write, stage, on_swap)
-    delete_leftovers(run_write)
+    delete_leftovers(run_write, abandoned_after)
+    stage = open_stage(run_write)
+    try:
+        stage_nodes(run_write, stage, nodes)
+        stage_edges(run_write, stage, edges)
+        version = swap_in(run_write, stage, (len(nodes), len(edges)), on_swap)
+    except BaseException:
+        with contextlib.suppress(Exception):  # Neo4j gone: abandoned, deleted later
+            drop_stage(run_write, stage)
+        raise
+    delete_leftovers(run_write, abandoned_after)
     return version

@@ -55,7 +55,7 @@ from graph.storage.neo4j_cypher import (
     node_record,
     split_credentials,
 )
-from graph.storage.neo4j_import import import_staged
+from graph.storage.neo4j_import import ABANDONED_AFTER, import_staged
 from graph.storage.neo4j_tx import Neo4jTx
 from graph.storage.records import (
     EdgeRecord,
@@ -124,6 +124,7 @@ class Neo4jStore(GraphStore):
         database: str | None = None,
         connection_timeout: float = 1.0,
         retry_time: float = 0.5,
+        abandoned_stage_seconds: float = ABANDONED_AFTER,
     ) -> None:
         # Credentials written into the URI are used, never kept in it (or printed).
         self.uri, uri_user, uri_password = split_credentials(uri)
@@ -144,6 +145,8 @@ class Neo4jStore(GraphStore):
             max_transaction_retry_time=retry_time,
         )
         self._constraints_ready = False
+        # An import's stage untouched this long is deleted by the next import.
+        self.abandoned_stage_seconds = abandoned_stage_seconds
         # Start even when Neo4j is down: /readyz reports the reason, and the
         # store recovers (constraints included) as soon as Neo4j answers.
         with contextlib.suppress(StoreUnavailableError):
@@ -471,4 +474,10 @@ class Neo4jStore(GraphStore):
             ]
             Neo4jTx(tx).append_changes([c for c in changes if c is not None])
 
-        return import_staged(self._run_write, nodes, edges, on_swap=log_swap)
+        return import_staged(
+            self._run_write,
+            nodes,
+            edges,
+            on_swap=log_swap,
+            abandoned_after=self.abandoned_stage_seconds,
+        )

@@ -52,6 +52,8 @@ from graph.storage.write_tx import WriteTx
 from schemas.errors import InvalidInputError, StoreUnavailableError
 
 T = TypeVar("T")
+SCHEMA_VERSION = 1
+"""``PRAGMA user_version`` of a file holding the current schema (0: none yet)."""
 _PAGE = 5_000  # rows per read when iterating the whole graph
 
 _SCHEMA = """
@@ -175,19 +177,37 @@ class SQLiteStore(GraphStore):
         self._readers_lock = threading.Lock()
         try:
             self._conn = _connect(self.path, busy_timeout)
-            self._conn.execute("PRAGMA journal_mode=WAL")
+            if self._schema_version() != SCHEMA_VERSION:  # a WAL file stays WAL
+                self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
+            self._ensure_schema()
+        except sqlite3.Error as exc:
+            raise StoreUnavailableError(f"cannot open SQLite store at {self.path}: {exc}") from exc
+
+    def _schema_version(self) -> int:
+        """The file's schema version, read without any write lock (WAL: a plain read)."""
+        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def _ensure_schema(self) -> None:
+        """Create the schema if the file lacks it; take the write lock only then.
+
+        Opening a store whose schema is current is a read, so it never waits
+        for a write in progress. Otherwise the check is repeated under the
+        write lock (another process may have created the schema meanwhile).
+        """
+        if self._schema_version() == SCHEMA_VERSION:
+            return
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            if self._schema_version() != SCHEMA_VERSION:
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         self._conn.execute(statement)
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            raise StoreUnavailableError(f"cannot open SQLite store at {self.path}: {exc}") from exc
+                self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
 
     # ----------------------------------------------------------- plumbing
 

@@ -1,22 +1,26 @@
 """Eight concurrent scans of overlapping trees end equal to the same scans run serially.
 
-Through the HTTP API of a live server (both stores) and through eight
-``archgraph scan`` processes writing one SQLite file. Tree *t* of eight
+Through the HTTP API of a live server (both stores, two waves) and through
+eight processes running ``archgraph scan`` into one SQLite file (the first wave). Tree *t* of eight
 holds the manifests of services t, t+1 and t+2 of a ring of ten, so every
 service is described by up to three trees, and every manifest asserts the
-shared product, team and capability. The second wave removes the
-odd-numbered services from every tree and scans again, which retracts
-them (and their edges) from some trees while others still assert them.
-Exports are compared without timestamps.
+shared product, team and capability (the same-node contention). The second
+wave removes the odd-numbered services from every tree and scans again,
+which retracts them (and their edges) from some trees while others still
+assert them. One run: the concurrent waves, an export after each, then the
+same waves serially from an empty store, exports compared without
+timestamps after each wave.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+import multiprocessing
+import os
 import threading
+import traceback
 from collections.abc import Callable
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +31,10 @@ from app.settings import Settings
 from graph.storage import GraphStore, SQLiteStore, export_document
 from tests.api.conftest import EDITOR, KEYS
 from tests.api.live_server import live_server
-from tests.conftest import REPO
 
 TREES = 8
 RING = TREES + 2
+WAVES = (0, 1)  # wave 1 retracts the odd services from every tree
 
 
 def _manifest(service: int) -> str:
@@ -138,23 +142,22 @@ def test_eight_concurrent_api_scans_end_as_serial_ones(store: GraphStore) -> Non
             return comparable(response.json())
 
         with httpx.Client(base_url=url, headers=headers, timeout=300) as shared:
-            for waves in ([0], [0, 1]):
-                store.clear()
-                for wave in waves:
+            together = []
+            for wave in WAVES:
 
-                    def one(tree: int, wave: int = wave) -> None:
-                        with httpx.Client(base_url=url, headers=headers, timeout=300) as client:
-                            scan(client, tree, wave)
+                def one(tree: int, wave: int = wave) -> None:
+                    with httpx.Client(base_url=url, headers=headers, timeout=300) as client:
+                        scan(client, tree, wave)
 
-                    assert _together(TREES, one) == []
-                together = export(shared)
-                store.clear()
-                for wave in waves:
-                    for tree in range(TREES):
-                        scan(shared, tree, wave)
+                assert _together(TREES, one) == []
+                together.append(export(shared))
+            store.clear()
+            for wave in WAVES:
+                for tree in range(TREES):
+                    scan(shared, tree, wave)
                 one_by_one = export(shared)
-                assert together == one_by_one
-                _check_expected_shape(together, waves[-1])
+                assert together[wave] == one_by_one
+                _check_expected_shape(one_by_one, wave)
 
 
 def _write_trees(root: Path, wave: int) -> list[Path]:
@@ -171,35 +174,47 @@ def _write_trees(root: Path, wave: int) -> list[Path]:
     return trees
 
 
+def _cli_process(args: list[str], log: Path) -> None:
+    """``archgraph ARGS`` in a forked process (the CLI's own ``main``; nothing re-imported)."""
+    with log.open("w", encoding="utf-8") as out, redirect_stdout(out), redirect_stderr(out):
+        try:
+            code = main(args)
+        except BaseException:
+            traceback.print_exc()
+            code = 99
+        out.flush()
+    os._exit(code)
+
+
 def test_eight_cli_scan_processes_into_one_sqlite_file_end_as_serial_ones(tmp_path: Path) -> None:
-    archgraph = Path(sys.executable).parent / "archgraph"
-    for waves in ([0], [0, 1]):
-        run = tmp_path / f"run-{len(waves)}"
-        concurrent_data, serial_data = run / "concurrent", run / "serial"
-        for wave in waves:
-            trees = _write_trees(run / "trees", wave)
-            children = [
-                subprocess.Popen(
-                    [str(archgraph), "--data-dir", str(concurrent_data), "scan", str(tree)],
-                    cwd=REPO,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                )
-                for tree in trees
-            ]
-            for child in children:
-                out, err = child.communicate(timeout=600)
-                assert child.returncode == 0, (out, err)
-                assert "locked" not in out + err
-            for tree in trees:
-                assert main(["--data-dir", str(serial_data), "scan", str(tree)]) == 0
-        graphs = []
-        for data in (concurrent_data, serial_data):
-            store = SQLiteStore(data / "archgraph.db")
-            try:
-                graphs.append(comparable(export_document(store)))
-            finally:
-                store.close()
-        assert graphs[0] == graphs[1]
-        _check_expected_shape(graphs[0], waves[-1])
+    """One wave: what the processes add over the API test is eight processes taking
+    turns on one file (no "database is locked"); the retracting wave is the API test's.
+    The processes are forked from the test so that none pays the start-up imports."""
+    concurrent_data, serial_data = tmp_path / "concurrent", tmp_path / "serial"
+    trees = _write_trees(tmp_path / "trees", 0)
+    fork = multiprocessing.get_context("fork")
+    children = [
+        fork.Process(
+            target=_cli_process,
+            args=(["--data-dir", str(concurrent_data), "scan", str(tree)], tmp_path / f"{i}.log"),
+        )
+        for i, tree in enumerate(trees)
+    ]
+    for child in children:
+        child.start()
+    for i, child in enumerate(children):
+        child.join(timeout=600)
+        output = (tmp_path / f"{i}.log").read_text(encoding="utf-8")
+        assert child.exitcode == 0, output
+        assert "locked" not in output
+    for tree in trees:
+        assert main(["--data-dir", str(serial_data), "scan", str(tree)]) == 0
+    graphs = []
+    for data in (concurrent_data, serial_data):
+        store = SQLiteStore(data / "archgraph.db")
+        try:
+            graphs.append(comparable(export_document(store)))
+        finally:
+            store.close()
+    assert graphs[0] == graphs[1]
+    _check_expected_shape(graphs[0], 0)
