@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from array import array
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import itemgetter
@@ -123,7 +123,9 @@ class EdgeReader:
             else:
                 strength[i] = 0
                 self._held[self._rows + i] = text
-        self._add(list(map(itemgetter(0), page)), etype, list(map(itemgetter(2), page)), strength)
+        src = self._ids(map(itemgetter(0), page), m, 0, lambda i: page[i][0])
+        dst = self._ids(map(itemgetter(2), page), m, 1, lambda i: page[i][2])
+        self._add(src, etype, dst, strength)
 
     def add_facts(self, rows: Iterable[tuple[str, str, str, Mapping[str, Any] | None]]) -> None:
         """Add rows whose properties are already decoded."""
@@ -141,20 +143,24 @@ class EdgeReader:
             dsts.append(dst)
             types.append(code)
             strengths.append(strength_code(props))
-        self._add(srcs, np.array(types, dtype=np.int8), dsts, np.array(strengths, dtype=np.uint8))
-
-    def _add(
-        self, srcs: list[str], etype: npt.NDArray[np.int8], dsts: list[str], strength: U8
-    ) -> None:
         m = len(srcs)
-        src = np.fromiter(map(self._get, srcs, repeat(-1)), np.int32, m)
-        dst = np.fromiter(map(self._get, dsts, repeat(-1)), np.int32, m)
-        for end, ids, refs in ((0, src, srcs), (1, dst, dsts)):
-            self._unknown += [
-                (self._rows + i, end, refs[i]) for i in np.flatnonzero(ids < 0).tolist()
-            ]
+        self._add(
+            self._ids(srcs, m, 0, srcs.__getitem__),
+            np.array(types, dtype=np.int8),
+            self._ids(dsts, m, 1, dsts.__getitem__),
+            np.array(strengths, dtype=np.uint8),
+        )
+
+    def _ids(self, refs: Iterable[str], m: int, end: int, ref_at: Callable[[int], str]) -> I32:
+        """Positions of *refs* in the node list; the ones it lacks are noted in ``unknown``."""
+        ids = np.fromiter(map(self._get, refs, repeat(-1)), np.int32, m)
+        missing = np.flatnonzero(ids < 0).tolist()
+        self._unknown += [(self._rows + i, end, ref_at(i)) for i in missing]
+        return ids
+
+    def _add(self, src: I32, etype: npt.NDArray[np.int8], dst: I32, strength: U8) -> None:
         self._parts.append((src, etype, dst, strength))
-        self._rows += m
+        self._rows += len(src)
 
     def columns(self) -> EdgeColumns:
         parts = self._parts or [
