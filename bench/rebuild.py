@@ -7,11 +7,12 @@
    fetching the same rows it reads (element ref, kind, properties text;
    edge ends, type, properties text) into lists, nothing decoded
    (:func:`bench.run.rows_floor`); each build in a fresh child process, the
-   floor measured in that same process right after it;
+   floor measured in that same process just before it;
 2. **memory curve**: the peak RSS of a child process that builds the
    projection of the 1,000,000-edge (scale 5) and 2,000,000-edge (scale 10)
-   portfolios, with the straight line through those two points and its
-   value at 5,000,000 edges. Loading 1M edges into SQLite takes minutes, so
+   portfolios (the build alone in that process: no floor read there), with
+   the straight line through those two points and its value at 5,000,000
+   edges. Loading 1M edges into SQLite takes minutes, so
    ``--keep DIR`` keeps the databases for the next run.
 """
 
@@ -69,7 +70,7 @@ def database(folder: Path, scale: float, say: Callable[[str], None] = log) -> tu
 
 def peak(db: Path) -> Results:
     """Peak RSS of a fresh process building the projection of *db* (MB)."""
-    out = run_child(["build-sqlite", str(db)])
+    out = run_child(["build-only", str(db)])
     return {k: out[k] for k in ("edges", "nodes", "peak_rss_mb", "rss_before_mb", "cpu_seconds")}
 
 

@@ -76,6 +76,8 @@ def child_main(argv: list[str]) -> None:
         out = _measure_build(store, traced="--traced" in argv)
         out.update(floor)
         print(json.dumps(out))
+    elif mode == "build-only":  # peak RSS of the build alone (no floor read in the process)
+        print(json.dumps(_measure_build(SQLiteStore(argv[1]))))
     elif mode == "build-neo4j":
         from graph.storage.neo4j_store import Neo4jStore
 
