@@ -7,6 +7,8 @@ import statistics
 from pathlib import Path
 from typing import Any
 
+from bench.rebuild import report_lines as rebuild_lines
+
 TARGETS = {"p50": 20.0, "p95": 100.0}
 
 
@@ -125,6 +127,7 @@ def render(results: dict[str, Any]) -> str:
             f"| {mil['edges']:,}-edge projection (scale 5: {b['nodes']:,} elements) | "
             f"built from SQLite in {_builds([b])}; target 1.5 GB |"
         )
+    lines += rebuild_lines(results.get("rebuild"))
     lines += _engine(results.get("engine"))
     lines += _scan(results.get("scan"))
     if cy:

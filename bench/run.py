@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bench import rebuild
 from bench.engine import engine_part
 from bench.generate import Spec, generate
 from bench.measure import (
@@ -76,6 +77,8 @@ def child_main(argv: list[str]) -> None:
         out = _measure_build(store, traced="--traced" in argv)
         out.update(floor)
         print(json.dumps(out))
+    elif mode == "build-only":  # peak RSS of the build alone (no floor read in the process)
+        print(json.dumps(_measure_build(SQLiteStore(argv[1]))))
     elif mode == "build-neo4j":
         from graph.storage.neo4j_store import Neo4jStore
 
@@ -280,6 +283,7 @@ def run(args: argparse.Namespace) -> Results:
         results["sqlite_build"] = [run_child(["build-sqlite", db]) for _ in range(2)]
         results["sqlite_build"].append(run_child(["build-sqlite", db, "--traced"]))
         log(f"SQLite: projection build {format_builds(results['sqlite_build'])}")
+        results["rebuild"] = {"ratio": rebuild.ratio(db, log)}
         targets = targets_for(g.components, g.apis, args.queries, seed=7)
 
         p = build_projection(store)
@@ -304,13 +308,14 @@ def run(args: argparse.Namespace) -> Results:
         del p, g, nodes, edges
         gc.collect()
         if not args.skip_million:
-            results["million"] = million(Path(tmp) / "million.db", log)
+            results["million"] = million(Path(tmp), log)
+            results["rebuild"]["curve"] = rebuild.memory_curve(Path(tmp), (5, 10), log)
     return results
 
 
-def million(db: Path, say: Callable[[str], None]) -> Results:
+def million(folder: Path, say: Callable[[str], None]) -> Results:
     out: Results = {}
-    load = run_child(["load-sqlite", str(db), "5"])
+    db, load = rebuild.database(folder, 5, say)  # kept for the rebuild's memory curve
     out["edges"] = load["edges"]
     out["sqlite_load_s"] = load["seconds"]
     say(f"1M: loaded {load['edges']} edges into SQLite in {load['seconds']:.0f}s")

@@ -7,6 +7,7 @@ sets of tuples, so they say exactly what the graph holds.
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
@@ -322,6 +323,20 @@ class GraphStoreContract:
         assert list(store.iter_node_facts()) == nodes
         assert list(store.iter_edge_facts()) == edges
         assert ("component:a", "DEPENDS_ON", "component:b", {"strength": "soft"}) in edges
+        pages = list(store.iter_edge_fact_pages())
+        texts = [(a, t, b, json.loads(props)) for page in pages for a, t, b, props in page]
+        assert texts == edges and all(pages)
+
+    def test_edge_fact_pages_split_a_large_graph(
+        self, store: GraphStore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        seed(store)
+        edges = [(e.from_ref, e.type, e.to_ref, e.properties) for e in store.iter_edges()]
+        assert len(edges) >= 3
+        monkeypatch.setattr(f"{type(store).__module__}.FACT_PAGE", 2)
+        pages = list(store.iter_edge_fact_pages())
+        assert [len(page) for page in pages[:-1]] == [2] * (len(pages) - 1)
+        assert [(a, t, b, json.loads(p)) for page in pages for a, t, b, p in page] == edges
 
     def test_import_rejects_dangling_edges_without_writing(self, store: GraphStore) -> None:
         seed(store)

@@ -2,338 +2,220 @@
 
 :func:`build_projection` reads a store once; :func:`projection_as_of` projects
 the graph as it was at a point of the change log; :func:`projection_from_records`
-turns the refs and edge lists it read into ids, sorted arrays, owners and the
-impact walk's adjacency lists (tests call it directly).
+builds from plain records (tests call it directly). All three hand their
+rows to :func:`assemble`, which does the work over numpy arrays with the
+steps of :mod:`graph.analysis.build_arrays`.
+
+A build reads nodes with their properties (analysis reads them everywhere)
+and edges with their properties as JSON text: a text that is only a strength
+(most edges) becomes one byte, and the rest is kept undecoded until a
+question reads it (:class:`~graph.analysis.projection.EdgeProps`).
 """
 
 from __future__ import annotations
 
-from array import array
-from collections.abc import Mapping
-from typing import Any
+import gc
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from itertools import pairwise, repeat
+from typing import Any, Protocol
 
-from graph.analysis.projection import (
-    API,
-    CHANNEL,
-    COMPONENT,
-    EDGE_CODE,
-    EDGE_TYPES,
-    IMPACT_TYPES,
-    KIND_CODE,
-    NO_OWNER,
-    OFFER_TYPES,
-    PART_OF,
-    PRODUCT,
-    PROVIDES,
-    PUBLISHES,
-    STRENGTH_CODE,
-    SUBSCRIBES,
-    Projection,
-    channels_of,
-    encode_dependent,
-    is_soft,
+import numpy as np
+
+from graph.analysis.build_arrays import (
+    EdgeColumns,
+    EdgeReader,
+    api_owners,
+    channel_facets,
+    first_part_of,
+    impact_lists,
+    int_array,
+    offsets,
+    owners,
+    sort_edges,
 )
-from graph.storage import GraphStore, Point, graph_as_of
+from graph.analysis.projection import (
+    CHANNEL,
+    KIND_CODE,
+    Projection,
+)
+from graph.storage import EdgeFact, GraphStore, NodeFact, Point, graph_as_of
 from schemas.refs import Kind
 
-_DEFAULT_TIER = 2
+_ADR = KIND_CODE[Kind.ADR]
+_PRODUCT_KIND = Kind.PRODUCT.value
+_COMPONENT_KIND = Kind.COMPONENT.value
 
 
-def build_projection(store: GraphStore) -> Projection:
+class FactSource(Protocol):
+    """What a build reads: a :class:`~graph.storage.GraphStore` or anything speaking its facts."""
+
+    def version(self) -> int: ...
+    def iter_node_facts(self) -> Iterator[NodeFact]: ...
+    def iter_edge_facts(self) -> Iterator[EdgeFact]: ...
+
+
+def build_projection(store: FactSource) -> Projection:
     """Read *store* into a :class:`Projection` stamped with the version read first.
 
     The version is read before iterating, so a write that lands while the
     projection is being read leaves it stamped older than the store, and the
-    next :meth:`~graph.analysis.cache.ProjectionCache.get` rebuilds.
+    next :meth:`~graph.analysis.cache.ProjectionCache.get` rebuilds. Edges
+    come from :meth:`~graph.storage.GraphStore.iter_edge_fact_pages` (JSON
+    text, a page at a time) when *store* is a ``GraphStore``.
     """
+    with _collector_paused():
+        return _read(store)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a build allocates its row tuples.
+
+    A build creates and drops a few hundred thousand tuples with nothing
+    cyclic among them; collecting while they pile up only rescans them.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _read(store: FactSource) -> Projection:
     version = store.version()
-    node_props: dict[str, Mapping[str, Any]] = {}
-    node_kind: dict[str, str] = {}
-    for ref, kind, props in store.iter_node_facts():
-        node_props[ref] = props
-        node_kind[ref] = kind
-    raw_edges: list[tuple[str, str, str, Mapping[str, Any] | None]] = [
-        (a, t, b, props or None) for a, t, b, props in store.iter_edge_facts() if t in EDGE_CODE
-    ]
-    return projection_from_records(version, node_kind, node_props, raw_edges)
+    refs: list[str] = []
+    kinds: list[str] = []
+    props: list[Mapping[str, Any]] = []
+    for ref, kind, node_props in store.iter_node_facts():
+        refs.append(ref)
+        kinds.append(kind)
+        props.append(node_props)
+    reader = EdgeReader({ref: i for i, ref in enumerate(refs)})
+    if isinstance(store, GraphStore):
+        for page in store.iter_edge_fact_pages():
+            reader.add_texts(page)
+    else:
+        reader.add_facts(store.iter_edge_facts())
+    return assemble(version, refs, kinds, props, reader.columns())
 
 
 def projection_as_of(store: GraphStore, point: Point) -> Projection:
     """The projection of the graph as it was at *point*, stamped with the version then."""
     graph = graph_as_of(store, point)
-    node_kind = {n.ref: n.kind for n in graph.nodes}
-    node_props: dict[str, Mapping[str, Any]] = {n.ref: n.properties for n in graph.nodes}
-    raw_edges: list[tuple[str, str, str, Mapping[str, Any] | None]] = [
-        (e.from_ref, e.type, e.to_ref, e.properties or None)
-        for e in graph.edges
-        if e.type in EDGE_CODE
-    ]
-    return projection_from_records(graph.version, node_kind, node_props, raw_edges)
+    return projection_from_records(
+        graph.version,
+        {n.ref: n.kind for n in graph.nodes},
+        {n.ref: n.properties for n in graph.nodes},
+        [(e.from_ref, e.type, e.to_ref, e.properties) for e in graph.edges],
+    )
 
 
 def projection_from_records(
     version: int,
     node_kind: Mapping[str, str],
     node_props: Mapping[str, Mapping[str, Any]],
-    raw_edges: list[tuple[str, str, str, Mapping[str, Any] | None]],
+    raw_edges: Sequence[tuple[str, str, str, Mapping[str, Any] | None]],
 ) -> Projection:
-    """Build a projection from plain records (what :func:`build_projection` read).
+    """Build a projection from plain records: kinds and properties by ref, and edges."""
+    refs = list(node_kind)
+    empty: Mapping[str, Any] = {}
+    reader = EdgeReader({ref: i for i, ref in enumerate(refs)})
+    reader.add_facts(raw_edges)
+    return assemble(
+        version,
+        refs,
+        [node_kind[r] for r in refs],
+        [node_props.get(r, empty) for r in refs],
+        reader.columns(),
+    )
+
+
+def _stubs(
+    refs: Sequence[str],
+    kinds: Sequence[str],
+    props: Sequence[Mapping[str, Any]],
+    edges: EdgeColumns,
+) -> dict[str, str]:
+    """Elements an edge or a component's ``product`` field names but the node list lacks."""
+    stubs = {ref: ref.partition(":")[0] for _, _, ref in edges.unknown}
+    known = set(refs)
+    for i in np.flatnonzero(np.array(kinds, dtype=object) == _COMPONENT_KIND).tolist():
+        product = props[i].get("product")
+        if isinstance(product, str) and product:
+            ref = f"product:{product}"
+            if ref not in known and ref not in stubs:
+                stubs[ref] = _PRODUCT_KIND
+    return stubs
+
+
+def assemble(
+    version: int,
+    refs: Sequence[str],
+    kinds: Sequence[str],
+    props: Sequence[Mapping[str, Any]],
+    edges: EdgeColumns,
+) -> Projection:
+    """The projection of nodes (*refs*, *kinds*, *props*: any order) and *edges* read against them.
 
     Elements an edge or a component's ``product`` field refers to but the
     node list lacks (a write between the two reads, say) are added as stubs
     with no properties, so nothing an edge says is lost.
     """
-    kinds_by_ref = dict(node_kind)
-    for src, _, dst, _ in raw_edges:
-        for ref in (src, dst):
-            if ref not in kinds_by_ref:
-                kinds_by_ref[ref] = ref.partition(":")[0]
-    for ref, kind in node_kind.items():
-        if kind == Kind.COMPONENT.value:
-            product = node_props.get(ref, {}).get("product")
-            if isinstance(product, str) and product and f"product:{product}" not in kinds_by_ref:
-                kinds_by_ref[f"product:{product}"] = Kind.PRODUCT.value
-
-    refs = sorted(kinds_by_ref)
-    index = {ref: i for i, ref in enumerate(refs)}
-    n = len(refs)
-    kinds = bytes(KIND_CODE.get(kinds_by_ref[r], KIND_CODE[Kind.ADR]) for r in refs)
+    stubs = _stubs(refs, kinds, props, edges)
+    src, dst = edges.src, edges.dst
     empty: Mapping[str, Any] = {}
-    props = [node_props.get(r, empty) for r in refs]
-
-    # Edges sorted by (from, type, to) through one integer key: deterministic on any store.
-    n_types = len(EDGE_TYPES)
-    keyed: dict[int, Mapping[str, Any] | None] = {}
-    for src, etype, dst, eprops in raw_edges:
-        keyed[(index[src] * n_types + EDGE_CODE[etype]) * n + index[dst]] = eprops
-    order = sorted(keyed)
-    edge_src = array("i", (k // (n_types * n) for k in order))
-    edge_type = bytes((k // n) % n_types for k in order)
-    edge_dst = array("i", (k % n for k in order))
-    edge_props: list[Mapping[str, Any] | None] = []
-    edge_strength = bytearray(len(order))
-    for e, k in enumerate(order):
-        # Most edges carry nothing but a strength: keep that as one byte, not a dict.
-        eprops = keyed[k]
-        if eprops is not None and "strength" in eprops:
-            edge_strength[e] = STRENGTH_CODE["soft" if is_soft(eprops) else "hard"]
-            if len(eprops) == 1:
-                eprops = None
-        edge_props.append(eprops)
-    del keyed
-    m = len(order)
-
-    out_start = array("i", bytes(4 * (n + 1)))
-    in_count = [0] * (n + 1)
-    for e in range(m):
-        out_start[edge_src[e] + 1] += 1
-        in_count[edge_dst[e] + 1] += 1
-    for i in range(n):
-        out_start[i + 1] += out_start[i]
-        in_count[i + 1] += in_count[i]
-    in_start = array("i", in_count)
-    cursor = in_count[:n]
-    in_order = array("i", bytes(4 * m))
-    for e in range(m):
-        d = edge_dst[e]
-        in_order[cursor[d]] = e
-        cursor[d] += 1
-
-    owner, platform, tier = _owners(
-        refs, kinds, props, index, edge_src, edge_type, edge_dst, out_start
+    if stubs or any(a >= b for a, b in pairwise(refs)):
+        kind_of = dict(zip(refs, kinds, strict=True)) | stubs
+        props_of = dict(zip(refs, props, strict=True))
+        final = sorted(kind_of)
+        index = {ref: i for i, ref in enumerate(final)}
+        moved = np.fromiter(map(index.__getitem__, refs), np.int32, len(refs))
+        src, dst = moved[src], moved[dst]  # -1 rows are set just below
+        for row, end, ref in edges.unknown:
+            (dst if end else src)[row] = index[ref]
+        node_kinds = [kind_of[r] for r in final]
+        node_props = [props_of.get(r, empty) for r in final]
+    else:
+        final, node_kinds, node_props = list(refs), list(kinds), list(props)
+        index = {ref: i for i, ref in enumerate(final)}
+    n = len(final)
+    kind_codes = bytes(map(KIND_CODE.get, node_kinds, repeat(_ADR)))
+    sorted_edges = sort_edges(src, edges.etype, dst, edges.strength, edges.held, n)
+    owner, platform, tier = owners(
+        final, kind_codes, node_props, index, first_part_of(sorted_edges, n)
     )
-    facets = _facets(edge_type, edge_dst, edge_props)
-    dependents, offers = _impact_lists(
-        kinds, edge_src, edge_type, edge_dst, edge_props, edge_strength, facets
-    )
-    facet_api = array("i", (api for api, _ in facets))
-    for api, _ in facets:
-        refs.append(refs[api])
-        props.append(props[api])
-        owner.append(owner[api])
-    kinds += bytes([CHANNEL]) * len(facets)
-    platform += bytes(platform[api] for api, _ in facets)
-    tier += bytes(len(facets))
+    api_owners(kind_codes, sorted_edges, owner, platform)
+    facets = channel_facets(sorted_edges)
+    dependents, offers = impact_lists(kind_codes, sorted_edges, facets)
+    facet_api = np.array([api for api, _ in facets], dtype=np.int32)
+    final += [final[api] for api in facet_api.tolist()]
+    node_props += [node_props[api] for api in facet_api.tolist()]
     return Projection(
         version=version,
-        refs=refs,
+        refs=final,
         index=index,
-        kinds=kinds,
-        props=props,
-        owner=owner,
-        platform=platform,
-        tier=tier,
-        edge_src=edge_src,
-        edge_type=edge_type,
-        edge_dst=edge_dst,
-        edge_props=edge_props,
-        edge_strength=bytes(edge_strength),
-        out_start=out_start,
-        in_order=in_order,
-        in_start=in_start,
+        kinds=kind_codes + bytes([CHANNEL]) * len(facets),
+        props=node_props,
+        owner=int_array(np.concatenate([owner, owner[facet_api]])),
+        platform=np.concatenate([platform, platform[facet_api]]).tobytes(),
+        tier=tier.tobytes() + bytes(len(facets)),
+        edge_src=int_array(sorted_edges.src),
+        edge_type=sorted_edges.etype.astype(np.uint8).tobytes(),
+        edge_dst=int_array(sorted_edges.dst),
+        edge_props=sorted_edges.props,
+        edge_strength=sorted_edges.strength.tobytes(),
+        out_start=int_array(offsets(sorted_edges.src, n)),
+        in_order=int_array(np.argsort(sorted_edges.dst, kind="stable")),
+        in_start=int_array(offsets(sorted_edges.dst, n)),
         dependents=dependents,
         offers=offers,
         node_count=n,
-        facet_api=facet_api,
+        facet_api=int_array(facet_api),
         facet_channel=[ch for _, ch in facets],
     )
 
 
-def _is_platform_component(props: Mapping[str, Any]) -> bool:
-    return props.get("platform") is True or props.get("type") == "platform"
-
-
-def _owners(
-    refs: list[str],
-    kinds: bytes,
-    props: list[Mapping[str, Any]],
-    index: dict[str, int],
-    edge_src: array[int],
-    edge_type: bytes,
-    edge_dst: array[int],
-    out_start: array[int],
-) -> tuple[array[int], bytes, bytes]:
-    """Owner product, platform flag and tier per node.
-
-    A component's owner is the product its PART_OF chain reaches (the first
-    PART_OF edge, in reference order, at each step), else its ``product``
-    field. A component flagged platform, or part of one, has no owner. An
-    API's owner and platform flag are those of its first provider (or
-    publisher, when nobody provides it).
-    """
-    n = len(refs)
-    owner = array("i", [NO_OWNER]) * n
-    platform = bytearray(n)
-    tier = bytearray(n)
-
-    def parent(c: int) -> int | None:
-        for e in range(out_start[c], out_start[c + 1]):
-            if edge_type[e] == PART_OF:
-                return edge_dst[e]
-        return None
-
-    for i in range(n):
-        if kinds[i] == PRODUCT:
-            raw = props[i].get("tier", _DEFAULT_TIER)
-            tier[i] = raw if isinstance(raw, int) and 1 <= raw <= 3 else _DEFAULT_TIER
-            continue
-        if kinds[i] != COMPONENT:
-            continue
-        seen = {i}
-        node: int | None = i
-        resolved = NO_OWNER
-        is_platform = False
-        while node is not None:
-            if kinds[node] == PRODUCT:
-                resolved = node
-                break
-            node_props = props[node]
-            if _is_platform_component(node_props):
-                is_platform = True
-                break
-            up = parent(node)
-            if up is None or up in seen:
-                slug = node_props.get("product")
-                if isinstance(slug, str):
-                    resolved = index.get(f"product:{slug}", NO_OWNER)
-                break
-            seen.add(up)
-            node = up
-        if is_platform:
-            platform[i] = 1
-        else:
-            owner[i] = resolved
-
-    _api_owners(kinds, edge_src, edge_type, edge_dst, owner, platform)
-    return owner, bytes(platform), bytes(tier)
-
-
-def _api_owners(
-    kinds: bytes,
-    edge_src: array[int],
-    edge_type: bytes,
-    edge_dst: array[int],
-    owner: array[int],
-    platform: bytearray,
-) -> None:
-    """Give each API the owner and platform flag of its first provider (then publisher)."""
-    best: dict[int, tuple[int, int]] = {}
-    for e in range(len(edge_src)):
-        t = edge_type[e]
-        if t not in OFFER_TYPES:
-            continue
-        api = edge_dst[e]
-        rank = (0 if t == PROVIDES else 1, edge_src[e])
-        if api not in best or rank < best[api]:
-            best[api] = rank
-    for api, (_, provider) in best.items():
-        if kinds[api] == API:
-            owner[api] = owner[provider]
-            platform[api] = platform[provider]
-
-
-def _facets(
-    edge_type: bytes, edge_dst: array[int], edge_props: list[Mapping[str, Any] | None]
-) -> list[tuple[int, str]]:
-    """``(api, channel)`` for every channel some PUBLISHES or SUBSCRIBES edge names, sorted."""
-    found: set[tuple[int, str]] = set()
-    for e in range(len(edge_dst)):
-        if edge_type[e] in (PUBLISHES, SUBSCRIBES):
-            found.update((edge_dst[e], ch) for ch in channels_of(edge_props[e]))
-    return sorted(found)
-
-
-def _impact_lists(
-    kinds: bytes,
-    edge_src: array[int],
-    edge_type: bytes,
-    edge_dst: array[int],
-    edge_props: list[Mapping[str, Any] | None],
-    edge_strength: bytearray,
-    facets: list[tuple[int, str]],
-) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]]]:
-    """Per node: who depends on it (encoded entries) and which APIs it offers.
-
-    Event APIs whose edges name channels get one facet node per channel
-    (ids after the elements'). A publisher naming its channels offers those
-    facets rather than the whole API; a facet's dependents are the
-    subscribers naming its channel or none. So a publisher's change reaches
-    only the subscribers of what it publishes, while a change to the API
-    itself (a target, or a provider's change) still reaches every consumer
-    and subscriber.
-    """
-    n = len(kinds)
-    facet_id = {f: n + i for i, f in enumerate(facets)}
-    facets_of: dict[int, list[int]] = {}
-    for (api, _), fid in facet_id.items():
-        facets_of.setdefault(api, []).append(fid)
-    deps: dict[int, list[int]] = {}
-    offers: dict[int, list[int]] = {}
-    for e in range(len(edge_src)):
-        t = edge_type[e]
-        src, dst = edge_src[e], edge_dst[e]
-        if t in IMPACT_TYPES and kinds[dst] in (COMPONENT, API):
-            entry = encode_dependent(src, t, edge_strength[e] == STRENGTH_CODE["soft"])
-            deps.setdefault(dst, []).append(entry)
-            if t == SUBSCRIBES and dst in facets_of:
-                named = channels_of(edge_props[e])
-                for fid in (facet_id[(dst, ch)] for ch in named) if named else facets_of[dst]:
-                    deps.setdefault(fid, []).append(entry)
-        elif t in OFFER_TYPES:
-            named = channels_of(edge_props[e]) if t == PUBLISHES else frozenset()
-            if named:
-                offers.setdefault(src, []).extend(facet_id[(dst, ch)] for ch in named)
-            else:
-                offers.setdefault(src, []).append(dst)
-    none: tuple[int, ...] = ()
-    total = n + len(facets)
-    dependents = [none] * total
-    for node, entries in deps.items():
-        dependents[node] = tuple(sorted(entries))
-    offered = [none] * total
-    for node, apis in offers.items():
-        offered[node] = tuple(sorted(set(apis)))
-    return dependents, offered
-
-
-__all__ = ["build_projection", "projection_from_records"]
+__all__ = ["FactSource", "assemble", "build_projection", "projection_from_records"]

@@ -23,6 +23,7 @@ than one request.
 
 from __future__ import annotations
 
+import json
 import threading
 from array import array
 from collections.abc import Callable, Iterator, Mapping
@@ -93,6 +94,43 @@ def channels_of(properties: Mapping[str, Any] | None) -> frozenset[str]:
     return frozenset(str(c) for c in raw) if isinstance(raw, list) else frozenset()
 
 
+class EdgeProps:
+    """Per edge, its properties beyond a strength (None for most edges), read like a list.
+
+    Holds only the edges that carry more than a strength, as the JSON text the
+    store gave or as a mapping; text is decoded the first time it is read, so
+    building a projection decodes none of it. An edge whose properties are
+    only a strength reads as None (the strength is in :attr:`Projection.edge_strength`).
+    """
+
+    __slots__ = ("_count", "_held")
+
+    def __init__(self, count: int, held: dict[int, str | Mapping[str, Any]]) -> None:
+        self._count = count
+        self._held = held
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, edge: int) -> Mapping[str, Any] | None:
+        if not -self._count <= edge < self._count:
+            raise IndexError(edge)
+        edge %= self._count
+        value = self._held.get(edge)
+        if not isinstance(value, str):
+            return value
+        decoded = json.loads(value)
+        if isinstance(decoded, dict) and set(decoded) - {"strength"}:
+            self._held[edge] = decoded
+            return decoded
+        self._held.pop(edge, None)
+        return None
+
+    def held(self) -> dict[int, str | Mapping[str, Any]]:
+        """The edges that carry more than a strength, by index (text not yet decoded)."""
+        return dict(self._held)
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Projection:
     """A read-only snapshot of the graph at :attr:`version`, in compact form.
@@ -112,7 +150,7 @@ class Projection:
     edge_src: array[int]
     edge_type: bytes
     edge_dst: array[int]
-    edge_props: list[Mapping[str, Any] | None]
+    edge_props: EdgeProps
     edge_strength: bytes
     out_start: array[int]
     in_order: array[int]
@@ -251,6 +289,7 @@ def _to_networkx(p: Projection) -> nx.MultiDiGraph:
 __all__ = [
     "NO_OWNER",
     "STRENGTH_CODE",
+    "EdgeProps",
     "Projection",
     "channels_of",
     "decode_dependent",

@@ -38,10 +38,12 @@ from graph.storage.records import (
 )
 from graph.storage.sqlite_store import SQLiteStore
 from graph.storage.store import (
+    FACT_PAGE,
     IMPORT_SOURCE,
     SYSTEM_ACTOR,
     Direction,
     EdgeFact,
+    EdgeFactText,
     FilterValue,
     GraphSnapshot,
     GraphStore,
@@ -51,6 +53,7 @@ from graph.storage.write_tx import WriteTx
 
 __all__ = [
     "DOCUMENT_SCHEMA",
+    "FACT_PAGE",
     "IMPORT_SOURCE",
     "MAX_VERSION_DIGITS",
     "SYSTEM_ACTOR",
@@ -59,6 +62,7 @@ __all__ = [
     "ChangeRecord",
     "Direction",
     "EdgeFact",
+    "EdgeFactText",
     "EdgeRecord",
     "FieldFilter",
     "FilterValue",

@@ -65,10 +65,12 @@ from graph.storage.records import (
     as_field_filter,
 )
 from graph.storage.store import (
+    FACT_PAGE,
     IMPORT_SOURCE,
     SYSTEM_ACTOR,
     Direction,
     EdgeFact,
+    EdgeFactText,
     FilterValue,
     GraphSnapshot,
     GraphStore,
@@ -352,6 +354,16 @@ class Neo4jStore(GraphStore):
                 rec["to_ref"],
                 json.loads(props) if props and props != "{}" else {},
             )
+
+    def iter_edge_fact_pages(self) -> Iterator[list[EdgeFactText]]:
+        page: list[EdgeFactText] = []
+        for rec in self._stream(_EDGE_FACTS_QUERY):
+            page.append((rec["from_ref"], rec["type"], rec["to_ref"], rec["props"] or "{}"))
+            if len(page) == FACT_PAGE:
+                yield page
+                page = []
+        if page:
+            yield page
 
     @contextmanager
     def snapshot(self) -> Iterator[GraphSnapshot]:

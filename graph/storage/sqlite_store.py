@@ -41,8 +41,10 @@ from graph.storage.sqlite_rows import (
 )
 from graph.storage.sqlite_tx import SQLiteTx
 from graph.storage.store import (
+    FACT_PAGE,
     Direction,
     EdgeFact,
+    EdgeFactText,
     FilterValue,
     GraphSnapshot,
     GraphStore,
@@ -377,6 +379,22 @@ class SQLiteStore(GraphStore):
             for a, t, b, props in rows:
                 yield a, t, b, {} if props == "{}" else json.loads(props)
             if len(rows) < _PAGE:
+                return
+            after = (rows[-1][0], rows[-1][1], rows[-1][2])
+
+    def iter_edge_fact_pages(self) -> Iterator[list[EdgeFactText]]:
+        """Edges as stored, properties undecoded, in pages of :data:`FACT_PAGE` rows."""
+        after = ("", "", "")
+        while True:
+            rows: list[EdgeFactText] = self._query(
+                "SELECT from_ref, type, to_ref, props FROM edges "
+                "WHERE (from_ref, type, to_ref) > (?, ?, ?) "
+                "ORDER BY from_ref, type, to_ref LIMIT ?",
+                (*after, FACT_PAGE),
+            )
+            if rows:
+                yield rows
+            if len(rows) < FACT_PAGE:
                 return
             after = (rows[-1][0], rows[-1][1], rows[-1][2])
 

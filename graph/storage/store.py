@@ -28,6 +28,7 @@ take the write lock.
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -59,6 +60,10 @@ IMPORT_SOURCE = "import"  # the source of change records a whole-graph import ma
 Direction = Literal["in", "out", "both"]
 NodeFact = tuple[str, str, dict[str, Any]]
 EdgeFact = tuple[str, str, str, dict[str, Any]]
+#: An edge as the projection build reads it: ``(from, type, to, properties as JSON object text)``.
+EdgeFactText = tuple[str, str, str, str]
+#: Rows per page of :meth:`GraphStore.iter_edge_fact_pages`.
+FACT_PAGE = 50_000
 FilterValue = str | int | float | bool | FieldFilter
 
 
@@ -145,6 +150,22 @@ class GraphStore(ABC):
         """Every edge as ``(from, type, to, effective properties)``, no assertions."""
         for rec in self.iter_edges():
             yield rec.from_ref, rec.type, rec.to_ref, rec.properties
+
+    def iter_edge_fact_pages(self) -> Iterator[list[EdgeFactText]]:
+        """Every edge as :data:`EdgeFactText` in ``(from, type, to)`` order, a page at a time.
+
+        What the projection build reads: the properties stay JSON text, so the
+        build decodes only the few it needs. Backends override it to hand over
+        the stored text as it is; this default encodes :meth:`iter_edge_facts`.
+        """
+        page: list[EdgeFactText] = []
+        for a, t, b, props in self.iter_edge_facts():
+            page.append((a, t, b, json.dumps(props, separators=(",", ":"), sort_keys=True)))
+            if len(page) == FACT_PAGE:
+                yield page
+                page = []
+        if page:
+            yield page
 
     @abstractmethod
     def snapshot(self) -> AbstractContextManager[GraphSnapshot]:
