@@ -47,6 +47,7 @@ from graph.storage.store import (
     GraphStore,
     NodeFact,
 )
+from graph.storage.version_watch import NoticeFile, VersionWatch
 from graph.storage.write_tx import WriteTx
 
 __all__ = [
@@ -70,12 +71,14 @@ __all__ = [
     "NodeFact",
     "NodePage",
     "NodeRecord",
+    "NoticeFile",
     "Plan",
     "Point",
     "SQLiteStore",
     "TxReader",
     "Upserts",
     "WriteSummary",
+    "VersionWatch",
     "WriteTx",
     "change_time",
     "diff",
