@@ -159,9 +159,7 @@ def test_notice_file_counts_every_bump_from_every_process(tmp_path: Path) -> Non
             "for _ in range(500):\n    n.bump()\n"
             "n.close()\n"
         )
-        children = [
-            subprocess.Popen([sys.executable, "-c", code], cwd=ROOT) for _ in range(3)
-        ]
+        children = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT) for _ in range(3)]
         for _ in range(500):
             notice.bump()
         assert all(child.wait(timeout=120) == 0 for child in children)
