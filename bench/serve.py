@@ -60,15 +60,16 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def _client(url: str, targets: list[str], start_at: float, stop_at: float, out: Any) -> None:
+def _client(url: str, targets: list[str], ready: Any, go: Any, stop_at: Any, out: Any) -> None:
     """One client process: one keep-alive connection, requests back to back."""
     samples: list[float] = []
     errors = 0
     with httpx.Client(base_url=url, timeout=120.0) as client:
-        client.get("/readyz")  # connect before the clock starts
-        time.sleep(max(0.0, start_at - time.time()))
+        client.get("/readyz")  # connected before the clock starts
+        ready.put(os.getpid())
+        go.wait()
         i = 0
-        while time.time() < stop_at:
+        while time.time() < stop_at.value:
             target = targets[i % len(targets)]
             i += 1
             started = time.perf_counter()
@@ -79,17 +80,21 @@ def _client(url: str, targets: list[str], start_at: float, stop_at: float, out: 
 
 
 def _load(url: str, targets: list[str], clients: int, seconds: float) -> Results:
+    """*clients* processes, all connected first, then released together for *seconds*."""
     ctx = multiprocessing.get_context("spawn")
-    queue = ctx.Queue()
-    start_at = time.time() + 3.0  # every client connected and waiting
-    stop_at = start_at + seconds
+    ready, out, go = ctx.Queue(), ctx.Queue(), ctx.Event()
+    stop_at = ctx.Value("d", 0.0)
     procs = [
-        ctx.Process(target=_client, args=(url, targets[i::clients], start_at, stop_at, queue))
+        ctx.Process(target=_client, args=(url, targets[i::clients], ready, go, stop_at, out))
         for i in range(clients)
     ]
     for p in procs:
         p.start()
-    results = [queue.get(timeout=seconds + 300) for _ in procs]
+    for _ in procs:
+        ready.get(timeout=600)
+    stop_at.value = time.time() + seconds
+    go.set()
+    results = [out.get(timeout=seconds + 600) for _ in procs]
     for p in procs:
         p.join(timeout=60)
     samples = [s for r in results for s in r[0]]
