@@ -2,7 +2,7 @@
 
 ::
 
-    archgraph serve [--host H] [--port P] [--dev]   run the HTTP service
+    archgraph serve [--host H] [--port P] [--workers N] [--dev]   run the HTTP service
     archgraph export [-o FILE] [--as-of WHEN]       the whole graph as JSON (then)
     archgraph import FILE                           replace the graph with an export
     archgraph scan PATH [--server URL --key KEY]    scan specs, manifests, catalogs
@@ -71,13 +71,25 @@ def _dev_key(settings: Settings) -> tuple[Path, str]:
     return path, secret
 
 
+def _settings_to_environment(settings: Settings) -> None:
+    """Hand what the command line decided to ``serve``'s workers, which read the environment."""
+    os.environ["ARCHGRAPH_DATA_DIR"] = str(settings.data_dir)
+    if settings.neo4j_uri:
+        os.environ["ARCHGRAPH_NEO4J_URI"] = settings.neo4j_uri
+    if settings.api_keys_file:
+        os.environ["ARCHGRAPH_API_KEYS_FILE"] = str(settings.api_keys_file)
+    # The example is loaded once, here, not by each worker at once.
+    os.environ["ARCHGRAPH_LOAD_EXAMPLE"] = "false"
+
+
 @command("serve")
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from app.main import create_app
+    from app.main import load_example_if_empty
 
-    notes = [f"store: {describe_store(settings)}"]
+    workers = args.workers or os.cpu_count() or 1
+    notes = [f"store: {describe_store(settings)}", f"workers: {workers} processes"]
     if args.dev and not settings.api_keys and not settings.api_keys_file:
         path, secret = _dev_key(settings)
         settings = settings.model_copy(update={"api_keys_file": path})
@@ -86,17 +98,24 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
             f"try: curl -H 'Authorization: Bearer {secret}' "
             f"http://{args.host}:{args.port}/api/v1/products"
         )
-    if args.dev:
-        settings = settings.model_copy(update={"load_example": True})
-    app = create_app(settings)
+    if args.dev or settings.load_example:
+        store = open_store(settings)
+        try:
+            load_example_if_empty(store)
+        finally:
+            store.close()
+    _settings_to_environment(settings)
     print(
         f"archgraph on http://{args.host}:{args.port}  (docs: http://{args.host}:{args.port}/docs)"
     )
     for note in notes:
         print(note)
     sys.stdout.flush()
+    # Each worker process builds the app from the environment (app.main:create_app).
     uvicorn.run(
-        app,
+        "app.main:create_app",
+        factory=True,
+        workers=workers,
         host=args.host,
         port=args.port,
         log_level=args.log_level,
@@ -292,6 +311,12 @@ def build_parser() -> argparse.ArgumentParser:
         "example portfolio into an empty store",
     )
     p.add_argument("--log-level", default="info")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("ARCHGRAPH_WORKERS", "0")),
+        help="server processes over the one store (ARCHGRAPH_WORKERS; default: one per core)",
+    )
 
     p = sub.add_parser("export", help="write the whole graph as one JSON document")
     p.add_argument("-o", "--output", help="file to write (default: standard output)")

@@ -23,6 +23,7 @@ from app.routers.elements import CRUD_KINDS, element_router
 from app.scan_sessions import ScanSessions
 from app.settings import Settings
 from app.stores import describe_store, open_store
+from app.warmup import Warmup
 from graph.analysis import ProjectionCache
 from graph.storage import GraphStore
 from schemas.errors import StoreUnavailableError
@@ -74,9 +75,12 @@ def create_app(settings: Settings | None = None, *, store: GraphStore | None = N
             apply_retention(app.state.store, settings)
         if settings.load_example:
             load_example_if_empty(app.state.store)
+        app.state.warmup = Warmup(app.state.projections)  # /readyz waits for it
+        app.state.warmup.start()
         try:
             yield
         finally:
+            app.state.warmup.stop()
             if owns_store and app.state.store is not None:
                 app.state.store.close()
 
@@ -91,6 +95,7 @@ def create_app(settings: Settings | None = None, *, store: GraphStore | None = N
     app.state.keys = keys
     app.state.store = store
     app.state.projections = ProjectionCache(store) if store is not None else None
+    app.state.warmup = None  # started by the lifespan
     app.state.scan_sessions = ScanSessions(
         ttl_seconds=settings.scan_session_ttl_seconds,
         max_total_bytes=settings.max_scan_sessions_bytes,

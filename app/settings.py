@@ -45,6 +45,14 @@ class Settings(BaseSettings):
     history_retention_days: int | None = Field(
         default=None, ge=1, description="Drop change records older than this (default: keep all)."
     )
+    version_poll_ms: int = Field(
+        default=250, ge=10, description="How often a Neo4j-backed process reads the graph version."
+    )
+    version_recheck_ms: int = Field(
+        default=1000,
+        ge=0,
+        description="SQLite: read the graph version at least this often, notice or not.",
+    )
     load_example: bool = Field(
         default=False, description="Load examples/portfolio into an empty store at start."
     )

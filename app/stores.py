@@ -15,8 +15,11 @@ def open_store(settings: Settings) -> GraphStore:
             user=settings.neo4j_user,
             password=password,
             database=settings.neo4j_database,
+            version_poll_seconds=settings.version_poll_ms / 1000,
         )
-    return SQLiteStore(settings.sqlite_path)
+    return SQLiteStore(
+        settings.sqlite_path, version_recheck_seconds=settings.version_recheck_ms / 1000
+    )
 
 
 def describe_store(settings: Settings) -> str:

@@ -130,6 +130,7 @@ def render(results: dict[str, Any]) -> str:
     lines += rebuild_lines(results.get("rebuild"))
     lines += _engine(results.get("engine"))
     lines += _scan(results.get("scan"))
+    lines += _serve(results.get("serve"))
     if cy:
         lines += ["", "The Cypher query:", "", "```cypher", cy["query"], "```"]
         if cy["mismatches"]:
@@ -220,3 +221,39 @@ def write_report(results: dict[str, Any], path: Path) -> None:
         if marker in text:
             notes = text[text.index(marker) :]
     path.write_text(render(results) + notes)
+
+
+def _serve(serve: dict[str, Any] | None) -> list[str]:
+    """``serve --workers 1`` against ``--workers 2`` at 1, 4 and 16 clients (bench/serve.py)."""
+    if not serve:
+        return []
+    lines = [
+        "",
+        "## Every core: `archgraph serve --workers N`",
+        "",
+        f"`POST /api/v1/impact` on uniform targets, clients in their own processes with one "
+        f"keep-alive connection each, {serve['seconds_per_run']:g} s per row, on "
+        f"{serve['cores']} cores shared by the clients and the server.",
+        "",
+        "| workers | clients | requests/s | p50 ms | p95 ms | p99 ms | errors |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for server in serve["servers"]:
+        for run in server["runs"]:
+            lat = run["latency_ms"]
+            lines.append(
+                f"| {server['workers']} | {run['clients']} | {run['throughput_rps']:.1f} | "
+                f"{lat['p50']:.1f} | {lat['p95']:.1f} | {lat['p99']:.1f} | {run['errors']} |"
+            )
+    lines.append("")
+    for server in serve["servers"]:
+        rss = ", ".join(f"{mb:.0f}" for mb in server["worker_rss_mb"])
+        lines.append(
+            f"- `--workers {server['workers']}`: ready in {server['ready_s']:.1f} s "
+            f"(every worker's projection built); RSS per worker {rss} MB"
+        )
+    lines.append(
+        f"- throughput at 4 clients / 1 client with `--workers 2`: "
+        f"{_x(serve['scaling_4_over_1_workers_2'])} (target at least 1.7x)"
+    )
+    return lines

@@ -53,6 +53,7 @@ from bench.measure import (
 )
 from bench.report import write_report
 from bench.scan import scan_part
+from bench.serve import serve_part
 from graph.analysis import Projection, build_projection, impact, walk_change
 from graph.storage import GraphStore, SQLiteStore
 from schemas.analysis import ImpactRequest
@@ -300,6 +301,7 @@ def run(args: argparse.Namespace) -> Results:
             except Exception as exc:  # the app may not be importable yet
                 results["http"] = {"error": f"{type(exc).__name__}: {exc}"}
                 log(f"HTTP: skipped: {results['http']['error']}")
+            results["serve"] = serve_part(db, targets, log)  # serve --workers 1 vs 2
         if not args.skip_neo4j:
             from bench.cypher import neo4j_part
 

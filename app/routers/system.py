@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
@@ -25,9 +26,21 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@health.get("/readyz", summary="The store is reachable (503 with the reason when not)")
+@health.get(
+    "/readyz",
+    summary="The store is reachable and the projection built (503 with the reason when not)",
+)
 def readyz(request: Request) -> JSONResponse:
     store = request.app.state.store
+    warmup = request.app.state.warmup  # None when no lifespan ran (an app handed a store)
+    if warmup is not None and not warmup.done.is_set():
+        message = "the projection of the graph is being built"
+        if warmup.error:
+            message += f"; the last attempt failed: {warmup.error}"
+        body = error_body("projection_building", message, "projection")
+        return JSONResponse(
+            {**body, "status": "starting", "backend": store.backend}, status_code=503
+        )
     try:
         store.ping()
         version = store.version()
@@ -36,7 +49,10 @@ def readyz(request: Request) -> JSONResponse:
         return JSONResponse(
             {**body, "status": "unavailable", "backend": store.backend}, status_code=503
         )
-    return JSONResponse({"status": "ready", "backend": store.backend, "version": version})
+    # pid: which server process answered (one of `archgraph serve --workers N`)
+    return JSONResponse(
+        {"status": "ready", "backend": store.backend, "version": version, "pid": os.getpid()}
+    )
 
 
 @router.get(

@@ -33,22 +33,25 @@ def settle(p: Projection) -> None:
 class ProjectionCache:
     """One projection per store, rebuilt when the store's graph version changes.
 
-    :meth:`get` costs one ``store.version()`` call when nothing changed.
+    :meth:`get` reads the version through the store's
+    :class:`~graph.storage.version_watch.VersionWatch`: when nothing changed
+    that is a memory read, no lock and no query.
     Rebuilds are serialised: while one thread rebuilds, others asking for
     the same new version wait for it rather than building their own.
     """
 
     def __init__(self, store: GraphStore) -> None:
         self.store = store
+        self._version = store.version_watch()
         self._current: Projection | None = None
         self._lock = threading.Lock()
         self.builds = 0
 
     def get(self) -> Projection:
         """The projection of the store's current graph version."""
-        version = self.store.version()
+        version = self._version.current()
         current = self._current
-        if current is not None and current.version == version:
+        if current is not None and current.version >= version:
             return current
         with self._lock:
             current = self._current

@@ -49,6 +49,7 @@ from graph.storage.store import (
     GraphStore,
     NodeFact,
 )
+from graph.storage.version_watch import NoticeFile, VersionWatch
 from graph.storage.write_tx import WriteTx
 
 __all__ = [
@@ -74,11 +75,13 @@ __all__ = [
     "NodeFact",
     "NodePage",
     "NodeRecord",
+    "NoticeFile",
     "Plan",
     "Point",
     "SQLiteStore",
     "TxReader",
     "Upserts",
+    "VersionWatch",
     "WriteSummary",
     "WriteTx",
     "change_time",

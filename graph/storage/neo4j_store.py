@@ -76,6 +76,7 @@ from graph.storage.store import (
     GraphStore,
     NodeFact,
 )
+from graph.storage.version_watch import VersionWatch
 from graph.storage.write_tx import WriteTx
 from schemas.errors import InvalidInputError, StoreUnavailableError
 
@@ -127,7 +128,9 @@ class Neo4jStore(GraphStore):
         connection_timeout: float = 1.0,
         retry_time: float = 0.5,
         abandoned_stage_seconds: float = ABANDONED_AFTER,
+        version_poll_seconds: float = 0.25,
     ) -> None:
+        self.version_poll_seconds = version_poll_seconds
         # Credentials written into the URI are used, never kept in it (or printed).
         self.uri, uri_user, uri_password = split_credentials(uri)
         self.database = database
@@ -201,7 +204,13 @@ class Neo4jStore(GraphStore):
             with self._driver.session(database=self.database) as session:
                 return session.execute_write(unit)
 
-        return self._retrying(run)
+        result = self._retrying(run)
+        self._wrote()
+        return result
+
+    def _new_version_watch(self) -> VersionWatch:
+        # Another process's write is seen within one poll; this process's at once.
+        return VersionWatch(self.version, poll_seconds=self.version_poll_seconds)
 
     def _retrying(self, run: Callable[[], T]) -> T:
         """Run a write; retry transient errors (deadlocks) the driver gave up on; never 500."""
@@ -219,6 +228,8 @@ class Neo4jStore(GraphStore):
         self._ensure_constraints()
 
     def close(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
         self._driver.close()
 
     # ----------------------------------------------------------- reads
@@ -448,7 +459,9 @@ class Neo4jStore(GraphStore):
             with self._driver.session(database=self.database) as session:
                 return session.execute_write(unit)
 
-        return self._retrying(run)
+        result = self._retrying(run)
+        self._wrote()
+        return result
 
     def import_records(
         self,

@@ -50,6 +50,7 @@ from graph.storage.store import (
     GraphStore,
     NodeFact,
 )
+from graph.storage.version_watch import NoticeFile, VersionWatch
 from graph.storage.write_tx import WriteTx
 from schemas.errors import InvalidInputError, StoreUnavailableError
 
@@ -167,9 +168,16 @@ class SQLiteStore(GraphStore):
 
     backend = "sqlite"
 
-    def __init__(self, path: str | Path, *, busy_timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        busy_timeout: float = 60.0,
+        version_recheck_seconds: float = 1.0,
+    ) -> None:
         self.path = str(path)
         self.busy_timeout = busy_timeout
+        self.version_recheck_seconds = version_recheck_seconds
         self._memory = self.path == ":memory:"
         if not self._memory:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -185,6 +193,11 @@ class SQLiteStore(GraphStore):
             self._ensure_schema()
         except sqlite3.Error as exc:
             raise StoreUnavailableError(f"cannot open SQLite store at {self.path}: {exc}") from exc
+        self._notice: NoticeFile | None = None
+        if not self._memory:
+            # Every process writing this file bumps the notice after each commit.
+            with contextlib.suppress(OSError):
+                self._notice = NoticeFile(self.path + "-version")
 
     def _schema_version(self) -> int:
         """The file's schema version, read without any write lock (WAL: a plain read)."""
@@ -228,7 +241,19 @@ class SQLiteStore(GraphStore):
                 self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
-            return result
+        if self._notice is not None:
+            self._notice.bump()  # after the commit: a reader seeing it can read the write
+        self._wrote()
+        return result
+
+    def _new_version_watch(self) -> VersionWatch:
+        if self._memory:  # only this process can write it: its own writes are the notice
+            return VersionWatch(self.version)
+        if self._notice is None:  # the notice file cannot be made: read every time
+            return VersionWatch(self.version, recheck_seconds=0.0)
+        return VersionWatch(
+            self.version, notice=self._notice.read, recheck_seconds=self.version_recheck_seconds
+        )
 
     def _reader(self) -> sqlite3.Connection:
         """This thread's read connection (WAL: it never waits for a writer)."""
@@ -254,8 +279,12 @@ class SQLiteStore(GraphStore):
             raise StoreUnavailableError(f"SQLite store unavailable: {exc}") from exc
 
     def close(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
         with self._lock:
             self._conn.close()
+            if self._notice is not None:
+                self._notice.close()
         with self._readers_lock:
             for conn in self._reader_conns:
                 conn.close()

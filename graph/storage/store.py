@@ -29,6 +29,7 @@ take the write lock.
 from __future__ import annotations
 
 import json
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -50,6 +51,7 @@ from graph.storage.records import (
     with_assertion,
     without_assertion,
 )
+from graph.storage.version_watch import VersionWatch
 from graph.storage.write_tx import WriteTx
 from schemas.errors import NotFoundError
 from schemas.facts import EdgeData, EdgeKey, NodeData
@@ -98,6 +100,30 @@ class GraphStore(ABC):
     @abstractmethod
     def version(self) -> int:
         """The graph version: every write that changes something increases it."""
+
+    _watch: VersionWatch | None = None
+    _watch_lock = threading.Lock()
+
+    def version_watch(self) -> VersionWatch:
+        """This store's one :class:`VersionWatch`: the version without a read per request.
+
+        It sees every write this process commits at once and other
+        processes' writes through the backend's notice or poll (see
+        :mod:`graph.storage.version_watch`).
+        """
+        with GraphStore._watch_lock:
+            if self._watch is None:
+                self._watch = self._new_version_watch()
+            return self._watch
+
+    def _new_version_watch(self) -> VersionWatch:
+        """A watch that reads the version every time (backends do better)."""
+        return VersionWatch(self.version, recheck_seconds=0.0)
+
+    def _wrote(self) -> None:
+        """Backends call this after every committed write transaction."""
+        if self._watch is not None:
+            self._watch.wrote()
 
     @abstractmethod
     def get_node(self, ref: str) -> NodeRecord | None: ...

@@ -8,7 +8,7 @@ from typing import Any
 
 from graph.analysis import ProjectionCache
 from graph.analysis.projection import NO_OWNER, decode_dependent, encode_dependent
-from graph.storage import EdgeFact, GraphStore, NodeFact
+from graph.storage import EdgeFact, GraphStore, NodeFact, VersionWatch
 from schemas.facts import NodeData
 from tests.analysis.conftest import SMALL_EDGES, SMALL_NODES, load
 
@@ -142,6 +142,9 @@ class _WriteDuringRead:
 
     def version(self) -> int:
         return self.store.version()
+
+    def version_watch(self) -> VersionWatch:
+        return self.store.version_watch()
 
     def iter_node_facts(self) -> Iterator[NodeFact]:
         nodes = list(self.store.iter_node_facts())
