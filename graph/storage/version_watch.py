@@ -133,14 +133,22 @@ class VersionWatch:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._poller: threading.Thread | None = None
+        self._unreachable = False
         self.reads = 0
         """How many times the store was asked (for tests and benchmarks)."""
 
     def current(self) -> int:
-        """The graph version: a memory read unless something may have moved."""
+        """The graph version: a memory read unless something may have moved.
+
+        After a poll found the store unreachable, every call reads the store
+        again (raising :class:`StoreUnavailableError` while it stays down), so
+        no answer comes from a remembered version the store may have moved on
+        from; the first successful read clears that.
+        """
         seen = self._seen
         if (
-            seen is not None
+            not self._unreachable
+            and seen is not None
             and seen.own_writes == self._own_writes
             and seen.notice == self._notice()
             and time.monotonic() < seen.recheck_at
@@ -154,7 +162,12 @@ class VersionWatch:
         """Read the version from the store now (and remember it)."""
         with self._lock:
             own_writes, notice = self._own_writes, self._notice()  # before the read
-            version = self._read()
+            try:
+                version = self._read()
+            except StoreUnavailableError:
+                self._unreachable = True
+                raise
+            self._unreachable = False
             self.reads += 1
             self._seen = _Seen(own_writes, notice, version, time.monotonic() + self._recheck)
             return version

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from graph.analysis import ProjectionCache
-from graph.storage import GraphStore, Neo4jStore, NoticeFile, SQLiteStore
+from graph.storage import GraphStore, Neo4jStore, NoticeFile, SQLiteStore, VersionWatch
+from schemas.errors import StoreUnavailableError
 from schemas.facts import NodeData
 from tests.analysis.conftest import SMALL_EDGES, SMALL_NODES, load
 
@@ -166,3 +167,33 @@ def test_notice_file_counts_every_bump_from_every_process(tmp_path: Path) -> Non
         assert notice.read() == 4 * 500
     finally:
         notice.close()
+
+
+def test_after_a_failed_poll_every_request_asks_the_store_until_it_answers() -> None:
+    """A poll that finds the store down stops answers from the remembered version."""
+    state = {"version": 7, "down": False}
+
+    def read() -> int:
+        if state["down"]:
+            raise StoreUnavailableError("store down")
+        return state["version"]
+
+    watch = VersionWatch(read, poll_seconds=0.01)
+    try:
+        assert watch.current() == 7
+        state["down"] = True
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # until the poller has seen the outage
+            try:
+                watch.current()
+            except StoreUnavailableError:
+                break
+            time.sleep(0.01)
+        with pytest.raises(StoreUnavailableError):
+            watch.current()
+        state["down"], state["version"] = False, 9
+        assert watch.current() == 9
+        reads = watch.reads
+        assert watch.current() == 9 and watch.reads == reads  # back to memory reads
+    finally:
+        watch.close()
