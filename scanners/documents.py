@@ -22,11 +22,13 @@ from urllib.parse import unquote
 import yaml
 
 from scanners.bounds import DocumentError, check_yaml, load_json
+from scanners.yaml_pass import build_yaml
 
 __all__ = [
     "MAX_DOCUMENT_BYTES",
     "MAX_EXPANDED_NODES",
     "DocumentError",
+    "Documents",
     "LineIndex",
     "decode_text",
     "escape_pointer",
@@ -105,10 +107,34 @@ def load_documents(text: str, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> list[An
     return _load_yaml(text)
 
 
+class Documents(list[Any]):
+    """The documents of one text, with the line trees its one parse kept (if any)."""
+
+    lines: Sequence[Any] | None = None
+
+
 def _load_yaml(text: str) -> list[Any]:
+    keep_lines = len(text) <= _LINES_BUDGET
+    built = build_yaml(text, _Loader, lines=keep_lines)
+    if built is None:  # anchors, tags, merge keys...: the full loader
+        return _load_yaml_fully(text, keep_lines)
+    every, trees = built
+    docs = Documents(doc for doc in every if doc is not None)
+    docs.lines = trees
+    return docs
+
+
+def _load_yaml_fully(text: str, keep_lines: bool) -> list[Any]:
+    """The bounds, then the C composer and the safe constructor, one document at a time."""
     check_yaml(text)  # depth, values, number length, duplicate keys: before building
+    every: list[Any] = []
+    roots: list[yaml.Node] = []
+    loader = _Loader(text)
     try:
-        docs = [doc for doc in yaml.load_all(text, Loader=_Loader) if doc is not None]
+        while loader.check_node():
+            node = loader.get_node()
+            roots.append(node)
+            every.append(loader.construct_document(node))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "syntax error"
@@ -120,16 +146,24 @@ def _load_yaml(text: str) -> list[Any]:
     except yaml.YAMLError as exc:
         raise DocumentError(f"invalid YAML: {exc}", code="document.syntax") from None
     except IndexError:  # PyYAML's int and float constructors on an empty `!!int`
-        raise DocumentError(
-            "invalid YAML value: a value tagged as a number (such as !!int) is empty",
-            code="document.value",
-        ) from None
+        raise _empty_number() from None
     except (ValueError, TypeError, OverflowError) as exc:  # e.g. `!!int "abc"`
         raise DocumentError(f"invalid YAML value: {exc}", code="document.value") from None
+    finally:
+        loader.dispose()
+    docs = Documents(doc for doc in every if doc is not None)
     if _ANCHOR_RE.search(text):
         for doc in docs:
             _check_expansion(doc)
+    docs.lines = roots if keep_lines else []
     return docs
+
+
+def _empty_number() -> DocumentError:
+    return DocumentError(
+        "invalid YAML value: a value tagged as a number (such as !!int) is empty",
+        code="document.value",
+    )
 
 
 def _check_expansion(doc: Any) -> None:
@@ -260,15 +294,18 @@ def pointer_to_field(pointer: str | None) -> str | None:
 class LineIndex:
     """Finds the 1-based line of a JSON pointer in YAML or JSON text.
 
-    The node tree is composed on first use only, and not at all for texts
-    over a few megabytes (issues there keep their pointer but get no line).
+    YAML read by :func:`load_documents` brings the line trees of its one
+    parse (pass its documents as *docs*). Otherwise (JSON, or documents
+    from elsewhere) the node tree is composed on first use only, and not at
+    all for texts over a few megabytes (issues there keep their pointer but
+    get no line).
     """
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, docs: Sequence[Any] | None = None) -> None:
         self._text = text
-        self._roots: Sequence[yaml.Node] | None = None
+        self._roots: Sequence[Any] | None = getattr(docs, "lines", None)
 
-    def _compose(self) -> Sequence[yaml.Node]:
+    def _compose(self) -> Sequence[Any]:
         if self._roots is None:
             self._roots = []
             if len(self._text) <= _LINES_BUDGET:
@@ -284,7 +321,7 @@ class LineIndex:
         roots = [r for r in self._compose() if r is not None]
         if document >= len(roots):
             return None
-        node: yaml.Node = roots[document]
+        node: Any = roots[document]
         try:
             tokens = split_pointer(pointer or "")
         except ValueError:
@@ -294,7 +331,7 @@ class LineIndex:
             if child is None:
                 break
             node = child
-        return int(node.start_mark.line) + 1
+        return _line_of(node)
 
     def lookup(self, document: int = 0) -> LineLookupFn:
         """A function from pointer to line for one document, for :class:`ResultBuilder`."""
@@ -305,7 +342,20 @@ class LineIndex:
         return find
 
 
-def _child(node: yaml.Node, token: str) -> yaml.Node | None:
+def _line_of(node: Any) -> int:
+    if isinstance(node, yaml.Node):
+        return int(node.start_mark.line) + 1
+    return node if isinstance(node, int) else int(node[0])
+
+
+def _child(node: Any, token: str) -> Any:
+    """The child of a node (a composed YAML node or a line tree) at *token*."""
+    if isinstance(node, tuple):  # a line tree from the one parse
+        children = node[1]
+        if isinstance(children, dict):
+            return children.get(token)
+        index = int(token) if token.isdigit() else len(children)
+        return children[index] if index < len(children) else None
     found: yaml.Node | None = None
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:

@@ -93,7 +93,7 @@ def scan_documents(
     """Scan one file that has already been read into documents."""
     docs, origin = file.docs, file.origin
     builder = file.builder(SCANNER)
-    lines = LineIndex(file.text)
+    lines = LineIndex(file.text, file.docs)
     if not docs:
         builder.error("manifest.empty", "the manifest is empty")
         return builder.build()

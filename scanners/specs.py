@@ -367,7 +367,7 @@ class SpecFormat:
         scanner = self.scanner
         docs, origin = file.docs, file.origin
         builder = file.builder(scanner)
-        lines = LineIndex(file.text)
+        lines = LineIndex(file.text, file.docs)
         builder.set_line_lookup(lines.lookup())
         if len(docs) != 1 or not self.accepts(docs[0]):
             builder.error(f"{scanner}.not-{scanner}", f"expected one {self.label} document")

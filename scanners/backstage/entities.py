@@ -97,7 +97,7 @@ def scan_documents(
     """Scan one file that has already been read into documents."""
     docs, origin = file.docs, file.origin
     builder = file.builder(SCANNER)
-    lines = LineIndex(file.text)
+    lines = LineIndex(file.text, file.docs)
     index = catalog
     if index is None:
         index = index_catalog([(origin, docs)])

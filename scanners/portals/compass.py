@@ -97,7 +97,7 @@ def scan_documents(
     """Scan one Compass file; *index* maps component ARIs of the scan to slugs."""
     del resolver  # a Compass file refers to no other file by path
     b = file.builder(SCANNER)
-    b.set_line_lookup(LineIndex(file.text).lookup())
+    b.set_line_lookup(LineIndex(file.text, file.docs).lookup())
     if len(file.docs) != 1 or not is_compass(file.origin, file.docs[0]):
         b.error("compass.not-compass", "expected one Compass component (name, typeId, id)")
         return b.build()

@@ -124,7 +124,7 @@ def _project(file: ReadFile, doc: Mapping[str, Any]) -> str | None:
 def scan_documents(file: ReadFile, *, resolver: Resolver | None = None) -> ScanResult:
     """Scan one compose file that has already been read."""
     b = file.builder(SCANNER)
-    b.set_line_lookup(LineIndex(file.text).lookup())
+    b.set_line_lookup(LineIndex(file.text, file.docs).lookup())
     if len(file.docs) != 1 or not is_compose(file.origin, file.docs[0]):
         b.error("compose.not-compose", "expected a top-level services: mapping")
         return b.build()

@@ -60,7 +60,7 @@ def _tags(info: Mapping[str, Any]) -> list[str]:
 def scan_documents(file: ReadFile, *, resolver: Resolver | None = None) -> ScanResult:
     """Scan one Cortex descriptor that has already been read."""
     b = file.builder(SCANNER)
-    lines = LineIndex(file.text)
+    lines = LineIndex(file.text, file.docs)
     b.set_line_lookup(lines.lookup())
     if len(file.docs) != 1 or not is_cortex(file.docs[0]):
         b.error("cortex.not-cortex", "expected one Cortex entity (x-cortex-* keys in info)")

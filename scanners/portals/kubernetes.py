@@ -148,7 +148,7 @@ def scan_documents(
     """Scan one Kubernetes file; *index* holds the Services of the whole scan."""
     del resolver  # manifests refer to each other by name, through *index*
     b = file.builder(SCANNER)
-    lines = LineIndex(file.text)
+    lines = LineIndex(file.text, file.docs)
     if not is_kubernetes(file.docs):
         b.error("kubernetes.not-kubernetes", "no workload or Service in the file")
         return b.build()

@@ -93,7 +93,7 @@ def scan_documents(file: ReadFile, *, resolver: Resolver | None = None) -> ScanR
     """Scan one OpsLevel descriptor that has already been read."""
     del resolver  # an OpsLevel file refers to no other file
     b = file.builder(SCANNER)
-    b.set_line_lookup(LineIndex(file.text).lookup())
+    b.set_line_lookup(LineIndex(file.text, file.docs).lookup())
     if len(file.docs) != 1 or not is_opslevel(file.origin, file.docs[0]):
         b.error("opslevel.not-opslevel", "expected one service: or component: mapping")
         return b.build()

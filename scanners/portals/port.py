@@ -224,7 +224,7 @@ def scan_documents(file: ReadFile, *, resolver: Resolver | None = None) -> ScanR
     """Scan one Port file that has already been read."""
     del resolver  # a Port file refers to no other file
     b = file.builder(SCANNER)
-    b.set_line_lookup(LineIndex(file.text).lookup())
+    b.set_line_lookup(LineIndex(file.text, file.docs).lookup())
     shape = port_shape(file.docs)
     if shape is None:
         b.error("port.not-port", "expected Port entities, blueprints or an integration mapping")

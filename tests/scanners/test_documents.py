@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from scanners.documents import (
     DocumentError,
+    Documents,
     LineIndex,
     decode_text,
     load_documents,
@@ -99,6 +100,35 @@ def test_line_index_finds_pointers_in_every_document() -> None:
     assert lines.line("/a/b/1/c") == 4
     assert lines.line("/a/missing") == 2  # nearest existing parent
     assert lines.line("/x/y", document=1) == 7
+
+
+def test_lines_come_from_the_one_parse() -> None:
+    text = "a:\n  b:\n    - 1\n    - c: 2\n---\nx:\n  y: 1\n"
+    docs = load_documents(text)
+    assert isinstance(docs, Documents) and docs.lines  # kept by the parse
+    lines = LineIndex(text, docs)
+    assert lines.line("/a/b/1/c") == 4
+    assert lines.line("/a/b/0") == 3
+    assert lines.line("/a/missing") == 2  # nearest existing parent
+    assert lines.line("/a/b/7") == 3  # the sequence /a/b
+    assert lines.line("/x/y", document=1) == 7
+    assert lines.line("/x", document=2) is None
+
+
+def test_rare_documents_take_their_lines_from_the_full_loader() -> None:
+    text = "base: &b\n  driver: json\nsvc:\n  <<: *b\n  tag: !!str 5\n"
+    docs = load_documents(text)
+    assert docs == [{"base": {"driver": "json"}, "svc": {"driver": "json", "tag": "5"}}]
+    lines = LineIndex(text, docs)
+    assert lines.line("/svc/tag") == 5
+    assert lines.line("/svc/driver") == 2  # where the merged value is written
+
+
+def test_values_match_the_safe_loader() -> None:
+    text = "a: [1, 2.5, true, yes, ~, '', 0x1F, 1_000, 1:30, .inf, 2025-01-01, '7']\n1: x\n"
+    assert load_documents(text) == [
+        {"a": [1, 2.5, True, True, None, "", 31, 1000, 90, float("inf"), "2025-01-01", "7"], 1: "x"}
+    ]
 
 
 def test_pointers() -> None:
