@@ -9,7 +9,7 @@ impact walk's adjacency lists (tests call it directly).
 from __future__ import annotations
 
 from array import array
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from graph.analysis.projection import (
@@ -176,11 +176,50 @@ def projection_from_records(
         node_count=n,
         facet_api=facet_api,
         facet_channel=[ch for _, ch in facets],
+        stubs=frozenset(r for r in refs[:n] if r not in node_kind),
     )
 
 
 def _is_platform_component(props: Mapping[str, Any]) -> bool:
     return props.get("platform") is True or props.get("type") == "platform"
+
+
+def product_tier(props: Mapping[str, Any]) -> int:
+    """A product's tier: its ``tier`` field when 1, 2 or 3, else the default."""
+    raw = props.get("tier", _DEFAULT_TIER)
+    return raw if isinstance(raw, int) and 1 <= raw <= 3 else _DEFAULT_TIER
+
+
+def component_owner(
+    i: int,
+    kinds: bytes,
+    props: Sequence[Mapping[str, Any]],
+    index: Mapping[str, int],
+    parent: Callable[[int], int | None],
+) -> tuple[int, int]:
+    """``(owner, platform flag)`` of component *i* (the rule in :func:`_owners`).
+
+    *parent* gives a node's first PART_OF target, or None.
+    """
+    seen = {i}
+    node: int | None = i
+    resolved = NO_OWNER
+    while node is not None:
+        if kinds[node] == PRODUCT:
+            resolved = node
+            break
+        node_props = props[node]
+        if _is_platform_component(node_props):
+            return NO_OWNER, 1
+        up = parent(node)
+        if up is None or up in seen:
+            slug = node_props.get("product")
+            if isinstance(slug, str):
+                resolved = index.get(f"product:{slug}", NO_OWNER)
+            break
+        seen.add(up)
+        node = up
+    return resolved, 0
 
 
 def _owners(
@@ -214,35 +253,9 @@ def _owners(
 
     for i in range(n):
         if kinds[i] == PRODUCT:
-            raw = props[i].get("tier", _DEFAULT_TIER)
-            tier[i] = raw if isinstance(raw, int) and 1 <= raw <= 3 else _DEFAULT_TIER
-            continue
-        if kinds[i] != COMPONENT:
-            continue
-        seen = {i}
-        node: int | None = i
-        resolved = NO_OWNER
-        is_platform = False
-        while node is not None:
-            if kinds[node] == PRODUCT:
-                resolved = node
-                break
-            node_props = props[node]
-            if _is_platform_component(node_props):
-                is_platform = True
-                break
-            up = parent(node)
-            if up is None or up in seen:
-                slug = node_props.get("product")
-                if isinstance(slug, str):
-                    resolved = index.get(f"product:{slug}", NO_OWNER)
-                break
-            seen.add(up)
-            node = up
-        if is_platform:
-            platform[i] = 1
-        else:
-            owner[i] = resolved
+            tier[i] = product_tier(props[i])
+        elif kinds[i] == COMPONENT:
+            owner[i], platform[i] = component_owner(i, kinds, props, index, parent)
 
     _api_owners(kinds, edge_src, edge_type, edge_dst, owner, platform)
     return owner, bytes(platform), bytes(tier)
@@ -336,4 +349,9 @@ def _impact_lists(
     return dependents, offered
 
 
-__all__ = ["build_projection", "projection_from_records"]
+__all__ = [
+    "build_projection",
+    "component_owner",
+    "product_tier",
+    "projection_from_records",
+]

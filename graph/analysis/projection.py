@@ -122,6 +122,9 @@ class Projection:
     node_count: int
     facet_api: array[int]
     facet_channel: list[str]
+    #: refs in :attr:`refs` no store node stands behind (a component's ``product`` naming
+    #: a product nobody wrote, say): kept so a later delta knows what is a stub
+    stubs: frozenset[str] = frozenset()
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
     _memo_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
