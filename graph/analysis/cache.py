@@ -1,4 +1,4 @@
-"""One projection per store, rebuilt when the store's graph version moves."""
+"""One projection per store, brought up to date when the store's graph version moves."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import gc
 import threading
 
 from graph.analysis.build import build_projection
+from graph.analysis.delta import refresh
 from graph.analysis.projection import Projection
 from graph.analysis.reached import node_arrays
 from graph.storage.store import GraphStore
@@ -31,11 +32,15 @@ def settle(p: Projection) -> None:
 
 
 class ProjectionCache:
-    """One projection per store, rebuilt when the store's graph version changes.
+    """One projection per store, brought up to date when the store's graph version changes.
 
     :meth:`get` costs one ``store.version()`` call when nothing changed.
-    Rebuilds are serialised: while one thread rebuilds, others asking for
-    the same new version wait for it rather than building their own.
+    When the version moved, the change records since the projection's
+    version are applied to it (:func:`graph.analysis.delta.refresh`); a full
+    rebuild happens only at the start, after :meth:`invalidate`, or when
+    the delta is not applicable (too large, records pruned, an import).
+    Updates are serialised: while one thread updates, others asking for
+    the same new version wait for it rather than starting their own.
     """
 
     def __init__(self, store: GraphStore) -> None:
@@ -43,6 +48,7 @@ class ProjectionCache:
         self._current: Projection | None = None
         self._lock = threading.Lock()
         self.builds = 0
+        self.deltas = 0
 
     def get(self) -> Projection:
         """The projection of the store's current graph version."""
@@ -54,11 +60,17 @@ class ProjectionCache:
             current = self._current
             if current is not None and current.version >= version:
                 return current
-            current = build_projection(self.store)
-            self._current = current
-            settle(current)
-            self.builds += 1
-            return current
+            fresh = refresh(current, self.store, version) if current is not None else None
+            if fresh is None:
+                fresh = build_projection(self.store)
+                settle(fresh)
+                self.builds += 1
+            else:
+                node_arrays(fresh)
+                gc.freeze()  # only what is new; the full collection is left to rebuilds
+                self.deltas += 1
+            self._current = fresh
+            return fresh
 
     def invalidate(self) -> None:
         """Forget the cached projection; the next :meth:`get` rebuilds."""

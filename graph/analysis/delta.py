@@ -408,8 +408,10 @@ class _Delta:
         id_map[:n_old] = node_map if node_map is not None else np.arange(n_old)
         for key, old_id in old_facets.items():
             id_map[old_id] = facet_id[key]
-        identity = node_map is None and len(facets) == len(p.facet_api) and all(
-            facet_id.get(k) == v for k, v in old_facets.items()
+        identity = (
+            node_map is None
+            and len(facets) == len(p.facet_api)
+            and all(facet_id.get(k) == v for k, v in old_facets.items())
         )
         dependents, offers = self._carried(id_map, total, identity)
         facets_of: dict[int, list[int]] = {}
