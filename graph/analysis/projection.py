@@ -16,7 +16,8 @@ structure:
 A networkx ``MultiDiGraph`` view is built only on request
 (:meth:`Projection.networkx`): at 200,000 edges it costs several times the
 memory of the arrays. :class:`graph.analysis.cache.ProjectionCache` keeps one
-projection per store and rebuilds it when the store's graph version moves, so
+projection per store and brings it up to date (:mod:`graph.analysis.delta`)
+when the store's graph version moves, so
 replicas sharing a Neo4j database never answer from a stale graph for longer
 than one request.
 """
