@@ -7,11 +7,18 @@ import threading
 
 from graph.analysis.build import build_projection
 from graph.analysis.delta import refresh
+from graph.analysis.frontier import carry_walk_arrays
+from graph.analysis.points import carry_edge_lookup
 from graph.analysis.projection import Projection
 from graph.analysis.reached import node_arrays
 from graph.storage.store import GraphStore
 
-__all__ = ["ProjectionCache", "settle"]
+__all__ = ["ProjectionCache", "settle", "settle_delta"]
+
+#: Every this many deltas, the delta path does a full collection (see settle_delta).
+FULL_COLLECT_EVERY = 64
+
+_deltas_since_collect = 0
 
 
 def settle(p: Projection) -> None:
@@ -25,9 +32,35 @@ def settle(p: Projection) -> None:
     frozen before is unfrozen first, so a replaced projection (even one with
     reference cycles, such as its networkx view) is collected, not kept.
     """
+    global _deltas_since_collect
     node_arrays(p)
     gc.unfreeze()
     gc.collect()
+    gc.freeze()
+    _deltas_since_collect = 0
+
+
+def settle_delta(old: Projection, new: Projection) -> None:
+    """Make *new*, the delta of *old*, ready to answer without a full collection.
+
+    The derived arrays *old* had and *new* would rebuild the same are carried
+    over (:func:`graph.analysis.frontier.carry_walk_arrays`,
+    :func:`graph.analysis.points.carry_edge_lookup`), the rest is built, and
+    only the new objects are frozen. A replaced projection that is frozen is
+    still freed by reference counting; only objects in reference cycles stay
+    until the next full collection. The rule that bounds them: every
+    :data:`FULL_COLLECT_EVERY` deltas the delta path does the full
+    unfreeze-collect-freeze of :func:`settle`, so at most that many replaced
+    projections' cyclic garbage is ever kept.
+    """
+    global _deltas_since_collect
+    carry_walk_arrays(old, new)
+    carry_edge_lookup(old, new)
+    _deltas_since_collect += 1
+    if _deltas_since_collect >= FULL_COLLECT_EVERY:
+        settle(new)
+        return
+    node_arrays(new)
     gc.freeze()
 
 
@@ -61,14 +94,13 @@ class ProjectionCache:
             if current is not None and current.version >= version:
                 return current
             fresh = refresh(current, self.store, version) if current is not None else None
-            if fresh is None:
+            if current is not None and fresh is not None:
+                settle_delta(current, fresh)
+                self.deltas += 1
+            else:
                 fresh = build_projection(self.store)
                 settle(fresh)
                 self.builds += 1
-            else:
-                node_arrays(fresh)
-                gc.freeze()  # only what is new; the full collection is left to rebuilds
-                self.deltas += 1
             self._current = fresh
             return fresh
 

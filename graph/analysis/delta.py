@@ -146,7 +146,7 @@ class _Delta:
         products_gone = any(
             a is None and r.startswith("product:") for r, a in self.node_after.items()
         )
-        if not comps_changed and not products_gone:
+        if not products_gone and (not comps_changed or not self._product_fields_moved()):
             return {s for s in p.stubs if self._props_now(s) is None}
         named: set[str] = set()
         candidates = chain(
@@ -161,6 +161,24 @@ class _Delta:
             if isinstance(slug, str) and slug:
                 named.add(f"product:{slug}")
         return {s for s in named if self._props_now(s) is None}
+
+    def _product_fields_moved(self) -> bool:
+        """Whether a changed component names another product (or none) than before.
+
+        When no component's ``product`` field moved and no product was
+        removed, the products named are the same as before, so the stubs are
+        the old ones less those a node now stands behind (no scan of every
+        component).
+        """
+        p = self.p
+        for ref, after in self.node_after.items():
+            if KIND_CODE.get(ref.partition(":")[0]) != COMPONENT:
+                continue
+            i = p.index.get(ref)
+            before = p.props[i] if i is not None and i < p.node_count else None
+            if (before or _EMPTY).get("product") != (after or _EMPTY).get("product"):
+                return True
+        return False
 
     def run(self) -> Projection | None:
         p = self.p
@@ -465,22 +483,25 @@ class _Delta:
         offers = [none] * total
         node_ids = id_map[: p.node_count]
         for rows, out, remap_entry in ((p.dependents, dependents, True), (p.offers, offers, False)):
-            lens = np.fromiter((len(r) for r in rows), np.int64, len(rows))
+            lens = np.fromiter(map(len, rows), np.int64, len(rows))
             flat = np.fromiter(chain.from_iterable(rows), np.int64, int(lens.sum()))
             if remap_entry:
                 who = node_ids[flat >> 5]
                 flat = np.where(who >= 0, (who << 5) | (flat & 0x1F), -1)
             else:
                 flat = id_map[flat]
-            values = flat.tolist()
-            ends = np.cumsum(lens).tolist()
-            start = 0
-            for old, end in enumerate(ends):
-                if end > start:
-                    new = int(id_map[old])
-                    if new >= 0:
-                        out[new] = tuple(v for v in values[start:end] if v >= 0)
-                start = end
+            kept = flat >= 0
+            ptr = np.zeros(len(rows) + 1, dtype=np.int64)
+            np.cumsum(
+                np.bincount(np.repeat(np.arange(len(rows)), lens)[kept], minlength=len(rows)),
+                out=ptr[1:],
+            )
+            values = flat[kept].tolist()
+            bounds = ptr.tolist()
+            targets = id_map[: len(rows)].tolist()
+            for new, lo, hi in zip(targets, bounds, bounds[1:], strict=False):
+                if hi > lo and new >= 0:
+                    out[new] = tuple(values[lo:hi])
         return dependents, offers
 
     def _dependents_at(

@@ -227,6 +227,10 @@ class Projection:
                 self._memo[key] = compute(self)
             return self._memo[key]  # type: ignore[no-any-return]
 
+    def memo_peek(self, key: str) -> object | None:
+        """What :meth:`memo` holds under *key*, None when not computed yet."""
+        return self._memo.get(key)
+
     def networkx(self) -> nx.MultiDiGraph:
         """The graph as a networkx ``MultiDiGraph`` keyed by reference (built once, lazily).
 
