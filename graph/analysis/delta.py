@@ -16,6 +16,7 @@ between, a write with no record, or more records than
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import chain
 from typing import Any
@@ -110,6 +111,24 @@ def _split_strength(props: Mapping[str, Any] | None) -> tuple[Mapping[str, Any] 
     return (None if len(props) == 1 else props), code
 
 
+def _merge_order(key: I64, sorted_head: int) -> I64:
+    """``np.argsort(key, kind="stable")`` when ``key[:sorted_head]`` is already
+    sorted (the kept edges, renumbered in order): the few keys after it are
+    sorted and merged in, no sort of the whole."""
+    head, tail = key[:sorted_head], key[sorted_head:]
+    if len(head) > 1 and not bool(np.all(head[1:] >= head[:-1])):
+        return np.argsort(key, kind="stable")
+    tail_order = np.argsort(tail, kind="stable")
+    at = np.searchsorted(head, tail[tail_order], side="right")
+    at += np.arange(len(tail), dtype=np.int64)
+    order = np.empty(len(key), dtype=np.int64)
+    from_tail = np.zeros(len(key), dtype=np.bool_)
+    from_tail[at] = True
+    order[at] = sorted_head + tail_order
+    order[~from_tail] = np.arange(sorted_head, dtype=np.int64)
+    return order
+
+
 class _Delta:
     """One application of a set of net changes to a projection."""
 
@@ -195,22 +214,13 @@ class _Delta:
         new |= {s for s in stubs if s not in p.index}
         old_refs = p.refs[:n_old]
         if gone or new:
-            refs = sorted(set(old_refs).difference(gone).union(new))
-            index = {r: i for i, r in enumerate(refs)}
-            node_map = np.fromiter((index.get(r, -1) for r in old_refs), np.int64, n_old)
+            refs, index, node_map, kinds, props = self._renumbered(old_refs, gone, new)
         else:
             refs, index, node_map = list(old_refs), p.index, None
-        n = len(refs)
-        self.index = index
-        if node_map is None:
             kinds = bytearray(p.kinds[:n_old])
             props = list(p.props[:n_old])
-        else:
-            kinds = bytearray(KIND_CODE.get(r.partition(":")[0], _ADR) for r in refs)
-            props = [_EMPTY] * n
-            kept = np.nonzero(node_map >= 0)[0]
-            for i, j in zip(kept.tolist(), node_map[kept].tolist(), strict=True):
-                props[j] = p.props[i]
+        n = len(refs)
+        self.index = index
         changed_nodes: set[int] = set()
         for ref, after in self.node_after.items():
             j = index.get(ref)
@@ -220,6 +230,41 @@ class _Delta:
         changed_nodes.update(index[r] for r in new)
         self.kinds, self.props, self.n = bytes(kinds), props, n
         return self._edges(refs, node_map, changed_nodes, frozenset(stubs))
+
+    def _renumbered(
+        self, old_refs: list[str], gone: set[str], new: set[str]
+    ) -> tuple[list[str], dict[str, int], I64, bytearray, list[Mapping[str, Any]]]:
+        """The sorted refs without *gone* and with *new*, their index, the old id
+        -> new id map (-1: gone), kinds and properties, with array operations:
+        old refs keep their order, so each new id is the old one shifted by
+        the new refs sorted before it less the gone ones."""
+        p = self.p
+        n_old = len(old_refs)
+        dropped = np.zeros(n_old, dtype=np.bool_)
+        dropped[np.fromiter((p.index[r] for r in gone), np.int64, len(gone))] = True
+        added = sorted(new)
+        below = np.fromiter((bisect_left(old_refs, r) for r in added), np.int64, len(added))
+        gone_below = np.zeros(n_old + 1, dtype=np.int64)
+        np.cumsum(dropped, out=gone_below[1:])
+        inserted = np.cumsum(np.bincount(below, minlength=n_old + 1))[:n_old]
+        node_map = np.arange(n_old, dtype=np.int64) + inserted - gone_below[:n_old]
+        node_map[dropped] = -1
+        n = n_old - len(gone) + len(added)
+        at_new = below - gone_below[below] + np.arange(len(added), dtype=np.int64)
+        kept = np.flatnonzero(~dropped)
+        target = node_map[kept]
+        ref_arr = np.empty(n, dtype=object)
+        ref_arr[target] = np.fromiter(old_refs, dtype=object, count=n_old)[kept]
+        ref_arr[at_new] = np.fromiter(added, dtype=object, count=len(added))
+        refs: list[str] = ref_arr.tolist()
+        kind_arr = np.zeros(n, dtype=np.uint8)
+        kind_arr[target] = np.frombuffer(p.kinds, dtype=np.uint8)[:n_old][kept]
+        kind_arr[at_new] = [KIND_CODE.get(r.partition(":")[0], _ADR) for r in added]
+        prop_arr = np.empty(n, dtype=object)
+        prop_arr[target] = np.fromiter(p.props[:n_old], dtype=object, count=n_old)[kept]
+        prop_arr[at_new] = _EMPTY
+        index = dict(zip(refs, range(n), strict=True))
+        return refs, index, node_map, bytearray(kind_arr.tobytes()), prop_arr.tolist()
 
     # ------------------------------------------------------------- edges
 
@@ -274,13 +319,15 @@ class _Delta:
             dst = np.concatenate([dst, np.array([x[2] for x in added], np.int64)])
             strength = np.concatenate([strength, np.array([x[4] for x in added], np.uint8)])
         key = (src * n_types + typ) * n + dst
-        order = np.argsort(key, kind="stable")
+        order = _merge_order(key, len(keep))
         src, typ, dst, strength = src[order], typ[order], dst[order], strength[order]
         if len(keep) == m_old and not added:
             edge_props = list(p.edge_props)
         else:
-            pool = [p.edge_props[e] for e in keep.tolist()] + [x[3] for x in added]
-            edge_props = [pool[e] for e in order.tolist()]
+            pool = np.empty(len(keep) + len(added), dtype=object)
+            pool[: len(keep)] = np.fromiter(p.edge_props, dtype=object, count=m_old)[keep]
+            pool[len(keep) :] = np.fromiter((x[3] for x in added), dtype=object, count=len(added))
+            edge_props = pool[order].tolist()
         out_start = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(src, minlength=n), out=out_start[1:])
         in_start = np.zeros(n + 1, dtype=np.int64)
@@ -499,9 +546,8 @@ class _Delta:
             values = flat[kept].tolist()
             bounds = ptr.tolist()
             targets = id_map[: len(rows)].tolist()
-            for new, lo, hi in zip(targets, bounds, bounds[1:], strict=False):
-                if hi > lo and new >= 0:
-                    out[new] = tuple(values[lo:hi])
+            for row in np.flatnonzero((np.diff(ptr) > 0) & (id_map[: len(rows)] >= 0)).tolist():
+                out[targets[row]] = tuple(values[bounds[row] : bounds[row + 1]])
         return dependents, offers
 
     def _dependents_at(

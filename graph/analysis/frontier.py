@@ -93,13 +93,13 @@ def _csr(rows: Sequence[Sequence[int]]) -> tuple[I64, I64]:
     return ptr, flat
 
 
-def _reverse(ptr: I64, targets: I32, total: int) -> tuple[I64, I64]:
-    """Row pointer and entry order of the transpose of a CSR relation (stable)."""
+def _reverse(ptr: I64, targets: I32, total: int) -> tuple[I64, I64, I64]:
+    """Row pointer, sources and entry order of the transpose of a CSR relation (stable)."""
     sources = np.repeat(np.arange(total, dtype=np.int32), np.diff(ptr))
     order = np.argsort(targets, kind="stable")
     rptr = np.zeros(total + 1, dtype=np.int64)
     np.cumsum(np.bincount(targets, minlength=total), out=rptr[1:])
-    return rptr, sources[order].astype(np.int64)
+    return rptr, sources[order].astype(np.int64), order
 
 
 def _rows_of(ptr: I64) -> I64:
@@ -145,12 +145,11 @@ def build_walk_arrays(p: Projection) -> WalkArrays:
     np.cumsum(np.bincount(rows, minlength=total), out=dep_ptr[1:])
     dep_node = (packed >> 5).astype(np.int32)
     dep_class = (packed & 0x1F).astype(np.int8)
-    up_ptr, order_src = _reverse(dep_ptr, dep_node, total)
-    order = np.argsort(dep_node, kind="stable")
+    up_ptr, order_src, order = _reverse(dep_ptr, dep_node, total)
     up_node = order_src.astype(np.int32)
     up_class = dep_class[order]
     offer_api = offer_flat.astype(np.int32)
-    offered_by_ptr, offered_by = _reverse(offer_ptr, offer_api, total)
+    offered_by_ptr, offered_by, _ = _reverse(offer_ptr, offer_api, total)
     landed, cascades, offered = _tables()
     owner = np.asarray(p.owner, dtype=np.int32)  # channel facets carry their API's owner
     for a in (dep_ptr, dep_node, dep_class, up_ptr, up_node, up_class, offer_ptr, offer_api):
