@@ -6,18 +6,22 @@ after a single-element write (one component's name changed) and after a
 part of a product, depending on one component and consuming one API), the
 time from the write's return to the answer of one impact question, p50 /
 p95 over ``--rounds``; side by side with a full rebuild (build, settle,
-the same question). Run alone: ``python -m bench.freshness [--db PATH]``.
+the same question). Ratios are the rebuild's time over the delta path's;
+targets (issue 8): 50 ms p95 after a single-element write, 500 ms after a
+100-source write. Run alone: ``python -m bench.freshness [--db PATH]``;
+``make bench`` runs it on its SQLite database (:mod:`bench.run`).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import tempfile
 import time
 from pathlib import Path
 
-from bench.generate import Spec, generate
+from bench.generate import Portfolio, Spec, generate
 from bench.measure import Results, percentiles
 from graph.analysis import ProjectionCache, build_projection, impact
 from graph.analysis.cache import settle
@@ -32,8 +36,13 @@ def _ask(cache: ProjectionCache, target: str) -> float:
     return time.perf_counter() - started
 
 
-def freshness(db: str, rounds: int = 20, seed: int = 7) -> Results:
-    g = generate(Spec())
+#: p95 targets of issue 8, ms: the first answer after a single-element / 100-source write
+TARGETS_MS = {"single": 50.0, "batch100": 500.0}
+
+
+def freshness(db: str, rounds: int = 20, seed: int = 7, g: Portfolio | None = None) -> Results:
+    """The figures on the SQLite file *db* (loaded with *g*, or generated, when empty)."""
+    g = g or generate(Spec())
     if not Path(db).exists() or SQLiteStore(db).counts()[1] == 0:
         SQLiteStore(db).import_records(list(g.node_records()), list(g.edge_records()))
     store = SQLiteStore(db)
@@ -74,6 +83,7 @@ def freshness(db: str, rounds: int = 20, seed: int = 7) -> Results:
         "fresh_rebuild_ms": percentiles(rebuild),
         "fresh_deltas": cache.deltas,
         "fresh_builds": cache.builds,
+        "fresh_targets_ms": TARGETS_MS,
     }
     store.close()
     return out
@@ -85,7 +95,35 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        print(freshness(args.db or str(Path(tmp) / "fresh.db"), args.rounds))
+        results = freshness(args.db or str(Path(tmp) / "fresh.db"), args.rounds)
+    print(json.dumps(results, indent=1))
+    print("\n".join(report_lines(results)))
+
+
+def report_lines(r: Results) -> list[str]:
+    """The figures as a Markdown table: delta path beside a full rebuild, ratios, targets."""
+    rebuild = r["fresh_rebuild_ms"]
+    lines = [
+        "| first impact answer after | p50 ms | p95 ms | rebuild / delta (p50) "
+        "| target p95 | met |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for key, label in (("single", "a single-element write"), ("batch100", "a 100-source write")):
+        m, target = r[f"fresh_{key}_ms"], r["fresh_targets_ms"][key]
+        lines.append(
+            f"| {label} ({m['n']} rounds) | {m['p50']:.0f} | {m['p95']:.0f} "
+            f"| {rebuild['p50'] / m['p50']:.0f}x | {target:.0f} ms "
+            f"| {'yes' if m['p95'] <= target else 'no'} |"
+        )
+    lines.append(
+        f"| a full rebuild ({rebuild['n']} rounds) | {rebuild['p50']:.0f} | {rebuild['p95']:.0f} "
+        "| 1x | | |"
+    )
+    lines.append(
+        f"\nDeltas applied: {r['fresh_deltas']}, full builds: {r['fresh_builds']} "
+        "(the first one only, when the delta path held)."
+    )
+    return lines
 
 
 if __name__ == "__main__":

@@ -129,6 +129,25 @@ def _merge_order(key: I64, sorted_head: int) -> I64:
     return order
 
 
+def _in_order(p: Projection, dst: I64, keep: I64, order: I64) -> I64:
+    """``np.argsort(dst, kind="stable")`` of the new edges, from *p*'s in-order.
+
+    The kept edges keep their relative order and their ends' order, so *p*'s
+    in-order restricted to them is already sorted by ``(dst, edge id)``;
+    only the added edges are merged in. *keep* are the kept old edges,
+    *order* the merge order (new edge -> kept edges, then added ones).
+    """
+    m = len(order)
+    new_id = np.empty(m, dtype=np.int64)
+    new_id[order] = np.arange(m, dtype=np.int64)
+    to_kept = np.full(p.edge_count, -1, dtype=np.int64)
+    to_kept[keep] = np.arange(len(keep), dtype=np.int64)
+    seq = to_kept[np.frombuffer(p.in_order, dtype=np.int32)]
+    ids = np.concatenate([new_id[seq[seq >= 0]], new_id[len(keep) :]])
+    key = dst[ids] * max(m, 1) + ids
+    return ids[_merge_order(key, len(keep))]
+
+
 class _Delta:
     """One application of a set of net changes to a projection."""
 
@@ -332,7 +351,7 @@ class _Delta:
         np.cumsum(np.bincount(src, minlength=n), out=out_start[1:])
         in_start = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(dst, minlength=n), out=in_start[1:])
-        in_order = np.argsort(dst, kind="stable")
+        in_order = _in_order(p, dst, keep, order)
         self.src, self.typ, self.dst = src, typ, dst
         self.out_start, self.in_start, self.in_order = out_start, in_start, in_order
         self.edge_props = edge_props

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import networkx as nx
+import numpy as np
 
 from schemas.edges import EdgeType
 from schemas.refs import Kind
@@ -155,7 +156,10 @@ class Projection:
     def nodes_of(self, kind: Kind | str) -> list[int]:
         """Ids of every node of one kind, in reference order (computed once per kind)."""
         code = KIND_CODE[Kind(kind).value]
-        return self.memo(f"nodes:{code}", lambda p: [i for i, k in enumerate(p.kinds) if k == code])
+        return self.memo(
+            f"nodes:{code}",
+            lambda p: np.flatnonzero(np.frombuffer(p.kinds, dtype=np.uint8) == code).tolist(),
+        )
 
     def name(self, node: int) -> str:
         """The display name, or the slug when there is none."""
