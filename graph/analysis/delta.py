@@ -337,9 +337,11 @@ class _Delta:
             typ = np.concatenate([typ, np.array([x[1] for x in added], np.int64)])
             dst = np.concatenate([dst, np.array([x[2] for x in added], np.int64)])
             strength = np.concatenate([strength, np.array([x[4] for x in added], np.uint8)])
-        key = (src * n_types + typ) * n + dst
-        order = _merge_order(key, len(keep))
-        src, typ, dst, strength = src[order], typ[order], dst[order], strength[order]
+        same_edges = node_map is None and not added and len(keep) == m_old
+        if not same_edges:
+            key = (src * n_types + typ) * n + dst
+            order = _merge_order(key, len(keep))
+            src, typ, dst, strength = src[order], typ[order], dst[order], strength[order]
         if len(keep) == m_old and not added:
             edge_props = list(p.edge_props)
         else:
@@ -351,7 +353,10 @@ class _Delta:
         np.cumsum(np.bincount(src, minlength=n), out=out_start[1:])
         in_start = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(dst, minlength=n), out=in_start[1:])
-        in_order = _in_order(p, dst, keep, order)
+        if same_edges:  # nothing moved: the old in-order stands
+            in_order = np.frombuffer(p.in_order, dtype=np.int32).astype(np.int64)
+        else:
+            in_order = _in_order(p, dst, keep, order)
         self.src, self.typ, self.dst = src, typ, dst
         self.out_start, self.in_start, self.in_order = out_start, in_start, in_order
         self.edge_props = edge_props
