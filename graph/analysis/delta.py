@@ -16,7 +16,6 @@ between, a write with no record, or more records than
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import chain
 from typing import Any
@@ -25,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from graph.analysis.build import component_owner, product_tier
+from graph.analysis.delta_arrays import in_order_of, merge_order, renumbered, to_array
 from graph.analysis.projection import (
     API,
     CHANNEL,
@@ -95,12 +95,6 @@ def apply_changes(
     return _Delta(p, node_after, edge_after, version).run()
 
 
-def _to_array(values: npt.NDArray[Any]) -> array[int]:
-    out = array("i")
-    out.frombytes(values.astype(np.int32).tobytes())
-    return out
-
-
 def _split_strength(props: Mapping[str, Any] | None) -> tuple[Mapping[str, Any] | None, int]:
     """An edge's kept properties and strength code, as the build stores them."""
     if not props:
@@ -109,43 +103,6 @@ def _split_strength(props: Mapping[str, Any] | None) -> tuple[Mapping[str, Any] 
         return props, 0
     code = _SOFT if is_soft(props) else STRENGTH_CODE["hard"]
     return (None if len(props) == 1 else props), code
-
-
-def _merge_order(key: I64, sorted_head: int) -> I64:
-    """``np.argsort(key, kind="stable")`` when ``key[:sorted_head]`` is already
-    sorted (the kept edges, renumbered in order): the few keys after it are
-    sorted and merged in, no sort of the whole."""
-    head, tail = key[:sorted_head], key[sorted_head:]
-    if len(head) > 1 and not bool(np.all(head[1:] >= head[:-1])):
-        return np.argsort(key, kind="stable")
-    tail_order = np.argsort(tail, kind="stable")
-    at = np.searchsorted(head, tail[tail_order], side="right")
-    at += np.arange(len(tail), dtype=np.int64)
-    order = np.empty(len(key), dtype=np.int64)
-    from_tail = np.zeros(len(key), dtype=np.bool_)
-    from_tail[at] = True
-    order[at] = sorted_head + tail_order
-    order[~from_tail] = np.arange(sorted_head, dtype=np.int64)
-    return order
-
-
-def _in_order(p: Projection, dst: I64, keep: I64, order: I64) -> I64:
-    """``np.argsort(dst, kind="stable")`` of the new edges, from *p*'s in-order.
-
-    The kept edges keep their relative order and their ends' order, so *p*'s
-    in-order restricted to them is already sorted by ``(dst, edge id)``;
-    only the added edges are merged in. *keep* are the kept old edges,
-    *order* the merge order (new edge -> kept edges, then added ones).
-    """
-    m = len(order)
-    new_id = np.empty(m, dtype=np.int64)
-    new_id[order] = np.arange(m, dtype=np.int64)
-    to_kept = np.full(p.edge_count, -1, dtype=np.int64)
-    to_kept[keep] = np.arange(len(keep), dtype=np.int64)
-    seq = to_kept[np.frombuffer(p.in_order, dtype=np.int32)]
-    ids = np.concatenate([new_id[seq[seq >= 0]], new_id[len(keep) :]])
-    key = dst[ids] * max(m, 1) + ids
-    return ids[_merge_order(key, len(keep))]
 
 
 class _Delta:
@@ -233,7 +190,7 @@ class _Delta:
         new |= {s for s in stubs if s not in p.index}
         old_refs = p.refs[:n_old]
         if gone or new:
-            refs, index, node_map, kinds, props = self._renumbered(old_refs, gone, new)
+            refs, index, node_map, kinds, props = renumbered(p, old_refs, gone, new)
         else:
             refs, index, node_map = list(old_refs), p.index, None
             kinds = bytearray(p.kinds[:n_old])
@@ -249,41 +206,6 @@ class _Delta:
         changed_nodes.update(index[r] for r in new)
         self.kinds, self.props, self.n = bytes(kinds), props, n
         return self._edges(refs, node_map, changed_nodes, frozenset(stubs))
-
-    def _renumbered(
-        self, old_refs: list[str], gone: set[str], new: set[str]
-    ) -> tuple[list[str], dict[str, int], I64, bytearray, list[Mapping[str, Any]]]:
-        """The sorted refs without *gone* and with *new*, their index, the old id
-        -> new id map (-1: gone), kinds and properties, with array operations:
-        old refs keep their order, so each new id is the old one shifted by
-        the new refs sorted before it less the gone ones."""
-        p = self.p
-        n_old = len(old_refs)
-        dropped = np.zeros(n_old, dtype=np.bool_)
-        dropped[np.fromiter((p.index[r] for r in gone), np.int64, len(gone))] = True
-        added = sorted(new)
-        below = np.fromiter((bisect_left(old_refs, r) for r in added), np.int64, len(added))
-        gone_below = np.zeros(n_old + 1, dtype=np.int64)
-        np.cumsum(dropped, out=gone_below[1:])
-        inserted = np.cumsum(np.bincount(below, minlength=n_old + 1))[:n_old]
-        node_map = np.arange(n_old, dtype=np.int64) + inserted - gone_below[:n_old]
-        node_map[dropped] = -1
-        n = n_old - len(gone) + len(added)
-        at_new = below - gone_below[below] + np.arange(len(added), dtype=np.int64)
-        kept = np.flatnonzero(~dropped)
-        target = node_map[kept]
-        ref_arr = np.empty(n, dtype=object)
-        ref_arr[target] = np.fromiter(old_refs, dtype=object, count=n_old)[kept]
-        ref_arr[at_new] = np.fromiter(added, dtype=object, count=len(added))
-        refs: list[str] = ref_arr.tolist()
-        kind_arr = np.zeros(n, dtype=np.uint8)
-        kind_arr[target] = np.frombuffer(p.kinds, dtype=np.uint8)[:n_old][kept]
-        kind_arr[at_new] = [KIND_CODE.get(r.partition(":")[0], _ADR) for r in added]
-        prop_arr = np.empty(n, dtype=object)
-        prop_arr[target] = np.fromiter(p.props[:n_old], dtype=object, count=n_old)[kept]
-        prop_arr[at_new] = _EMPTY
-        index = dict(zip(refs, range(n), strict=True))
-        return refs, index, node_map, bytearray(kind_arr.tobytes()), prop_arr.tolist()
 
     # ------------------------------------------------------------- edges
 
@@ -340,7 +262,7 @@ class _Delta:
         same_edges = node_map is None and not added and len(keep) == m_old
         if not same_edges:
             key = (src * n_types + typ) * n + dst
-            order = _merge_order(key, len(keep))
+            order = merge_order(key, len(keep))
             src, typ, dst, strength = src[order], typ[order], dst[order], strength[order]
         if len(keep) == m_old and not added:
             edge_props = list(p.edge_props)
@@ -356,7 +278,7 @@ class _Delta:
         if same_edges:  # nothing moved: the old in-order stands
             in_order = np.frombuffer(p.in_order, dtype=np.int32).astype(np.int64)
         else:
-            in_order = _in_order(p, dst, keep, order)
+            in_order = in_order_of(p, dst, keep, order)
         self.src, self.typ, self.dst = src, typ, dst
         self.out_start, self.in_start, self.in_order = out_start, in_start, in_order
         self.edge_props = edge_props
@@ -523,14 +445,14 @@ class _Delta:
             owner=array("i", owner_list),
             platform=bytes(platform) + bytes(platform[api] for api, _ in facets),
             tier=bytes(tier) + bytes(len(facets)),
-            edge_src=_to_array(self.src),
+            edge_src=to_array(self.src),
             edge_type=self.typ.astype(np.uint8).tobytes(),
-            edge_dst=_to_array(self.dst),
+            edge_dst=to_array(self.dst),
             edge_props=self.edge_props,
             edge_strength=self.strength.astype(np.uint8).tobytes(),
-            out_start=_to_array(self.out_start),
-            in_order=_to_array(self.in_order),
-            in_start=_to_array(self.in_start),
+            out_start=to_array(self.out_start),
+            in_order=to_array(self.in_order),
+            in_start=to_array(self.in_start),
             dependents=dependents,
             offers=offers,
             node_count=n,
