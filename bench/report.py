@@ -7,6 +7,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
+from bench.freshness import report_lines as freshness_lines
 from bench.rebuild import report_lines as rebuild_lines
 
 TARGETS = {"p50": 20.0, "p95": 100.0}
@@ -131,6 +132,7 @@ def render(results: dict[str, Any]) -> str:
     lines += _engine(results.get("engine"))
     lines += _scan(results.get("scan"))
     lines += _serve(results.get("serve"))
+    lines += _freshness(results.get("freshness"))
     if cy:
         lines += ["", "The Cypher query:", "", "```cypher", cy["query"], "```"]
         if cy["mismatches"]:
@@ -211,6 +213,24 @@ def _engine(eng: dict[str, Any] | None) -> list[str]:
             f"| {r['answer_kb_p50']:.0f} / {r['answer_kb_max']:.0f} |"
         )
     return lines
+
+
+def _freshness(fresh: dict[str, Any] | None) -> list[str]:
+    """Fresh answers after a write (bench/freshness.py), beside a full rebuild."""
+    if not fresh:
+        return []
+    return [
+        "",
+        "## Fresh answers after a write",
+        "",
+        "On the SQLite database above: the time from a write's return to the answer of one "
+        "impact question (outage of a random component), the projection brought up to date "
+        "from the change log (`graph/analysis/delta.py`), beside a full rebuild (build, "
+        "settle, the same question). Single-element write: one component renamed; 100-source "
+        "write: `replace_sources` of 100 sources, each a new component with three edges.",
+        "",
+        *freshness_lines(fresh),
+    ]
 
 
 def write_report(results: dict[str, Any], path: Path) -> None:

@@ -14,7 +14,9 @@ In one run, on the seeded synthetic portfolio of :mod:`bench.generate`
 5. the engine against its floor (:mod:`bench.engine`): the walk and
    ``impact()`` + JSON against a scipy breadth-first search over the same
    relation, per target, on ``--engine-targets`` uniform targets and the 20
-   top platform components, with the answers compared to the reference walk.
+   top platform components, with the answers compared to the reference walk;
+6. freshness (:mod:`bench.freshness`): the first impact answer after a
+   single-element and a 100-source write, beside a full rebuild.
 
 Results print as they come and, with ``--write``, go to ``docs/benchmarks.md``.
 Timings are wall-clock; nothing here is a pass/fail test.
@@ -39,6 +41,8 @@ from pathlib import Path
 
 from bench import rebuild
 from bench.engine import engine_part
+from bench.freshness import freshness
+from bench.freshness import report_lines as freshness_lines
 from bench.generate import Spec, generate
 from bench.measure import (
     REPO,
@@ -307,6 +311,9 @@ def run(args: argparse.Namespace) -> Results:
 
             results["neo4j"] = neo4j_part(p, nodes, edges, targets[: args.cypher_queries], log)
         store.close()
+        if args.fresh_rounds:
+            results["freshness"] = freshness(db, args.fresh_rounds, g=g)
+            log("freshness:\n" + "\n".join(freshness_lines(results["freshness"])))
         del p, g, nodes, edges
         gc.collect()
         if not args.skip_million:
@@ -340,6 +347,9 @@ def main(argv: list[str] | None = None) -> None:
         type=int,
         default=1000,
         help="uniform targets of the floor part (0: skip)",
+    )
+    parser.add_argument(
+        "--fresh-rounds", type=int, default=12, help="writes per freshness figure (0: skip)"
     )
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-neo4j", action="store_true")

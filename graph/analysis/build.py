@@ -27,11 +27,13 @@ from graph.analysis.build_arrays import (
     EdgeReader,
     api_owners,
     channel_facets,
+    component_owner,
     first_part_of,
     impact_lists,
     int_array,
     offsets,
     owners,
+    product_tier,
     sort_edges,
 )
 from graph.analysis.projection import (
@@ -162,7 +164,8 @@ def assemble(
 
     Elements an edge or a component's ``product`` field refers to but the
     node list lacks (a write between the two reads, say) are added as stubs
-    with no properties, so nothing an edge says is lost.
+    with no properties, so nothing an edge says is lost; their refs are
+    kept in :attr:`Projection.stubs` so a later delta knows them.
     """
     stubs = _stubs(refs, kinds, props, edges)
     src, dst = edges.src, edges.dst
@@ -215,7 +218,15 @@ def assemble(
         node_count=n,
         facet_api=int_array(facet_api),
         facet_channel=[ch for _, ch in facets],
+        stubs=frozenset(stubs),
     )
 
 
-__all__ = ["FactSource", "assemble", "build_projection", "projection_from_records"]
+__all__ = [
+    "FactSource",
+    "assemble",
+    "build_projection",
+    "component_owner",
+    "product_tier",
+    "projection_from_records",
+]

@@ -226,6 +226,42 @@ def _is_platform_component(props: Mapping[str, Any]) -> bool:
     return props.get("platform") is True or props.get("type") == "platform"
 
 
+def product_tier(props: Mapping[str, Any]) -> int:
+    """A product's tier: its ``tier`` field when 1, 2 or 3, else the default."""
+    raw = props.get("tier", _DEFAULT_TIER)
+    return raw if isinstance(raw, int) and 1 <= raw <= 3 else _DEFAULT_TIER
+
+
+def component_owner(
+    i: int,
+    kinds: bytes,
+    props: Sequence[Mapping[str, Any]],
+    index: Mapping[str, int],
+    parent: Callable[[int], int | None],
+) -> tuple[int, int]:
+    """``(owner, platform flag)`` of component *i* (the rule in :func:`owners`).
+
+    *parent* gives a node's first PART_OF target, or None. The build and the
+    delta (:mod:`graph.analysis.delta`) both call it, so they agree.
+    """
+    seen = {i}
+    node = i
+    while True:
+        if kinds[node] == PRODUCT:
+            return node, 0
+        node_props = props[node]
+        if _is_platform_component(node_props):
+            return NO_OWNER, 1
+        up = parent(node)
+        if up is None or up in seen:
+            slug = node_props.get("product")
+            if isinstance(slug, str):
+                return index.get(f"product:{slug}", NO_OWNER), 0
+            return NO_OWNER, 0
+        seen.add(up)
+        node = up
+
+
 def owners(
     refs: Sequence[str],
     kinds: bytes,
@@ -238,35 +274,18 @@ def owners(
     A component's owner is the product its PART_OF chain reaches (the first
     PART_OF edge, in reference order, at each step), else the ``product``
     field where the chain stops. A component flagged platform, or part of
-    one, has no owner.
+    one, has no owner (:func:`component_owner`).
     """
     n = len(refs)
     owner = np.full(n, NO_OWNER, dtype=np.int32)
     platform = np.zeros(n, dtype=np.uint8)
     tier = np.zeros(n, dtype=np.uint8)
-    up_of = parent.tolist()
-    for i in np.flatnonzero(np.frombuffer(kinds, dtype=np.uint8) == PRODUCT).tolist():
-        raw = props[i].get("tier", _DEFAULT_TIER)
-        tier[i] = raw if isinstance(raw, int) and 1 <= raw <= 3 else _DEFAULT_TIER
-    for i in np.flatnonzero(np.frombuffer(kinds, dtype=np.uint8) == COMPONENT).tolist():
-        seen = {i}
-        node = i
-        while True:
-            if kinds[node] == PRODUCT:
-                owner[i] = node
-                break
-            node_props = props[node]
-            if _is_platform_component(node_props):
-                platform[i] = 1
-                break
-            up = up_of[node]
-            if up < 0 or up in seen:
-                slug = node_props.get("product")
-                if isinstance(slug, str):
-                    owner[i] = index.get(f"product:{slug}", NO_OWNER)
-                break
-            seen.add(up)
-            node = up
+    up_of: list[int | None] = [None if up < 0 else up for up in parent.tolist()]
+    code = np.frombuffer(kinds, dtype=np.uint8)
+    for i in np.flatnonzero(code == PRODUCT).tolist():
+        tier[i] = product_tier(props[i])
+    for i in np.flatnonzero(code == COMPONENT).tolist():
+        owner[i], platform[i] = component_owner(i, kinds, props, index, up_of.__getitem__)
     return owner, platform, tier
 
 
@@ -374,12 +393,14 @@ __all__ = [
     "SortedEdges",
     "api_owners",
     "channel_facets",
+    "component_owner",
     "first_part_of",
     "grouped",
     "impact_lists",
     "int_array",
     "offsets",
     "owners",
+    "product_tier",
     "sort_edges",
     "strength_code",
 ]

@@ -31,7 +31,8 @@ cut left out; :attr:`ArrayWalk.reason` is then never set here.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
@@ -46,7 +47,6 @@ from graph.analysis.walk import (
     Walk,
     landing_table,
     offered_code,
-    offers_it,
     walk,
 )
 from schemas.analysis import ChangeType
@@ -84,52 +84,73 @@ class WalkArrays:
     total: int
 
 
-def _csr(rows: Sequence[Sequence[int]]) -> tuple[I64, list[int]]:
-    lens = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
+def _csr(rows: Sequence[Sequence[int]]) -> tuple[I64, I64]:
+    """Row pointer and flat entries of a list of rows (no per-entry Python loop)."""
+    lens = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
     ptr = np.zeros(len(rows) + 1, dtype=np.int64)
     np.cumsum(lens, out=ptr[1:])
-    flat = [x for r in rows for x in r]
+    flat = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=int(ptr[-1]))
     return ptr, flat
 
 
-def _reverse(ptr: I64, targets: I32, total: int) -> tuple[I64, I64]:
-    """Row pointer and entry order of the transpose of a CSR relation (stable)."""
+def _reverse(ptr: I64, targets: I32, total: int) -> tuple[I64, I64, I64]:
+    """Row pointer, sources and entry order of the transpose of a CSR relation (stable)."""
     sources = np.repeat(np.arange(total, dtype=np.int32), np.diff(ptr))
     order = np.argsort(targets, kind="stable")
     rptr = np.zeros(total + 1, dtype=np.int64)
     np.cumsum(np.bincount(targets, minlength=total), out=rptr[1:])
-    return rptr, sources[order].astype(np.int64)
+    return rptr, sources[order].astype(np.int64), order
+
+
+def _rows_of(ptr: I64) -> I64:
+    return np.repeat(np.arange(len(ptr) - 1, dtype=np.int64), np.diff(ptr))
+
+
+def _offered_pairs(p: Projection, offer_ptr: I64, offer_flat: I64) -> tuple[I64, I64, I64]:
+    """``component * total + api`` for what each component offers, and the same
+    with each offered channel facet replaced by its API (both sorted), and
+    every node's base element (:meth:`Projection.base`)."""
+    total = len(offer_ptr) - 1
+    base = np.arange(total, dtype=np.int64)
+    base[p.node_count :] = np.asarray(p.facet_api, dtype=np.int64)
+    comp = _rows_of(offer_ptr)
+    direct = np.unique(comp * total + offer_flat)
+    by_base = np.unique(comp * total + base[offer_flat])
+    return direct, np.union1d(direct, by_base), base
 
 
 def build_walk_arrays(p: Projection) -> WalkArrays:
-    """The walk's arrays for *p* (use :func:`walk_arrays`, which memoises them)."""
+    """The walk's arrays for *p* (use :func:`walk_arrays`, which memoises them).
+
+    All array operations: the dependents and offers are flattened once, and
+    the entries the reference walk skips (a component among the dependents of
+    an API or channel it offers, :func:`graph.analysis.walk.offers_it`) are
+    found by looking ``(component, api)`` pairs up in the sorted offer pairs.
+    """
     total = len(p.dependents)
-    kept: list[list[int]] = []
-    for u, entries in enumerate(p.dependents):
-        if not entries:
-            kept.append([])
-            continue
-        is_api = p.kinds[u] != COMPONENT
-        kept.append([e for e in entries if not (is_api and offers_it(p, e >> 5, u))])
-    dep_ptr, flat = _csr(kept)
-    packed = np.asarray(flat, dtype=np.int64)
+    raw_ptr, packed = _csr(p.dependents)
+    offer_ptr, offer_flat = _csr(p.offers)
+    direct, either, base = _offered_pairs(p, offer_ptr, offer_flat)
+    rows = _rows_of(raw_ptr)
+    who = packed >> 5
+    kinds = np.frombuffer(p.kinds, dtype=np.uint8)
+    at_api = np.flatnonzero(kinds[rows] != COMPONENT)
+    w_at, u_at = who[at_api], rows[at_api]
+    # offers_it(w, u): u offered, or u's API offered (u a facet), or a facet of u offered
+    skip = np.isin(w_at * total + u_at, either) | np.isin(w_at * total + base[u_at], direct)
+    keep = np.ones(len(packed), dtype=np.bool_)
+    keep[at_api[skip]] = False
+    packed, rows = packed[keep], rows[keep]
+    dep_ptr = np.zeros(total + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=total), out=dep_ptr[1:])
     dep_node = (packed >> 5).astype(np.int32)
     dep_class = (packed & 0x1F).astype(np.int8)
-    up_ptr, order_src = _reverse(dep_ptr, dep_node, total)
-    order = np.argsort(dep_node, kind="stable")
+    up_ptr, order_src, order = _reverse(dep_ptr, dep_node, total)
     up_node = order_src.astype(np.int32)
     up_class = dep_class[order]
-    offer_ptr, offer_flat = _csr(p.offers)
-    offer_api = np.asarray(offer_flat, dtype=np.int32)
-    offered_by_ptr, offered_by = _reverse(offer_ptr, offer_api, total)
-    landed = np.full((_STATES, _CLASSES), -1, dtype=np.int8)
-    cascades = np.zeros((_STATES, _CLASSES), dtype=np.bool_)
-    offered = np.full(_STATES, -1, dtype=np.int8)
-    for code in range(len(CHANGES)):
-        for cls, (state, cascade) in landing_table(code).items():
-            landed[code, cls] = state
-            cascades[code, cls] = cascade
-        offered[code] = offered_code(code)
+    offer_api = offer_flat.astype(np.int32)
+    offered_by_ptr, offered_by, _ = _reverse(offer_ptr, offer_api, total)
+    landed, cascades, offered = _tables()
     owner = np.asarray(p.owner, dtype=np.int32)  # channel facets carry their API's owner
     for a in (dep_ptr, dep_node, dep_class, up_ptr, up_node, up_class, offer_ptr, offer_api):
         a.flags.writeable = False
@@ -150,6 +171,47 @@ def build_walk_arrays(p: Projection) -> WalkArrays:
         offered,
         total,
     )
+
+
+def _tables() -> tuple[npt.NDArray[np.int8], Bools, npt.NDArray[np.int8]]:
+    """The propagation table as ``landed[code, class]``, ``cascades[code, class]``
+    and the state of an API offered by a component in each state."""
+    landed = np.full((_STATES, _CLASSES), -1, dtype=np.int8)
+    cascades = np.zeros((_STATES, _CLASSES), dtype=np.bool_)
+    offered = np.full(_STATES, -1, dtype=np.int8)
+    for code in range(len(CHANGES)):
+        for cls, (state, cascade) in landing_table(code).items():
+            landed[code, cls] = state
+            cascades[code, cls] = cascade
+        offered[code] = offered_code(code)
+    return landed, cascades, offered
+
+
+def carry_walk_arrays(old: Projection, new: Projection) -> bool:
+    """Give *new* the walk arrays of *old* when they would come out the same.
+
+    The walk arrays are a function of the dependents, the offers, the kinds,
+    the channel facets and the owners. When the first four are equal (a write
+    that changed properties only, such as a rename), *new* reuses *old*'s
+    arrays with its own owners; otherwise nothing is carried and the arrays
+    are built on first use. Comparing the lists costs one pass in C over
+    mostly identical objects. Returns whether the arrays were carried.
+    """
+    a = old.memo_peek("walk:arrays")
+    if not isinstance(a, WalkArrays):
+        return False
+    if not (
+        old.kinds == new.kinds
+        and old.node_count == new.node_count
+        and old.facet_api == new.facet_api
+        and old.offers == new.offers
+        and old.dependents == new.dependents
+    ):
+        return False
+    owner = np.asarray(new.owner, dtype=np.int32)
+    carried = a if np.array_equal(owner, a.owner) else replace(a, owner=owner)
+    new.memo("walk:arrays", lambda _: carried)
+    return True
 
 
 def walk_arrays(p: Projection) -> WalkArrays:
@@ -476,4 +538,4 @@ def _interleave(expanded: I64, apis: I64, provider: I64) -> I64:
     return merged[np.argsort(groups, kind="stable")]
 
 
-__all__ = ["ArrayWalk", "WalkArrays", "frontier_walk", "walk_arrays"]
+__all__ = ["ArrayWalk", "WalkArrays", "carry_walk_arrays", "frontier_walk", "walk_arrays"]

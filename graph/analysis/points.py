@@ -59,6 +59,28 @@ def edge_lookup(p: Projection) -> EdgeLookup:
     return p.memo("report:edge-lookup", build)
 
 
+def carry_edge_lookup(old: Projection, new: Projection) -> bool:
+    """Give *new* the edge lookup of *old* when the edges and node count are the same.
+
+    A write that changed node properties only (a rename) leaves every edge,
+    its properties and the node numbering as they were, so the lookup (a
+    function of those alone) is reused. Returns whether it was carried.
+    """
+    lookup = old.memo_peek("report:edge-lookup")
+    if not isinstance(lookup, EdgeLookup):
+        return False
+    if not (
+        len(old.kinds) == len(new.kinds)
+        and old.edge_src == new.edge_src
+        and old.edge_type == new.edge_type
+        and old.edge_dst == new.edge_dst
+        and (old.edge_props is new.edge_props or old.edge_props == new.edge_props)
+    ):
+        return False
+    new.memo("report:edge-lookup", lambda _: lookup)
+    return True
+
+
 def listed_points(
     p: Projection, w: ArrayWalk, products: Sequence[int], limit: int
 ) -> dict[int, tuple[Effort, list[PointData]]]:
@@ -126,4 +148,4 @@ def _point(
     )
 
 
-__all__ = ["EdgeLookup", "edge_lookup", "listed_points"]
+__all__ = ["EdgeLookup", "carry_edge_lookup", "edge_lookup", "listed_points"]

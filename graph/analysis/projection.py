@@ -16,7 +16,8 @@ structure:
 A networkx ``MultiDiGraph`` view is built only on request
 (:meth:`Projection.networkx`): at 200,000 edges it costs several times the
 memory of the arrays. :class:`graph.analysis.cache.ProjectionCache` keeps one
-projection per store and rebuilds it when the store's graph version moves, so
+projection per store and brings it up to date (:mod:`graph.analysis.delta`)
+when the store's graph version moves, so
 replicas sharing a Neo4j database never answer from a stale graph for longer
 than one request.
 """
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import networkx as nx
+import numpy as np
 
 from schemas.edges import EdgeType
 from schemas.refs import Kind
@@ -160,6 +162,9 @@ class Projection:
     node_count: int
     facet_api: array[int]
     facet_channel: list[str]
+    #: refs in :attr:`refs` no store node stands behind (a component's ``product`` naming
+    #: a product nobody wrote, say): kept so a later delta knows what is a stub
+    stubs: frozenset[str] = frozenset()
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
     _memo_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
@@ -189,7 +194,10 @@ class Projection:
     def nodes_of(self, kind: Kind | str) -> list[int]:
         """Ids of every node of one kind, in reference order (computed once per kind)."""
         code = KIND_CODE[Kind(kind).value]
-        return self.memo(f"nodes:{code}", lambda p: [i for i, k in enumerate(p.kinds) if k == code])
+        return self.memo(
+            f"nodes:{code}",
+            lambda p: np.flatnonzero(np.frombuffer(p.kinds, dtype=np.uint8) == code).tolist(),
+        )
 
     def name(self, node: int) -> str:
         """The display name, or the slug when there is none."""
@@ -260,6 +268,10 @@ class Projection:
             if key not in self._memo:
                 self._memo[key] = compute(self)
             return self._memo[key]  # type: ignore[no-any-return]
+
+    def memo_peek(self, key: str) -> object | None:
+        """What :meth:`memo` holds under *key*, None when not computed yet."""
+        return self._memo.get(key)
 
     def networkx(self) -> nx.MultiDiGraph:
         """The graph as a networkx ``MultiDiGraph`` keyed by reference (built once, lazily).

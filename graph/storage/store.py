@@ -216,6 +216,15 @@ class GraphStore(ABC):
     def read_changes(self, query: ChangeQuery) -> list[ChangeRecord]:
         """Change records matching *query*, newest first (oldest first when asked)."""
 
+    def changes_since(self, version: int, *, up_to: int, limit: int) -> list[ChangeRecord]:
+        """The change records that made versions ``version + 1`` .. *up_to*, oldest first.
+
+        At most *limit* records (ask one more than you accept to tell "too many").
+        """
+        return self.read_changes(
+            ChangeQuery(above_version=version, up_to_version=up_to, limit=limit, oldest_first=True)
+        )
+
     @abstractmethod
     def prune_changes(self, older_than: str) -> int:
         """Drop change records made before *older_than* (retention); return how many."""

@@ -8,7 +8,7 @@ from typing import Any
 
 from graph.analysis import ProjectionCache
 from graph.analysis.projection import NO_OWNER, decode_dependent, encode_dependent
-from graph.storage import EdgeFact, GraphStore, NodeFact, VersionWatch
+from graph.storage import ChangeRecord, EdgeFact, GraphStore, NodeFact, VersionWatch
 from schemas.facts import NodeData
 from tests.analysis.conftest import SMALL_EDGES, SMALL_NODES, load
 
@@ -100,17 +100,20 @@ def test_networkx_view_is_built_once_and_matches(any_store: GraphStore) -> None:
     assert g.edges["component:dashboard", "component:auth", "DEPENDS_ON"]["strength"] == "soft"
 
 
-def test_cache_rebuilds_only_when_the_version_moves(any_store: GraphStore) -> None:
+def test_cache_updates_only_when_the_version_moves(any_store: GraphStore) -> None:
     load(any_store, SMALL_NODES, SMALL_EDGES)
     cache = ProjectionCache(any_store)
     first = cache.get()
     assert cache.get() is first and cache.builds == 1
     any_store.upsert_node(NodeData("component:new", {}), source="other")
     second = cache.get()
-    assert second is not first and "component:new" in second and cache.builds == 2
+    assert second is not first and "component:new" in second
+    assert (cache.builds, cache.deltas) == (1, 1), "brought up to date, not rebuilt"
     assert second.version == any_store.version()
     any_store.upsert_node(NodeData("component:new", {}), source="other")  # no change
     assert cache.get() is second
+    cache.invalidate()
+    assert cache.get().version == second.version and cache.builds == 2
 
 
 def test_concurrent_readers_share_one_rebuild(any_store: GraphStore) -> None:
@@ -130,7 +133,7 @@ def test_concurrent_readers_share_one_rebuild(any_store: GraphStore) -> None:
         t.start()
     for t in threads:
         t.join()
-    assert cache.builds == 2 and len(set(seen)) == 1
+    assert (cache.builds, cache.deltas) == (1, 1) and len(set(seen)) == 1
 
 
 class _WriteDuringRead:
@@ -156,6 +159,9 @@ class _WriteDuringRead:
     def iter_edge_facts(self) -> Iterator[EdgeFact]:
         return self.store.iter_edge_facts()
 
+    def changes_since(self, version: int, *, up_to: int, limit: int) -> list[ChangeRecord]:
+        return self.store.changes_since(version, up_to=up_to, limit=limit)
+
 
 def test_version_is_read_before_the_graph(any_store: GraphStore) -> None:
     load(any_store, SMALL_NODES, SMALL_EDGES)
@@ -165,6 +171,6 @@ def test_version_is_read_before_the_graph(any_store: GraphStore) -> None:
     stale = cache.get()
     assert stale.version == before < any_store.version()
     assert "component:late" not in stale
-    fresh = cache.get()  # stamped behind the store: rebuilt
-    assert cache.builds == 2 and fresh.version == any_store.version()
+    fresh = cache.get()  # stamped behind the store: the late write is applied
+    assert cache.builds + cache.deltas == 2 and fresh.version == any_store.version()
     assert "component:late" in fresh
