@@ -24,7 +24,13 @@ import numpy as np
 import numpy.typing as npt
 
 from graph.analysis.build import component_owner, product_tier
-from graph.analysis.delta_arrays import in_order_of, merge_order, renumbered, to_array
+from graph.analysis.delta_arrays import (
+    in_order_of,
+    merge_order,
+    moved_props,
+    renumbered,
+    to_array,
+)
 from graph.analysis.projection import (
     API,
     CHANNEL,
@@ -265,12 +271,9 @@ class _Delta:
             order = merge_order(key, len(keep))
             src, typ, dst, strength = src[order], typ[order], dst[order], strength[order]
         if len(keep) == m_old and not added:
-            edge_props = list(p.edge_props)
+            edge_props = p.edge_props  # the same edges in the same order: shared
         else:
-            pool = np.empty(len(keep) + len(added), dtype=object)
-            pool[: len(keep)] = np.fromiter(p.edge_props, dtype=object, count=m_old)[keep]
-            pool[len(keep) :] = np.fromiter((x[3] for x in added), dtype=object, count=len(added))
-            edge_props = pool[order].tolist()
+            edge_props = moved_props(p.edge_props, keep, [x[3] for x in added], order)
         out_start = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(src, minlength=n), out=out_start[1:])
         in_start = np.zeros(n + 1, dtype=np.int64)

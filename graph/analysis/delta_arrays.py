@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from graph.analysis.projection import KIND_CODE, Projection
+from graph.analysis.projection import KIND_CODE, EdgeProps, Projection
 from schemas.refs import Kind
 
-__all__ = ["in_order_of", "merge_order", "renumbered", "to_array"]
+__all__ = ["in_order_of", "merge_order", "moved_props", "renumbered", "to_array"]
 
 I64 = npt.NDArray[np.int64]
 _ADR = KIND_CODE[Kind.ADR]
@@ -67,6 +67,30 @@ def in_order_of(p: Projection, dst: I64, keep: I64, order: I64) -> I64:
     ids = np.concatenate([new_id[seq[seq >= 0]], new_id[len(keep) :]])
     key = dst[ids] * max(m, 1) + ids
     return ids[merge_order(key, len(keep))]
+
+
+def moved_props(
+    old: EdgeProps, keep: I64, added: Sequence[Mapping[str, Any] | None], order: I64
+) -> EdgeProps:
+    """The edge properties after a delta: *old*'s held entries of the kept edges
+    and the *added* ones, at their new positions (*keep*, *order* as in
+    :func:`in_order_of`). Only edges holding more than a strength are touched;
+    text not decoded yet stays text."""
+    m = len(order)
+    new_id = np.empty(m, dtype=np.int64)
+    new_id[order] = np.arange(m, dtype=np.int64)
+    held_old = old.held()
+    edges = np.fromiter(held_old, np.int64, len(held_old))
+    at = np.searchsorted(keep, edges)
+    kept = at < len(keep)
+    kept[kept] = keep[at[kept]] == edges[kept]
+    held: dict[int, str | Mapping[str, Any]] = dict(
+        zip(new_id[at[kept]].tolist(), (held_old[e] for e in edges[kept].tolist()), strict=True)
+    )
+    for j, props in enumerate(added):
+        if props:
+            held[int(new_id[len(keep) + j])] = props
+    return EdgeProps(m, held)
 
 
 def renumbered(

@@ -132,6 +132,18 @@ class EdgeProps:
         """The edges that carry more than a strength, by index (text not yet decoded)."""
         return dict(self._held)
 
+    def __eq__(self, other: object) -> bool:
+        """Same length and the same properties read at every edge (text decoded to compare)."""
+        if self is other:
+            return True
+        if not isinstance(other, EdgeProps):
+            return NotImplemented
+        if self._count != other._count:
+            return False
+        return all(self[e] == other[e] for e in self._held.keys() | other._held.keys())
+
+    __hash__ = None  # type: ignore[assignment]
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Projection:
