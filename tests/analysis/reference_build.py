@@ -142,6 +142,7 @@ def projection_from_records(
         node_count=n,
         facet_api=facet_api,
         facet_channel=[ch for _, ch in facets],
+        stubs=frozenset(r for r in refs[:n] if r not in node_kind),
     )
 
 

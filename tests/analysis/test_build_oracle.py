@@ -110,6 +110,7 @@ def same(new: Projection, old: Projection) -> None:
     assert new.offers == old.offers
     assert list(new.facet_api) == list(old.facet_api)
     assert new.facet_channel == old.facet_channel
+    assert new.stubs == old.stubs
 
 
 def _oracle(
