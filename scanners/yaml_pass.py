@@ -21,12 +21,13 @@ from typing import Any
 import yaml
 
 from scanners.bounds import (
+    _MERGE_KEY,
+    _NUMBERISH,
     MAX_DEPTH,
+    MAX_NUMBER_CHARS,
     MAX_VALUES,
     DocumentError,
     _check_number,
-    _Frame,
-    _note_child,
     _too_deep,
 )
 
@@ -46,15 +47,32 @@ class _Rare(Exception):
     """The document uses something only the full loader builds."""
 
 
+_RARE: Any = object()
+"""Cached answer for a plain scalar only the full loader builds."""
+
+_MISSING: Any = object()
+
+_PLAIN_CACHE: dict[type[Any], dict[str, Any]] = {}
+"""Per loader class: a plain scalar's text -> its value (or :data:`_RARE`).
+
+A plain scalar's value depends only on its text and the loader's implicit
+resolvers and constructors, and the values built here (str, None, bool, int,
+float) are immutable, so they are shared between documents."""
+_PLAIN_CACHE_MAX = 65_536
+
+
 class _Open:
-    __slots__ = ("bounds", "children", "key", "line", "raw_key", "value", "want_key")
+    """An open mapping or sequence: its value, line tree and the bounds' frame."""
+
+    __slots__ = ("children", "is_mapping", "key", "keys", "line", "raw_key", "value", "want_key")
 
     def __init__(self, value: Any, line: int, is_mapping: bool) -> None:
         self.value = value
         self.line = line
-        self.bounds = _Frame(is_mapping)
+        self.is_mapping = is_mapping
         self.children: Any = {} if is_mapping else []
         self.want_key = is_mapping
+        self.keys: dict[tuple[str, str], int] = {}
         self.key: Any = None
         self.raw_key = ""
 
@@ -69,7 +87,7 @@ def build_yaml(
     """
     loader = loader_class(text)
     try:
-        return _build(loader, lines)
+        return _build(loader, lines, _PLAIN_CACHE.setdefault(loader_class, {}))
     except _Rare:
         return None
     except yaml.MarkedYAMLError as exc:
@@ -85,26 +103,29 @@ def build_yaml(
         loader.dispose()
 
 
-def _scalar(loader: Any, event: yaml.ScalarEvent) -> Any:
-    value = event.value
-    if not event.implicit[0]:
-        return value  # quoted, untagged: a string
-    tag = loader.resolve(yaml.ScalarNode, value, event.implicit)
+def _plain(loader: Any, value: str, cache: dict[str, Any]) -> Any:
+    """The value of a plain (unquoted, untagged) scalar, as the safe loader builds it."""
+    tag = loader.resolve(yaml.ScalarNode, value, (True, False))
     if tag == _STR:
-        return value
-    if tag == _NULL:
-        return None
-    if tag == _BOOL:
-        return loader.bool_values[value.lower()]
-    if tag in _NUMBERS:
+        built: Any = value
+    elif tag == _NULL:
+        built = None
+    elif tag == _BOOL:
+        built = loader.bool_values[value.lower()]
+    elif tag in _NUMBERS:
         try:
-            return loader.yaml_constructors[tag](loader, yaml.ScalarNode(tag, value))
+            built = loader.yaml_constructors[tag](loader, yaml.ScalarNode(tag, value))
         except Exception:  # the full loader reports it, in its own order
-            raise _Rare from None
-    raise _Rare  # merge keys (<<), value keys (=) and other resolved tags
+            built = _RARE
+    else:
+        built = _RARE  # merge keys (<<), value keys (=) and other resolved tags
+    if len(cache) >= _PLAIN_CACHE_MAX:
+        cache.clear()
+    cache[value] = built
+    return built
 
 
-def _build(loader: Any, lines: bool) -> tuple[list[Any], list[LineTree]]:
+def _build(loader: Any, lines: bool, cache: dict[str, Any]) -> tuple[list[Any], list[LineTree]]:
     get_event = loader.get_event
     docs: list[Any] = []
     trees: list[LineTree] = []
@@ -113,6 +134,10 @@ def _build(loader: Any, lines: bool) -> tuple[list[Any], list[LineTree]]:
     scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
     mapping_start, sequence_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
     ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    numberish = _NUMBERISH.fullmatch
+    max_chars = MAX_NUMBER_CHARS
+    rare, missing = _RARE, _MISSING
+    top: _Open | None = None
     while True:
         event = get_event()
         kind = type(event)
@@ -125,49 +150,91 @@ def _build(loader: Any, lines: bool) -> tuple[list[Any], list[LineTree]]:
                     code="document.too-many-values",
                     line=line,
                 )
-            if stack:
-                _note_child(stack[-1].bounds, event)
+            if top is not None and top.want_key and kind is scalar_event:
+                _note_key(top.keys, event, line, numberish)
             if event.anchor is not None or event.tag is not None:
                 raise _Rare
             if kind is scalar_event:
-                _check_number(event)
-                _attach(stack, docs, trees, _scalar(loader, event), line, event.value, lines)
+                raw = event.value
+                if len(raw) > max_chars:
+                    _check_number(event)
+                if not event.implicit[0]:
+                    value: Any = raw  # quoted, untagged: a string
+                else:
+                    value = cache.get(raw, missing)
+                    if value is missing:
+                        value = _plain(loader, raw, cache)
+                    if value is rare:
+                        raise _Rare
+                if top is None:
+                    docs.append(value)
+                    if lines:
+                        trees.append(line)
+                elif top.want_key:
+                    top.key, top.raw_key, top.want_key = value, raw, False
+                elif top.is_mapping:
+                    top.value[top.key] = value
+                    if lines and top.raw_key not in top.children:
+                        top.children[top.raw_key] = line
+                    top.want_key = True
+                else:
+                    top.value.append(value)
+                    if lines:
+                        top.children.append(line)
                 continue
             if len(stack) >= MAX_DEPTH:
                 raise _too_deep(line)
             is_mapping = kind is mapping_start
-            stack.append(_Open({} if is_mapping else [], line, is_mapping))
+            top = _Open({} if is_mapping else [], line, is_mapping)
+            stack.append(top)
         elif kind in ends:
             done = stack.pop()
+            top = stack[-1] if stack else None
             tree = (done.line, done.children) if lines else None
-            _attach(stack, docs, trees, done.value, tree, None, lines)
+            _attach(top, docs, trees, done.value, tree, lines)
         elif kind is alias_event:
             raise _Rare
         elif kind is yaml.StreamEndEvent:
             return docs, trees
 
 
+def _note_key(keys: dict[tuple[str, str], int], event: Any, line: int, numberish: Any) -> None:
+    """Record a mapping's scalar key; raise on a duplicate (as ``check_yaml`` does)."""
+    raw = event.value
+    plain = bool(event.implicit[0]) and not event.style
+    if plain and numberish(raw):
+        key = ("number", raw)
+    elif plain and raw == "<<":
+        key = _MERGE_KEY
+    else:
+        key = ("str", raw)
+    first = keys.get(key)
+    if first is not None and key != _MERGE_KEY:
+        raise DocumentError(
+            f"duplicate key {raw[:80]!r} (first at line {first})",
+            code="document.duplicate-key",
+            line=line,
+        )
+    keys[key] = line
+
+
 def _attach(
-    stack: list[_Open],
+    top: _Open | None,
     docs: list[Any],
     trees: list[LineTree],
     value: Any,
     tree: LineTree,
-    raw: str | None,
     lines: bool,
 ) -> None:
-    if not stack:
+    """Attach a finished mapping or sequence to its parent (or as a document)."""
+    if top is None:
         docs.append(value)
         if lines:
             trees.append(tree)
         return
-    top = stack[-1]
     if top.want_key:
-        if raw is None:
-            raise _Rare  # a mapping or sequence as a key
-        top.key, top.raw_key, top.want_key = value, raw, False
-        return
-    if top.bounds.is_mapping:
+        raise _Rare  # a mapping or sequence as a key
+    if top.is_mapping:
         top.value[top.key] = value
         if lines and top.raw_key not in top.children:
             top.children[top.raw_key] = tree
