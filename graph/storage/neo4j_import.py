@@ -30,6 +30,13 @@ from graph.storage.neo4j_cypher import (
     rel_type_of,
     stored_props,
 )
+from graph.storage.neo4j_sources import (
+    STAGED_EDGE_SOURCE,
+    STAGED_NODE_SOURCE,
+    stage_edge_sources,
+    stage_node_sources,
+    swap_index,
+)
 from graph.storage.records import EdgeRecord, NodeRecord
 
 STAGED = "ArchgraphStaged"
@@ -50,7 +57,7 @@ def _locked(query: LiteralString, **params: Any) -> Callable[[ManagedTransaction
 
 def delete_leftovers(run_write: RunWrite) -> None:
     """Delete staged and retired nodes (and their edges) a previous import left behind."""
-    for label in (STAGED, RETIRED):
+    for label in (STAGED, STAGED_NODE_SOURCE, STAGED_EDGE_SOURCE, RETIRED):
         while True:
             query = cypher(
                 f"MATCH (n:{label}) WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS c"
@@ -73,6 +80,7 @@ def stage_nodes(run_write: RunWrite, stage: str, nodes: Sequence[NodeRecord]) ->
         query = cypher(f"UNWIND $rows AS row CREATE (n:{STAGED}:{label_of(kind)}) SET n = row")
         for batch in batches(rows):
             run_write(_locked(query, rows=batch))
+    _stage_sources(run_write, stage_node_sources, stage, nodes)
 
 
 def stage_edges(run_write: RunWrite, stage: str, edges: Sequence[EdgeRecord]) -> None:
@@ -90,6 +98,18 @@ def stage_edges(run_write: RunWrite, stage: str, edges: Sequence[EdgeRecord]) ->
         )
         for batch in batches(rows):
             run_write(_locked(query, rows=batch, stage=stage))
+    _stage_sources(run_write, stage_edge_sources, stage, edges)
+
+
+def _stage_sources(run_write: RunWrite, stage_fn: Any, stage: str, records: Sequence[Any]) -> None:
+    """Stage the source index of *records*, one transaction per batch of records."""
+    for batch in batches(records):
+
+        def unit(tx: ManagedTransaction, batch: list[Any] = batch) -> None:
+            lock_graph(tx)
+            stage_fn(lambda q, **p: tx.run(q, p).consume(), stage, batch)
+
+        run_write(unit)
 
 
 OnSwap = Callable[[ManagedTransaction, int], None]
@@ -108,6 +128,7 @@ def swap_in(run_write: RunWrite, stage: str, on_swap: OnSwap | None = None) -> i
             ),
             stage=stage,
         ).consume()
+        swap_index(tx, stage, RETIRED)
         record = tx.run(
             "MATCH (m:ArchgraphMeta {id: 'graph'}) SET m.version = m.version + 1 "
             "RETURN m.version AS v"

@@ -56,6 +56,7 @@ from graph.storage.neo4j_cypher import (
     split_credentials,
 )
 from graph.storage.neo4j_import import import_staged
+from graph.storage.neo4j_sources import SOURCE_INDEXES, build_source_index
 from graph.storage.neo4j_tx import Neo4jTx
 from graph.storage.records import (
     EdgeRecord,
@@ -156,7 +157,7 @@ class Neo4jStore(GraphStore):
             return
 
         def create() -> None:
-            for statement in CONSTRAINTS:
+            for statement in (*CONSTRAINTS, *SOURCE_INDEXES):
                 self._driver.execute_query(statement, database_=self.database)
             # The version node exists before the first writer locks it.
             self._driver.execute_query(
@@ -165,6 +166,8 @@ class Neo4jStore(GraphStore):
             )
 
         self._guard(create)
+        # A database written before the source index existed is indexed once.
+        build_source_index(self._run_write)
         self._constraints_ready = True
 
     @staticmethod
