@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import neo4j
 import pytest
 
 from graph.storage import EdgeRecord, neo4j_cypher, neo4j_import, neo4j_sources
@@ -145,3 +146,43 @@ def test_a_database_written_before_the_source_index_is_indexed_on_open(
         assert {n.ref for n in reopened.iter_nodes()} == {"component:cart", "team:t"}
     finally:
         reopened.close()
+
+
+def test_every_session_and_query_carries_the_store_bookmark_manager(
+    neo4j_store: Neo4jStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One bookmark manager chains every transaction of the store (reads see writes on a cluster)."""
+    driver = neo4j_store._driver
+    managers: list[object] = []
+    real_session, real_query = driver.session, driver.execute_query
+
+    def session(**config: Any) -> Any:
+        managers.append(config.get("bookmark_manager"))
+        return real_session(**config)
+
+    def execute_query(*args: Any, **kwargs: Any) -> Any:
+        managers.append(kwargs.get("bookmark_manager_"))
+        return real_query(*args, **kwargs)
+
+    monkeypatch.setattr(driver, "session", session)
+    monkeypatch.setattr(driver, "execute_query", execute_query)
+    before = set(neo4j_store._bookmarks.get_bookmarks())
+    seed(neo4j_store)  # a write session
+    after_write = set(neo4j_store._bookmarks.get_bookmarks())
+    assert after_write and after_write != before
+    assert neo4j_store.get_node("component:cart") is not None  # execute_query
+    assert len(list(neo4j_store.iter_nodes())) == 5  # a streaming read session
+    with neo4j_store.snapshot() as snap:  # the export's session
+        assert len(list(snap.iter_edges())) == 4
+    neo4j_store.import_records(list(neo4j_store.iter_nodes()), [])  # staged import sessions
+    assert len(managers) >= 5
+    assert all(m is neo4j_store._bookmarks for m in managers)
+
+
+def test_a_write_is_seen_by_a_read_in_a_new_session(neo4j_store: Neo4jStore) -> None:
+    neo4j_store.upsert_node(NodeData("team:causal", {"name": "C"}), source="t")
+    with neo4j_store._session(neo4j.READ_ACCESS) as session:
+        record = session.run(
+            "MATCH (n:Element {ref: 'team:causal'}) RETURN n.name AS name"
+        ).single()
+    assert record is not None and record["name"] == "C"
