@@ -7,6 +7,9 @@ import statistics
 from pathlib import Path
 from typing import Any
 
+from bench.rescan import report_lines as rescan_lines
+from bench.storecost import report_lines as storecost_lines
+
 TARGETS = {"p50": 20.0, "p95": 100.0}
 
 
@@ -130,6 +133,7 @@ def render(results: dict[str, Any]) -> str:
         lines += ["", "The Cypher query:", "", "```cypher", cy["query"], "```"]
         if cy["mismatches"]:
             lines += ["", "Differing sets: " + "; ".join(cy["mismatches"])]
+    lines += rescan_lines(results) + storecost_lines(results)
     lines.append("")
     return "\n".join(lines)
 

@@ -51,6 +51,8 @@ from bench.measure import (
     run_child,
 )
 from bench.report import write_report
+from bench.rescan import rescan_part
+from bench.storecost import storecost_part
 from graph.analysis import Projection, build_projection, impact, walk_change
 from graph.storage import GraphStore, SQLiteStore
 from schemas.analysis import ImpactRequest
@@ -300,6 +302,9 @@ def run(args: argparse.Namespace) -> Results:
             results["neo4j"] = neo4j_part(p, nodes, edges, targets[: args.cypher_queries], log)
         store.close()
         del p, g, nodes, edges
+        gc.collect()
+        results["rescan"] = rescan_part(log, with_neo4j=not args.skip_neo4j)
+        results["storecost"] = storecost_part(log)
         gc.collect()
         if not args.skip_million:
             results["million"] = million(Path(tmp) / "million.db", log)
