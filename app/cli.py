@@ -126,24 +126,23 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("export")
 def export(args: argparse.Namespace, settings: Settings) -> int:
-    from app.history_service import export_as_of
-    from graph.storage import export_document
+    from app.cli_export import write_chunks
+    from app.history_service import export_as_of_chunks
+    from graph.storage import export_chunks
 
     store = open_store(settings)
     try:
-        doc = export_as_of(store, args.as_of, settings) if args.as_of else export_document(store)
+        chunks = (
+            export_as_of_chunks(store, args.as_of, settings) if args.as_of else export_chunks(store)
+        )
+        size = write_chunks(chunks, args.output)
     finally:
         store.close()
-    text = json.dumps(doc, indent=1, sort_keys=False)
     if args.output and args.output != "-":
-        Path(args.output).write_text(text + "\n", encoding="utf-8")
         print(
-            f"exported {len(doc['nodes'])} nodes and {len(doc['edges'])} edges "
-            f"from {describe_store(settings)} to {args.output}",
+            f"exported the graph ({size:,} bytes) from {describe_store(settings)} to {args.output}",
             file=sys.stderr,
         )
-    else:
-        print(text)
     return 0
 
 

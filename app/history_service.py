@@ -12,6 +12,7 @@ may be gone.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,6 +23,7 @@ from graph.storage import (
     ChangeQuery,
     GraphStore,
     Point,
+    as_of_chunks,
     change_time,
     diff,
     document_as_of,
@@ -117,6 +119,11 @@ def diff_between(
     first = point(start, settings, location="query.from")
     last = point(end, settings, location="query.to") if end else Point(at=change_time())
     return diff(store, first, last)
+
+
+def export_as_of_chunks(store: GraphStore, text: str, settings: Settings) -> Iterator[str]:
+    """:func:`export_as_of` as JSON text, piece by piece (the CLI writes it out)."""
+    return as_of_chunks(store, point(text, settings, location="query.as_of"))
 
 
 def export_as_of(store: GraphStore, text: str, settings: Settings) -> dict[str, Any]:

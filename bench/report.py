@@ -9,6 +9,8 @@ from typing import Any
 
 from bench.freshness import report_lines as freshness_lines
 from bench.rebuild import report_lines as rebuild_lines
+from bench.rescan import report_lines as rescan_lines
+from bench.storecost import report_lines as storecost_lines
 
 TARGETS = {"p50": 20.0, "p95": 100.0}
 
@@ -137,6 +139,7 @@ def render(results: dict[str, Any]) -> str:
         lines += ["", "The Cypher query:", "", "```cypher", cy["query"], "```"]
         if cy["mismatches"]:
             lines += ["", "Differing sets: " + "; ".join(cy["mismatches"])]
+    lines += rescan_lines(results) + storecost_lines(results)
     lines.append("")
     return "\n".join(lines)
 

@@ -56,8 +56,10 @@ from bench.measure import (
     run_child,
 )
 from bench.report import write_report
+from bench.rescan import rescan_part
 from bench.scan import scan_part
 from bench.serve import serve_part
+from bench.storecost import storecost_part
 from graph.analysis import Projection, build_projection, impact, walk_change
 from graph.storage import GraphStore, SQLiteStore
 from schemas.analysis import ImpactRequest
@@ -315,6 +317,9 @@ def run(args: argparse.Namespace) -> Results:
             results["freshness"] = freshness(db, args.fresh_rounds, g=g)
             log("freshness:\n" + "\n".join(freshness_lines(results["freshness"])))
         del p, g, nodes, edges
+        gc.collect()
+        results["rescan"] = rescan_part(log, with_neo4j=not args.skip_neo4j)
+        results["storecost"] = storecost_part(log)
         gc.collect()
         if not args.skip_million:
             results["million"] = million(Path(tmp), log)

@@ -294,6 +294,63 @@ class GraphStoreContract:
         store.upsert_edge(EdgeData("component:auth", "DEPENDS_ON", "component:cart"), source="e")
         assert store.source_ids() == {"seed", "e"}
 
+    def test_source_lookup_returns_exactly_what_each_source_asserts(
+        self, store: GraphStore
+    ) -> None:
+        """The source index follows upserts, replaces, deletes, retracts, imports and clear."""
+        checked: set[str] = set()
+
+        def check() -> None:
+            expected: dict[str, tuple[set[str], set[tuple[str, str, str]]]] = {}
+            for node in store.iter_nodes():
+                for a in node.assertions:
+                    expected.setdefault(a.source, (set(), set()))[0].add(node.ref)
+            for edge in store.iter_edges():
+                for a in edge.assertions:
+                    expected.setdefault(a.source, (set(), set()))[1].add(edge.key)
+            checked.update(expected)
+            for source in checked:
+                assert store.asserted_by(source) == expected.get(source, (set(), set())), source
+
+        seed(store, "s1")
+        store.upsert_nodes([NodeData("component:cart"), NodeData("team:t")], source="s2")
+        store.upsert_edge(EdgeData("component:cart", "DEPENDS_ON", "component:auth"), source="s2")
+        check()
+        assert store.asserted_by("s2") == (
+            {"component:cart", "team:t"},
+            {("component:cart", "DEPENDS_ON", "component:auth")},
+        )
+        store.replace_source(
+            "s1",
+            [NodeData("component:cart", {"name": "Cart"}), NodeData("component:auth")],
+            [EdgeData("component:cart", "DEPENDS_ON", "component:auth")],
+        )
+        check()
+        store.replace_sources(
+            {
+                "s3": ([NodeData("team:t"), NodeData("team:u")], []),
+                "s2": ([NodeData("component:cart")], []),
+            }
+        )
+        check()
+        store.delete_edge("component:cart", "DEPENDS_ON", "component:auth")
+        store.delete_node("team:t")
+        check()
+        assert store.asserted_by("s3") == ({"team:u"}, set())
+        nodes, edges = list(store.iter_nodes()), list(store.iter_edges())
+        seed(store, "s4")
+        store.import_records(nodes, edges)
+        check()
+        assert store.asserted_by("s4") == (set(), set())
+        store.upsert_node(NodeData("product:p"), source="s5")
+        store.upsert_edge(EdgeData("component:cart", "PART_OF", "product:p"), source="s5")
+        store.delete_node("component:auth")
+        store.retract_source("s1")
+        check()
+        store.clear()
+        check()
+        assert all(store.asserted_by(s) == (set(), set()) for s in checked)
+
     # ------------------------------------------------------ export / import
 
     def test_import_records_replaces_everything_and_keeps_provenance(

@@ -13,12 +13,13 @@ move a whole graph as one JSON document.
 from __future__ import annotations
 
 from graph.storage.changes import ChangeQuery, ChangeRecord, change_time, parse_instant
-from graph.storage.document import export_chunks, export_document, import_document
+from graph.storage.document import document_chunks, export_chunks, export_document, import_document
 from graph.storage.document_model import DOCUMENT_SCHEMA
 from graph.storage.history import (
     MAX_VERSION_DIGITS,
     GraphAt,
     Point,
+    as_of_chunks,
     diff,
     document_as_of,
     graph_as_of,
@@ -84,9 +85,11 @@ __all__ = [
     "VersionWatch",
     "WriteSummary",
     "WriteTx",
+    "as_of_chunks",
     "change_time",
     "diff",
     "document_as_of",
+    "document_chunks",
     "export_chunks",
     "export_document",
     "graph_as_of",

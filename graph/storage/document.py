@@ -72,6 +72,17 @@ def _items(items: Iterable[str]) -> Iterator[str]:
         yield ("" if first else ",") + ",".join(piece)
 
 
+def document_chunks(
+    header: Mapping[str, Any], nodes: Iterable[NodeRecord], edges: Iterable[EdgeRecord]
+) -> Iterator[str]:
+    """An export document as JSON text, piece by piece: *header*'s fields, then the facts."""
+    yield _dump(dict(header))[:-1] + ',"nodes":['
+    yield from _items(_dump(_node_json(n)) for n in nodes)
+    yield '],"edges":['
+    yield from _items(_dump(_edge_json(e)) for e in edges)
+    yield "]}"
+
+
 def export_chunks(store: GraphStore) -> Generator[str, None, None]:
     """The export document as JSON text, piece by piece, from one snapshot of the store.
 
@@ -86,11 +97,7 @@ def export_chunks(store: GraphStore) -> Generator[str, None, None]:
             "backend": store.backend,
             "version": snap.version,
         }
-        yield _dump(header)[:-1] + ',"nodes":['
-        yield from _items(_dump(_node_json(n)) for n in snap.iter_nodes())
-        yield '],"edges":['
-        yield from _items(_dump(_edge_json(e)) for e in snap.iter_edges())
-        yield "]}"
+        yield from document_chunks(header, snap.iter_nodes(), snap.iter_edges())
 
 
 def export_document(store: GraphStore) -> dict[str, Any]:

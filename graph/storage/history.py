@@ -9,11 +9,12 @@ changes between two points per node and edge and groups them by product.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from graph.storage.changes import ChangeQuery, ChangeRecord, State, parse_instant
+from graph.storage.document import document_chunks
 from graph.storage.records import EdgeRecord, NodeRecord, utc_now
 from graph.storage.store import GraphStore
 from schemas.errors import ConflictError, InvalidInputError
@@ -99,6 +100,24 @@ def _undo(
     nodes.pop(change.ref, None)
     if isinstance(state, NodeRecord):
         nodes[state.ref] = state
+
+
+def as_of_chunks(store: GraphStore, point: Point) -> Iterator[str]:
+    """:func:`document_as_of` as JSON text, piece by piece.
+
+    The graph then is rebuilt in memory first (today's graph with the newer
+    changes undone), so this saves the document's copies, not the graph's.
+    """
+    graph = graph_as_of(store, point)
+    header = {
+        "format": "archgraph-graph",
+        "format_version": 1,
+        "exported_at": utc_now(),
+        "backend": store.backend,
+        "version": graph.version,
+        "as_of": point.to_json(),
+    }
+    return document_chunks(header, graph.nodes, graph.edges)
 
 
 def document_as_of(store: GraphStore, point: Point) -> dict[str, Any]:

@@ -39,6 +39,13 @@ from graph.storage.neo4j_cypher import (
     rel_type_of,
     stored_props,
 )
+from graph.storage.neo4j_sources import (
+    STAGED_EDGE_SOURCE,
+    STAGED_NODE_SOURCE,
+    stage_edge_sources,
+    stage_node_sources,
+    swap_index,
+)
 from graph.storage.records import EdgeRecord, NodeRecord
 from schemas.errors import ConflictError
 
@@ -108,6 +115,8 @@ def _delete_in_batches(run_write: RunWrite, match: LiteralString, **params: Any)
 def drop_stage(run_write: RunWrite, stage: str) -> None:
     """Delete one stage: its staged nodes (and edges), then its marker."""
     _delete_in_batches(run_write, cypher(f"MATCH (n:{STAGED} {{_stage: $stage}})"), stage=stage)
+    for label in (STAGED_NODE_SOURCE, STAGED_EDGE_SOURCE):
+        _delete_in_batches(run_write, cypher(f"MATCH (n:{label} {{_stage: $stage}})"), stage=stage)
     _delete_in_batches(run_write, cypher(f"MATCH (n:{STAGE} {{id: $stage}})"), stage=stage)
 
 
@@ -131,10 +140,11 @@ def delete_leftovers(run_write: RunWrite, abandoned_after: float = ABANDONED_AFT
 
     for stage in run_write(abandoned):
         drop_stage(run_write, stage)
-    _delete_in_batches(
-        run_write,
-        cypher(f"MATCH (n:{STAGED}) WHERE NOT EXISTS {{ MATCH (:{STAGE} {{id: n._stage}}) }}"),
-    )
+    for label in (STAGED, STAGED_NODE_SOURCE, STAGED_EDGE_SOURCE):
+        _delete_in_batches(
+            run_write,
+            cypher(f"MATCH (n:{label}) WHERE NOT EXISTS {{ MATCH (:{STAGE} {{id: n._stage}}) }}"),
+        )
 
 
 def stage_nodes(run_write: RunWrite, stage: str, nodes: Sequence[NodeRecord]) -> None:
@@ -146,6 +156,7 @@ def stage_nodes(run_write: RunWrite, stage: str, nodes: Sequence[NodeRecord]) ->
         query = cypher(f"UNWIND $rows AS row CREATE (n:{STAGED}:{label_of(kind)}) SET n = row")
         for batch in batches(rows):
             run_write(_staged_unit(query, stage, rows=batch))
+    _stage_sources(run_write, stage_node_sources, stage, nodes)
 
 
 def stage_edges(run_write: RunWrite, stage: str, edges: Sequence[EdgeRecord]) -> None:
@@ -163,6 +174,18 @@ def stage_edges(run_write: RunWrite, stage: str, edges: Sequence[EdgeRecord]) ->
         )
         for batch in batches(rows):
             run_write(_staged_unit(query, stage, rows=batch))
+    _stage_sources(run_write, stage_edge_sources, stage, edges)
+
+
+def _stage_sources(run_write: RunWrite, stage_fn: Any, stage: str, records: Sequence[Any]) -> None:
+    """Stage the source index of *records*, one transaction per batch of records."""
+    for batch in batches(records):
+
+        def unit(tx: ManagedTransaction, batch: list[Any] = batch) -> None:
+            _touch(tx, stage)
+            stage_fn(lambda q, **p: tx.run(q, p).consume(), stage, batch)
+
+        run_write(unit)
 
 
 OnSwap = Callable[[ManagedTransaction, int], None]
@@ -202,6 +225,7 @@ def swap_in(
             stage=stage,
         ).consume()
         tx.run(cypher(f"MATCH (s:{STAGE} {{id: $stage}}) DELETE s"), stage=stage).consume()
+        swap_index(tx, stage, RETIRED)
         record = tx.run(
             "MATCH (m:ArchgraphMeta {id: 'graph'}) SET m.version = m.version + 1 "
             "RETURN m.version AS v"

@@ -56,6 +56,7 @@ from graph.storage.neo4j_cypher import (
     split_credentials,
 )
 from graph.storage.neo4j_import import ABANDONED_AFTER, import_staged
+from graph.storage.neo4j_sources import SOURCE_INDEXES, build_source_index
 from graph.storage.neo4j_tx import Neo4jTx
 from graph.storage.records import (
     EdgeRecord,
@@ -149,6 +150,10 @@ class Neo4jStore(GraphStore):
             connection_acquisition_timeout=max(connection_timeout + retry_time, 10.0),
             max_transaction_retry_time=retry_time,
         )
+        # One bookmark manager for every session and query of this store: on a
+        # cluster (neo4j://) each transaction waits for the ones before it, so a
+        # read in a new session sees the writes this process made before it.
+        self._bookmarks = GraphDatabase.bookmark_manager()
         self._constraints_ready = False
         # An import's stage untouched this long is deleted by the next import.
         self.abandoned_stage_seconds = abandoned_stage_seconds
@@ -164,15 +169,14 @@ class Neo4jStore(GraphStore):
             return
 
         def create() -> None:
-            for statement in CONSTRAINTS:
-                self._driver.execute_query(statement, database_=self.database)
+            for statement in (*CONSTRAINTS, *SOURCE_INDEXES):
+                self._query(statement)
             # The version node exists before the first writer locks it.
-            self._driver.execute_query(
-                "MERGE (m:ArchgraphMeta {id: 'graph'}) ON CREATE SET m.version = 0",
-                database_=self.database,
-            )
+            self._query("MERGE (m:ArchgraphMeta {id: 'graph'}) ON CREATE SET m.version = 0")
 
         self._guard(create)
+        # A database written before the source index existed is indexed once.
+        build_source_index(self._run_write)
         self._constraints_ready = True
 
     @staticmethod
@@ -186,12 +190,31 @@ class Neo4jStore(GraphStore):
 
     def _read(self, query: LiteralString, **params: Any) -> list[neo4j.Record]:
         self._ensure_constraints()
-        result = self._guard(
-            lambda: self._driver.execute_query(
-                query, params, database_=self.database, routing_=RoutingControl.READ
-            )
+        return self._guard(lambda: self._query(query, params, routing=RoutingControl.READ))
+
+    def _query(
+        self,
+        query: LiteralString,
+        params: dict[str, Any] | None = None,
+        routing: RoutingControl = RoutingControl.WRITE,
+    ) -> list[neo4j.Record]:
+        """One query in its own transaction, causally after every earlier one of this store."""
+        result = self._driver.execute_query(
+            query,
+            params,
+            database_=self.database,
+            routing_=routing,
+            bookmark_manager_=self._bookmarks,
         )
         return list(result.records)
+
+    def _session(self, access_mode: str = neo4j.WRITE_ACCESS) -> neo4j.Session:
+        """A session chained (by bookmarks) after every earlier transaction of this store."""
+        return self._driver.session(
+            database=self.database,
+            default_access_mode=access_mode,
+            bookmark_manager=self._bookmarks,
+        )
 
     def _write(self, work: Callable[[WriteTx], T]) -> T:
         self._ensure_constraints()
@@ -201,7 +224,7 @@ class Neo4jStore(GraphStore):
             return work(Neo4jTx(tx))
 
         def run() -> T:
-            with self._driver.session(database=self.database) as session:
+            with self._session() as session:
                 return session.execute_write(unit)
 
         result = self._retrying(run)
@@ -336,9 +359,7 @@ class Neo4jStore(GraphStore):
     def _stream(self, query: LiteralString) -> Iterator[neo4j.Record]:
         self._ensure_constraints()
         try:
-            with self._driver.session(
-                database=self.database, default_access_mode=neo4j.READ_ACCESS
-            ) as session:
+            with self._session(neo4j.READ_ACCESS) as session:
                 yield from session.run(query)
         except (ServiceUnavailable, SessionExpired, ConnectionPoolError) as exc:
             raise StoreUnavailableError(f"Neo4j unavailable: {exc}") from exc
@@ -385,7 +406,7 @@ class Neo4jStore(GraphStore):
         """
         self._ensure_constraints()
         try:
-            with self._driver.session(database=self.database) as session:
+            with self._session() as session:
                 tx = session.begin_transaction()
                 try:
                     lock_graph(tx)
@@ -456,7 +477,7 @@ class Neo4jStore(GraphStore):
 
     def _run_write(self, unit: Callable[[ManagedTransaction], T]) -> T:
         def run() -> T:
-            with self._driver.session(database=self.database) as session:
+            with self._session() as session:
                 return session.execute_write(unit)
 
         result = self._retrying(run)

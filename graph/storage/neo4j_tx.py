@@ -22,6 +22,15 @@ from graph.storage.neo4j_cypher import (
     rel_type_of,
     stored_props,
 )
+from graph.storage.neo4j_sources import (
+    clear_index,
+    edge_keys_of,
+    index_edges,
+    index_nodes,
+    node_refs_of,
+    unindex_edges,
+    unindex_nodes,
+)
 from graph.storage.records import EdgeRecord, NodeRecord
 from graph.storage.write_tx import WriteTx
 from schemas.facts import EdgeKey
@@ -77,6 +86,7 @@ class Neo4jTx(WriteTx):
                     ),
                     rows=batch,
                 )
+        index_nodes(self.run, records)
 
     def put_edges(self, records: Sequence[EdgeRecord]) -> None:
         by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -99,10 +109,12 @@ class Neo4jTx(WriteTx):
                     ),
                     rows=batch,
                 )
+        index_edges(self.run, records)
 
     def remove_nodes(self, refs: Sequence[str]) -> None:
         for batch in batches(refs):
             self.run("UNWIND $refs AS ref MATCH (n:Element {ref: ref}) DETACH DELETE n", refs=batch)
+        unindex_nodes(self.run, refs)
 
     def remove_edges(self, keys: Sequence[EdgeKey]) -> None:
         for batch in batches(keys):
@@ -113,20 +125,13 @@ class Neo4jTx(WriteTx):
                 "WHERE type(r) = row.type DELETE r",
                 rows=rows,
             )
+        unindex_edges(self.run, keys)
 
     def source_node_refs(self, source: str) -> set[str]:
-        recs = self.run(
-            "MATCH (n:Element) WHERE $source IN n._sources RETURN n.ref AS ref", source=source
-        )
-        return {rec["ref"] for rec in recs}
+        return node_refs_of(self.run, source)
 
     def source_edge_keys(self, source: str) -> set[EdgeKey]:
-        recs = self.run(
-            "MATCH (a:Element)-[r]->(b:Element) WHERE $source IN r._sources "
-            "RETURN a.ref AS f, type(r) AS t, b.ref AS to",
-            source=source,
-        )
-        return {(rec["f"], rec["t"], rec["to"]) for rec in recs}
+        return edge_keys_of(self.run, source)
 
     def edge_keys_touching(self, refs: Sequence[str]) -> set[EdgeKey]:
         keys: set[EdgeKey] = set()
@@ -142,6 +147,7 @@ class Neo4jTx(WriteTx):
     def clear(self) -> None:
         self.run("MATCH (n:Element) DETACH DELETE n")
         self.clear_scan_states()
+        clear_index(self.run)
 
     def read_scan_state(self, key: str) -> str | None:
         recs = self.run("MATCH (s:ArchgraphScanState {key: $key}) RETURN s.value AS v", key=key)

@@ -212,6 +212,15 @@ class GraphStore(ABC):
     def source_ids(self) -> set[str]:
         """Every source id that asserts at least one node or edge."""
 
+    def asserted_by(self, source: str) -> tuple[set[str], set[EdgeKey]]:
+        """The refs and edge keys *source* asserts, read through the source index.
+
+        The same lookup ``replace_source`` diffs against, inside a write
+        transaction (so after every earlier write); its cost follows what
+        *source* asserted, not the size of the graph.
+        """
+        return self._write(lambda tx: (tx.source_node_refs(source), tx.source_edge_keys(source)))
+
     @abstractmethod
     def read_changes(self, query: ChangeQuery) -> list[ChangeRecord]:
         """Change records matching *query*, newest first (oldest first when asked)."""

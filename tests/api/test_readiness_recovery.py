@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlparse
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from app.settings import Settings
 from app.stores import describe_store
 from graph.storage.neo4j_store import Neo4jStore
-from tests.api.conftest import EDITOR, assert_error, make_client
+from tests.api.conftest import EDITOR, READER, assert_error, make_client
 from tests.tcp_proxy import TcpProxy
 
 pytestmark = [
@@ -90,3 +91,22 @@ def test_credentials_in_the_uri_are_used_and_never_shown() -> None:
         store.close()
     settings = Settings(neo4j_uri="neo4j://archgraph:s3cret-pw@db.example:7687")
     assert describe_store(settings) == "Neo4j at neo4j://db.example:7687"
+
+
+def test_credentials_in_the_uri_never_reach_logs_or_error_bodies(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)  # every logger, the driver's included
+    store = Neo4jStore("neo4j://archgraph:s3cret-pw@127.0.0.1:1")
+    try:
+        client = make_client(store)
+        for response in (
+            client.as_key(None).get("/readyz"),
+            client.as_key(READER).get("/api/v1/teams/core"),
+        ):
+            assert response.status_code == 503
+            assert "s3cret-pw" not in response.text
+        assert "127.0.0.1" in caplog.text  # the driver did log its attempts
+        assert "s3cret-pw" not in caplog.text
+    finally:
+        store.close()
