@@ -29,6 +29,7 @@ import json
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, LiteralString, TypeVar
 
 import neo4j
@@ -77,7 +78,7 @@ from graph.storage.store import (
     GraphStore,
     NodeFact,
 )
-from graph.storage.version_watch import VersionWatch
+from graph.storage.version_watch import NoticeFile, VersionWatch
 from graph.storage.write_tx import WriteTx
 from schemas.errors import InvalidInputError, StoreUnavailableError
 
@@ -130,8 +131,17 @@ class Neo4jStore(GraphStore):
         retry_time: float = 0.5,
         abandoned_stage_seconds: float = ABANDONED_AFTER,
         version_poll_seconds: float = 0.25,
+        notice_path: str | None = None,
     ) -> None:
         self.version_poll_seconds = version_poll_seconds
+        # Processes on one host (serve's workers, CLI scans) share a change
+        # notice beside their data: each bumps it after a commit, so the others
+        # see the write at once; other hosts' writes are seen within one poll.
+        self._notice: NoticeFile | None = None
+        if notice_path is not None:
+            with contextlib.suppress(OSError):
+                Path(notice_path).parent.mkdir(parents=True, exist_ok=True)
+                self._notice = NoticeFile(notice_path)
         # Credentials written into the URI are used, never kept in it (or printed).
         self.uri, uri_user, uri_password = split_credentials(uri)
         self.database = database
@@ -228,12 +238,19 @@ class Neo4jStore(GraphStore):
                 return session.execute_write(unit)
 
         result = self._retrying(run)
-        self._wrote()
+        self._committed()
         return result
 
+    def _committed(self) -> None:
+        if self._notice is not None:
+            self._notice.bump()  # after the commit: a reader seeing it can read the write
+        self._wrote()
+
     def _new_version_watch(self) -> VersionWatch:
-        # Another process's write is seen within one poll; this process's at once.
-        return VersionWatch(self.version, poll_seconds=self.version_poll_seconds)
+        # This process's write is seen at once, another process's on this host
+        # through the notice (when one is given), any other within one poll.
+        notice = self._notice.read if self._notice is not None else None
+        return VersionWatch(self.version, notice=notice, poll_seconds=self.version_poll_seconds)
 
     def _retrying(self, run: Callable[[], T]) -> T:
         """Run a write; retry transient errors (deadlocks) the driver gave up on; never 500."""
@@ -254,6 +271,8 @@ class Neo4jStore(GraphStore):
         if self._watch is not None:
             self._watch.close()
         self._driver.close()
+        if self._notice is not None:
+            self._notice.close()
 
     # ----------------------------------------------------------- reads
 
@@ -481,7 +500,7 @@ class Neo4jStore(GraphStore):
                 return session.execute_write(unit)
 
         result = self._retrying(run)
-        self._wrote()
+        self._committed()
         return result
 
     def import_records(
