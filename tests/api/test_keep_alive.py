@@ -25,7 +25,7 @@ from tests.api.live_server import live_server
 
 TARGET = "component:identity-service"
 # (requests in a row, then seconds idle); the idle gaps pass uvicorn's default 5 s
-ROUNDS = ((8, 6.0), (8, 6.0), (8, 0.0))
+ROUNDS = ((6, 6.0), (6, 0.0))
 
 
 class Writer(threading.Thread):
