@@ -29,7 +29,6 @@ the same tree replaces the same sources.
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,15 +49,13 @@ from scanners.foreign import not_ours
 from scanners.portals import PORTAL_INDEXES, PORTAL_SCANNERS
 from scanners.rescan import ScanTrace
 from scanners.resolve import (
-    DirectoryResolver,
     ResolveError,
     Resolver,
     join_relative,
 )
 from scanners.result import ReadFile, ResultBuilder, ScanIssue, ScanResult, Severity
 from scanners.specs import SpecSummary, channels_by_action
-from scanners.walk import EXCLUDED_DIRS, FileInput, SkippedFile, walk_tree
-from schemas.errors import InvalidInputError
+from scanners.walk import EXCLUDED_DIRS, FileInput, SkippedFile, Tree, open_tree
 
 __all__ = [
     "DEFAULT_MAX_FILES",
@@ -143,6 +140,35 @@ def source_id(scanner: str, prefix: str, path: str) -> str:
 # ------------------------------------------------------------------ public
 
 
+def scan_tree(
+    tree: Tree,
+    *,
+    mapping: BackstageMapping,
+    progress: Progress | None,
+    trace: ScanTrace | None = None,
+) -> DirectoryScan:
+    """Scan every file of an opened *tree* (steps 2-7); *trace* as in :func:`scan_inputs`."""
+    results, more, adr_folders = scan_inputs(
+        tree.inputs,
+        resolver=tree.resolver,
+        prefix=tree.prefix,
+        mapping=mapping,
+        progress=progress,
+        unrecognised=Severity.INFO,
+        trace=trace,
+    )
+    return DirectoryScan(
+        str(tree.given),
+        tree.prefix,
+        tuple(results),
+        tuple(tree.skipped + more),
+        tuple(tree.files),
+        prunable=True,
+        stats=scan_stats(results, tree.skipped + more),
+        adr_folders=tuple(adr_folders),
+    )
+
+
 def scan_directory(
     root: str | Path,
     *,
@@ -159,31 +185,14 @@ def scan_directory(
     ``PayloadTooLargeError`` when the tree has more than *max_files* files
     or *max_total_bytes* bytes to read (nothing is scanned then).
     """
-    given = Path(root)
-    if not given.is_dir():
-        raise InvalidInputError(f"{root} is not a directory", location=str(root))
-    real_root = Path(os.path.realpath(given))
-    prefix = real_root.name if source_prefix is None else source_prefix.strip("/")
-    inputs, skipped, files = walk_tree(real_root, max_file_bytes, max_files, max_total_bytes)
-    resolver = DirectoryResolver(real_root, max_file_bytes=max_file_bytes)
-    results, more, adr_folders = scan_inputs(
-        inputs,
-        resolver=resolver,
-        prefix=prefix,
-        mapping=mapping,
-        progress=progress,
-        unrecognised=Severity.INFO,
+    tree = open_tree(
+        root,
+        max_file_bytes=max_file_bytes,
+        max_files=max_files,
+        max_total_bytes=max_total_bytes,
+        source_prefix=source_prefix,
     )
-    return DirectoryScan(
-        str(given),
-        prefix,
-        tuple(results),
-        tuple(skipped + more),
-        tuple(files),
-        prunable=True,
-        stats=scan_stats(results, skipped + more),
-        adr_folders=tuple(adr_folders),
-    )
+    return scan_tree(tree, mapping=mapping, progress=progress)
 
 
 def collect_files(
@@ -199,18 +208,20 @@ def collect_files(
     ``(f"{name}/{path}", text)`` (or with ``source_prefix=name``) so the
     server's source ids match a local scan; report the skipped ones locally.
     """
-    given = Path(root)
-    if not given.is_dir():
-        raise InvalidInputError(f"{root} is not a directory", location=str(root))
-    real_root = Path(os.path.realpath(given))
-    inputs, skipped, _ = walk_tree(real_root, max_file_bytes, max_files, max_total_bytes)
-    files = [(i.path, i.text) for i in inputs if i.text is not None]
-    skipped += [
+    tree = open_tree(
+        root,
+        max_file_bytes=max_file_bytes,
+        max_files=max_files,
+        max_total_bytes=max_total_bytes,
+        source_prefix=None,
+    )
+    files = [(i.path, i.text) for i in tree.inputs if i.text is not None]
+    skipped = tree.skipped + [
         SkippedFile(i.path, "file.too-large", i.oversize, Severity.ERROR)
-        for i in inputs
+        for i in tree.inputs
         if i.oversize is not None
     ]
-    return real_root.name, files, sorted(skipped, key=lambda s: s.path)
+    return tree.prefix, files, sorted(skipped, key=lambda s: s.path)
 
 
 # ----------------------------------------------------------------- scanning

@@ -10,9 +10,9 @@ states the app stores with the sources (rule: ``docs/scanners.md``,
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from scanners.backstage import DEFAULT_MAPPING, BackstageMapping
@@ -22,9 +22,9 @@ from scanners.directory import (
     DEFAULT_MAX_TOTAL_BYTES,
     DirectoryScan,
     Progress,
-    scan_inputs,
     scan_spec_alone,
     scan_stats,
+    scan_tree,
 )
 from scanners.rescan import (
     TREE_KEY,
@@ -38,9 +38,8 @@ from scanners.rescan import (
     tree_digest,
 )
 from scanners.resolve import DirectoryResolver
-from scanners.result import ScanResult, Severity
-from scanners.walk import FileInput, walk_tree
-from schemas.errors import InvalidInputError
+from scanners.result import ScanResult
+from scanners.walk import FileInput, open_tree
 
 __all__ = ["rescan_directory"]
 
@@ -62,12 +61,14 @@ def rescan_directory(
     *previous* is what the store holds (``store.scan_states()``); *full*
     parses every file whatever it says.
     """
-    given = Path(root)
-    if not given.is_dir():
-        raise InvalidInputError(f"{root} is not a directory", location=str(root))
-    real_root = Path(os.path.realpath(given))
-    prefix = real_root.name if source_prefix is None else source_prefix.strip("/")
-    inputs, skipped, files = walk_tree(real_root, max_file_bytes, max_files, max_total_bytes)
+    opened = open_tree(
+        root,
+        max_file_bytes=max_file_bytes,
+        max_files=max_files,
+        max_total_bytes=max_total_bytes,
+        source_prefix=source_prefix,
+    )
+    prefix, inputs, skipped = opened.prefix, opened.inputs, opened.skipped
     settings = json.dumps(
         [code_fingerprint(), prefix, max_file_bytes, max_files, max_total_bytes, repr(mapping)]
     )
@@ -77,14 +78,13 @@ def rescan_directory(
     tree_key = TREE_KEY + prefix
     tree = TreeState.from_json(previous.get(tree_key))
     states = _states_under(previous, prefix)
-    resolver = DirectoryResolver(real_root, max_file_bytes=max_file_bytes)
     plan = (
         RescanPlan(all=True)
         if full
         else plan_rescan(current, digest, tree, states, skips, settings)
     )
     if not plan.all and tree is not None:
-        partial = _rescan_changed(plan, inputs, resolver, prefix, states, tree)
+        partial = _rescan_changed(plan, inputs, opened.resolver, prefix, states, tree)
         if partial is not None:
             results, trace = partial
             reads = tree.read_by_others | trace.read_by_others
@@ -93,11 +93,11 @@ def rescan_directory(
             }
             out[tree_key] = TreeState(digest, frozenset(reads)).to_json()
             return DirectoryScan(
-                str(given),
+                str(opened.given),
                 prefix,
                 tuple(results),
                 tuple(skipped),
-                tuple(files),
+                tuple(opened.files),
                 prunable=True,
                 stats=scan_stats(results, skipped),
                 states=out,
@@ -106,30 +106,14 @@ def rescan_directory(
                 state_before=(tree_key, previous.get(tree_key)),
             )
     trace = ScanTrace()
-    results, more, adr_folders = scan_inputs(
-        inputs,
-        resolver=resolver,
-        prefix=prefix,
-        mapping=mapping,
-        progress=progress,
-        unrecognised=Severity.INFO,
-        trace=trace,
-    )
-    found = _full_states(results, current, trace)
-    clean = not adr_folders and not any(r.failed for r in results)
-    clean = clean and not any(s.severity is Severity.ERROR for s in skipped + more)
+    scan = scan_tree(opened, mapping=mapping, progress=progress, trace=trace)
+    found = _full_states(scan.results, current, trace)
+    clean = not scan.adr_folders and not scan.failed
     found[tree_key] = (
         TreeState(digest, frozenset(trace.read_by_others)).to_json() if clean else None
     )
-    return DirectoryScan(
-        str(given),
-        prefix,
-        tuple(results),
-        tuple(skipped + more),
-        tuple(files),
-        prunable=True,
-        stats=scan_stats(results, skipped + more),
-        adr_folders=tuple(adr_folders),
+    return replace(
+        scan,
         states=found,
         parsed=trace.parsed,
         state_before=(tree_key, previous.get(tree_key)),

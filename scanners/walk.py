@@ -25,10 +25,19 @@ from typing import Any
 
 from scanners.detect import BINARY_SUFFIXES, DATA_SUFFIXES, Format, looks_binary, sniff
 from scanners.documents import DocumentError, decode_text
+from scanners.resolve import DirectoryResolver
 from scanners.result import Severity
-from schemas.errors import PayloadTooLargeError
+from schemas.errors import InvalidInputError, PayloadTooLargeError
 
-__all__ = ["EXCLUDED_DIRS", "FileInput", "SkippedFile", "too_large", "walk_tree"]
+__all__ = [
+    "EXCLUDED_DIRS",
+    "FileInput",
+    "SkippedFile",
+    "Tree",
+    "open_tree",
+    "too_large",
+    "walk_tree",
+]
 
 EXCLUDED_DIRS = frozenset(
     {
@@ -204,3 +213,39 @@ def _symlink_skip(root: Path, full: Path, rel: str) -> SkippedFile:
     return SkippedFile(
         rel, "skip.symlink", "symlink inside the tree; its target is scanned at its own path"
     )
+
+
+@dataclass(frozen=True)
+class Tree:
+    """A directory walked and bounded, ready to scan (:func:`open_tree`)."""
+
+    given: Path
+    prefix: str
+    inputs: list[FileInput]
+    skipped: list[SkippedFile]
+    files: list[str]
+    resolver: DirectoryResolver
+
+
+def open_tree(
+    root: str | Path,
+    *,
+    max_file_bytes: int,
+    max_files: int,
+    max_total_bytes: int,
+    source_prefix: str | None,
+) -> Tree:
+    """Walk *root* within the limits: its files read, its skips, its resolver.
+
+    Raises ``InvalidInputError`` when *root* is not a directory and
+    ``PayloadTooLargeError`` when the tree has more than *max_files* files
+    or *max_total_bytes* bytes to read.
+    """
+    given = Path(root)
+    if not given.is_dir():
+        raise InvalidInputError(f"{root} is not a directory", location=str(root))
+    real_root = Path(os.path.realpath(given))
+    prefix = real_root.name if source_prefix is None else source_prefix.strip("/")
+    inputs, skipped, files = walk_tree(real_root, max_file_bytes, max_files, max_total_bytes)
+    resolver = DirectoryResolver(real_root, max_file_bytes=max_file_bytes)
+    return Tree(given, prefix, inputs, skipped, files, resolver)
