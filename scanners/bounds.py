@@ -28,10 +28,15 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_NUMBER_CHARS",
     "MAX_VALUES",
+    "MERGE_KEY",
+    "NUMBERISH",
     "DocumentError",
     "check_json_depth",
+    "check_number",
     "check_yaml",
     "load_json",
+    "syntax_error",
+    "too_deep",
 ]
 
 MAX_DEPTH = 256
@@ -44,10 +49,10 @@ MAX_NUMBER_CHARS = 1000
 """The longest number a document may write (Python refuses ints over 4,300 digits)."""
 
 _CParser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_NUMBERISH = re.compile(r"[-+]?\.?[0-9][0-9a-fA-F_.:xob]*(?:[eE][-+]?[0-9]+)?")
+NUMBERISH = re.compile(r"[-+]?\.?[0-9][0-9a-fA-F_.:xob]*(?:[eE][-+]?[0-9]+)?")
 _STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-_MERGE_KEY = ("plain", "<<")
+MERGE_KEY = ("plain", "<<")
 _NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "!!int", "!!float"})
 
 
@@ -61,7 +66,7 @@ class DocumentError(ValueError):
         self.line = line
 
 
-def _too_deep(line: int | None) -> DocumentError:
+def too_deep(line: int | None) -> DocumentError:
     return DocumentError(
         f"document nests deeper than {MAX_DEPTH} levels", code="document.too-deep", line=line
     )
@@ -92,7 +97,7 @@ class _Frame:
 def _scalar_key(event: yaml.ScalarEvent) -> tuple[str, str]:
     """What a scalar key resolves to, closely enough to tell duplicates."""
     plain = bool(event.implicit[0]) and not event.style
-    if plain and _NUMBERISH.fullmatch(event.value):
+    if plain and NUMBERISH.fullmatch(event.value):
         return ("number", event.value)
     return ("plain" if plain and event.value == "<<" else "str", event.value)
 
@@ -116,29 +121,34 @@ def check_yaml(text: str) -> None:
                 if stack:
                     _note_child(stack[-1], event)
             if isinstance(event, yaml.ScalarEvent):
-                _check_number(event)
+                check_number(event)
             if is_start:
                 if len(stack) >= MAX_DEPTH:
-                    raise _too_deep(_line(event))
+                    raise too_deep(_line(event))
                 stack.append(_Frame(isinstance(event, yaml.MappingStartEvent)))
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)) and stack:
                 stack.pop()
-    except yaml.MarkedYAMLError as exc:
+    except yaml.YAMLError as exc:
+        raise syntax_error(exc) from None
+
+
+def syntax_error(exc: yaml.YAMLError) -> DocumentError:
+    """The per-file error for what the YAML parser refused, with its line when known."""
+    if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
-        raise DocumentError(
+        return DocumentError(
             f"invalid YAML: {exc.problem or exc.context or 'syntax error'}",
             code="document.syntax",
             line=mark.line + 1 if mark is not None else None,
-        ) from None
-    except yaml.YAMLError as exc:
-        raise DocumentError(f"invalid YAML: {exc}", code="document.syntax") from None
+        )
+    return DocumentError(f"invalid YAML: {exc}", code="document.syntax")
 
 
-def _check_number(event: yaml.ScalarEvent) -> None:
+def check_number(event: yaml.ScalarEvent) -> None:
     if len(event.value) <= MAX_NUMBER_CHARS:
         return
     plain = bool(event.implicit[0]) and not event.style
-    if event.tag in _NUMBER_TAGS or (plain and _NUMBERISH.fullmatch(event.value)):
+    if event.tag in _NUMBER_TAGS or (plain and NUMBERISH.fullmatch(event.value)):
         raise _number_too_long(len(event.value), _line(event))
 
 
@@ -150,7 +160,7 @@ def _note_child(frame: _Frame, event: Any) -> None:
     key = _scalar_key(event)
     line = _line(event)
     first = frame.keys.get(key)
-    if first is not None and key != _MERGE_KEY:
+    if first is not None and key != MERGE_KEY:
         raise DocumentError(
             f"duplicate key {event.value[:80]!r} (first at line {first})",
             code="document.duplicate-key",
@@ -170,7 +180,7 @@ def check_json_depth(text: str) -> None:
         if char in "[{":
             depth += 1
             if depth > MAX_DEPTH:
-                raise _too_deep(None)
+                raise too_deep(None)
         elif depth:
             depth -= 1
 
@@ -232,7 +242,7 @@ def load_json(text: str | bytes) -> Any:
             line=_json_key_line(text, exc.key),
         ) from None
     except RecursionError:
-        raise _too_deep(None) from None
+        raise too_deep(None) from None
 
 
 def _json_key_line(text: str, key: str) -> int | None:

@@ -21,7 +21,7 @@ from urllib.parse import unquote
 
 import yaml
 
-from scanners.bounds import DocumentError, check_yaml, load_json
+from scanners.bounds import DocumentError, check_yaml, load_json, syntax_error
 from scanners.yaml_pass import build_yaml
 
 __all__ = [
@@ -135,16 +135,8 @@ def _load_yaml_fully(text: str, keep_lines: bool) -> list[Any]:
             node = loader.get_node()
             roots.append(node)
             every.append(loader.construct_document(node))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "syntax error"
-        raise DocumentError(
-            f"invalid YAML: {problem}",
-            code="document.syntax",
-            line=mark.line + 1 if mark is not None else None,
-        ) from None
     except yaml.YAMLError as exc:
-        raise DocumentError(f"invalid YAML: {exc}", code="document.syntax") from None
+        raise syntax_error(exc) from None
     except IndexError:  # PyYAML's int and float constructors on an empty `!!int`
         raise _empty_number() from None
     except (ValueError, TypeError, OverflowError) as exc:  # e.g. `!!int "abc"`

@@ -21,14 +21,15 @@ from typing import Any
 import yaml
 
 from scanners.bounds import (
-    _MERGE_KEY,
-    _NUMBERISH,
     MAX_DEPTH,
     MAX_NUMBER_CHARS,
     MAX_VALUES,
+    MERGE_KEY,
+    NUMBERISH,
     DocumentError,
-    _check_number,
-    _too_deep,
+    check_number,
+    syntax_error,
+    too_deep,
 )
 
 __all__ = ["LineTree", "build_yaml"]
@@ -90,15 +91,8 @@ def build_yaml(
         return _build(loader, lines, _PLAIN_CACHE.setdefault(loader_class, {}))
     except _Rare:
         return None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise DocumentError(
-            f"invalid YAML: {exc.problem or exc.context or 'syntax error'}",
-            code="document.syntax",
-            line=mark.line + 1 if mark is not None else None,
-        ) from None
     except yaml.YAMLError as exc:
-        raise DocumentError(f"invalid YAML: {exc}", code="document.syntax") from None
+        raise syntax_error(exc) from None
     finally:
         loader.dispose()
 
@@ -134,7 +128,7 @@ def _build(loader: Any, lines: bool, cache: dict[str, Any]) -> tuple[list[Any], 
     scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
     mapping_start, sequence_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
     ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
-    numberish = _NUMBERISH.fullmatch
+    numberish = NUMBERISH.fullmatch
     max_chars = MAX_NUMBER_CHARS
     rare, missing = _RARE, _MISSING
     top: _Open | None = None
@@ -157,7 +151,7 @@ def _build(loader: Any, lines: bool, cache: dict[str, Any]) -> tuple[list[Any], 
             if kind is scalar_event:
                 raw = event.value
                 if len(raw) > max_chars:
-                    _check_number(event)
+                    check_number(event)
                 if not event.implicit[0]:
                     value: Any = raw  # quoted, untagged: a string
                 else:
@@ -183,7 +177,7 @@ def _build(loader: Any, lines: bool, cache: dict[str, Any]) -> tuple[list[Any], 
                         top.children.append(line)
                 continue
             if len(stack) >= MAX_DEPTH:
-                raise _too_deep(line)
+                raise too_deep(line)
             is_mapping = kind is mapping_start
             top = _Open({} if is_mapping else [], line, is_mapping)
             stack.append(top)
@@ -205,11 +199,11 @@ def _note_key(keys: dict[tuple[str, str], int], event: Any, line: int, numberish
     if plain and numberish(raw):
         key = ("number", raw)
     elif plain and raw == "<<":
-        key = _MERGE_KEY
+        key = MERGE_KEY
     else:
         key = ("str", raw)
     first = keys.get(key)
-    if first is not None and key != _MERGE_KEY:
+    if first is not None and key != MERGE_KEY:
         raise DocumentError(
             f"duplicate key {raw[:80]!r} (first at line {first})",
             code="document.duplicate-key",
