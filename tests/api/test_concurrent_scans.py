@@ -17,9 +17,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import threading
 import traceback
-from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
@@ -31,6 +29,7 @@ from app.settings import Settings
 from graph.storage import GraphStore, SQLiteStore, export_document
 from tests.api.conftest import EDITOR, KEYS
 from tests.api.live_server import live_server
+from tests.store_concurrency import run_threads
 
 TREES = 8
 RING = TREES + 2
@@ -71,25 +70,6 @@ def comparable(doc: dict[str, Any]) -> dict[str, Any]:
             for e in doc["edges"]
         },
     }
-
-
-def _together(count: int, target: Callable[[int], None]) -> list[BaseException]:
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(count)
-
-    def body(i: int) -> None:
-        try:
-            barrier.wait()
-            target(i)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=body, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return errors
 
 
 def _check_expected_shape(graph: dict[str, Any], wave: int) -> None:
@@ -149,7 +129,7 @@ def test_eight_concurrent_api_scans_end_as_serial_ones(store: GraphStore) -> Non
                     with httpx.Client(base_url=url, headers=headers, timeout=300) as client:
                         scan(client, tree, wave)
 
-                assert _together(TREES, one) == []
+                assert run_threads(TREES, one) == []
                 together.append(export(shared))
             store.clear()
             for wave in WAVES:

@@ -16,20 +16,7 @@ from app.cli import main
 from scanners import ScanResult, Severity, scan_directory, scan_uploads
 from tests.scanners.conftest import WriteTree
 from tests.scanners.test_corpus import corpus_dir
-
-SWAGGER = """\
-swagger: '2.0'
-info: {title: Pets, version: 1.0.0}
-paths:
-  /pets: {get: {responses: {'200': {description: ok}}}}
-"""
-OPENAPI = """\
-openapi: 3.0.3
-info: {title: Pets, version: 1.0.0}
-paths:
-  /pets: {get: {responses: {'200': {description: ok}}}}
-  /pets/{id}: {get: {responses: {'200': {description: ok}}}}
-"""
+from tests.scanners.test_foreign_and_versions import OPENAPI, SWAGGER
 
 
 def _entity(name: str, definition: str, *, extra: str = "") -> str:
