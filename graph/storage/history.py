@@ -9,12 +9,14 @@ changes between two points per node and edge and groups them by product.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from graph.storage.changes import ChangeQuery, ChangeRecord, State, parse_instant
 from graph.storage.document import document_chunks
+from graph.storage.document_model import FORMAT, FORMAT_VERSION
 from graph.storage.records import EdgeRecord, NodeRecord, utc_now
 from graph.storage.store import GraphStore
 from schemas.errors import ConflictError, InvalidInputError
@@ -110,8 +112,8 @@ def as_of_chunks(store: GraphStore, point: Point) -> Iterator[str]:
     """
     graph = graph_as_of(store, point)
     header = {
-        "format": "archgraph-graph",
-        "format_version": 1,
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
         "exported_at": utc_now(),
         "backend": store.backend,
         "version": graph.version,
@@ -122,34 +124,8 @@ def as_of_chunks(store: GraphStore, point: Point) -> Iterator[str]:
 
 def document_as_of(store: GraphStore, point: Point) -> dict[str, Any]:
     """An export document (``graph/storage/document.py``) of the graph at *point*."""
-    graph = graph_as_of(store, point)
-    return {
-        "format": "archgraph-graph",
-        "format_version": 1,
-        "exported_at": utc_now(),
-        "backend": store.backend,
-        "version": graph.version,
-        "as_of": point.to_json(),
-        "nodes": [
-            {
-                "ref": n.ref,
-                "kind": n.kind,
-                "properties": n.properties,
-                "assertions": [a.to_json() for a in n.assertions],
-            }
-            for n in graph.nodes
-        ],
-        "edges": [
-            {
-                "from": e.from_ref,
-                "type": e.type,
-                "to": e.to_ref,
-                "properties": e.properties,
-                "assertions": [a.to_json() for a in e.assertions],
-            }
-            for e in graph.edges
-        ],
-    }
+    document: dict[str, Any] = json.loads("".join(as_of_chunks(store, point)))
+    return document
 
 
 # ----------------------------------------------------------------------- diff
