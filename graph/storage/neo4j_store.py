@@ -137,7 +137,6 @@ class Neo4jStore(GraphStore):
         # Processes on one host (serve's workers, CLI scans) share a change
         # notice beside their data: each bumps it after a commit, so the others
         # see the write at once; other hosts' writes are seen within one poll.
-        self._notice: NoticeFile | None = None
         if notice_path is not None:
             with contextlib.suppress(OSError):
                 Path(notice_path).parent.mkdir(parents=True, exist_ok=True)
@@ -238,13 +237,8 @@ class Neo4jStore(GraphStore):
                 return session.execute_write(unit)
 
         result = self._retrying(run)
-        self._committed()
-        return result
-
-    def _committed(self) -> None:
-        if self._notice is not None:
-            self._notice.bump()  # after the commit: a reader seeing it can read the write
         self._wrote()
+        return result
 
     def _new_version_watch(self) -> VersionWatch:
         # This process's write is seen at once, another process's on this host
@@ -500,7 +494,7 @@ class Neo4jStore(GraphStore):
                 return session.execute_write(unit)
 
         result = self._retrying(run)
-        self._committed()
+        self._wrote()
         return result
 
     def import_records(

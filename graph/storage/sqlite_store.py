@@ -193,7 +193,6 @@ class SQLiteStore(GraphStore):
             self._ensure_schema()
         except sqlite3.Error as exc:
             raise StoreUnavailableError(f"cannot open SQLite store at {self.path}: {exc}") from exc
-        self._notice: NoticeFile | None = None
         if not self._memory:
             # Every process writing this file bumps the notice after each commit.
             with contextlib.suppress(OSError):
@@ -241,8 +240,6 @@ class SQLiteStore(GraphStore):
                 self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
-        if self._notice is not None:
-            self._notice.bump()  # after the commit: a reader seeing it can read the write
         self._wrote()
         return result
 

@@ -51,7 +51,7 @@ from graph.storage.records import (
     with_assertion,
     without_assertion,
 )
-from graph.storage.version_watch import VersionWatch
+from graph.storage.version_watch import NoticeFile, VersionWatch
 from graph.storage.write_tx import WriteTx
 from schemas.errors import NotFoundError
 from schemas.facts import EdgeData, EdgeKey, NodeData
@@ -103,6 +103,8 @@ class GraphStore(ABC):
 
     _watch: VersionWatch | None = None
     _watch_lock = threading.Lock()
+    _notice: NoticeFile | None = None
+    """The change counter other processes on this host read (backends that share one)."""
 
     def version_watch(self) -> VersionWatch:
         """This store's one :class:`VersionWatch`: the version without a read per request.
@@ -121,7 +123,13 @@ class GraphStore(ABC):
         return VersionWatch(self.version, recheck_seconds=0.0)
 
     def _wrote(self) -> None:
-        """Backends call this after every committed write transaction."""
+        """Backends call this after every committed write transaction.
+
+        It bumps the shared notice (after the commit: a process seeing the bump
+        can read the write) and tells this process's watch.
+        """
+        if self._notice is not None:
+            self._notice.bump()
         if self._watch is not None:
             self._watch.wrote()
 
