@@ -390,10 +390,13 @@ class GraphStoreContract:
         seed(store)
         edges = [(e.from_ref, e.type, e.to_ref, e.properties) for e in store.iter_edges()]
         assert len(edges) >= 3
-        monkeypatch.setattr(f"{type(store).__module__}.FACT_PAGE", 2)
-        pages = list(store.iter_edge_fact_pages())
-        assert [len(page) for page in pages[:-1]] == [2] * (len(pages) - 1)
-        assert [(a, t, b, json.loads(p)) for page in pages for a, t, b, p in page] == edges
+        for pager in ("sqlite_pages", "neo4j_snapshot"):  # where each backend pages
+            monkeypatch.setattr(f"graph.storage.{pager}.FACT_PAGE", 2)
+        with store.snapshot() as snap:
+            in_snapshot = list(snap.iter_edge_fact_pages())
+        for pages in (list(store.iter_edge_fact_pages()), in_snapshot):
+            assert [len(page) for page in pages[:-1]] == [2] * (len(pages) - 1)
+            assert [(a, t, b, json.loads(p)) for page in pages for a, t, b, p in page] == edges
 
     def test_import_rejects_dangling_edges_without_writing(self, store: GraphStore) -> None:
         seed(store)

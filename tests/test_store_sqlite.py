@@ -67,15 +67,20 @@ def test_store_is_one_wal_file_that_survives_reopening(tmp_path: Path) -> None:
 def test_whole_graph_reads_page_through_every_row(
     sqlite_store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import graph.storage.sqlite_store as module
+    import graph.storage.sqlite_pages as module
 
-    monkeypatch.setattr(module, "_PAGE", 7)
+    monkeypatch.setattr(module, "PAGE", 7)
     refs = [f"component:c{i:03d}" for i in range(50)]
     sqlite_store.upsert_nodes([NodeData(r) for r in refs], source="t")
     edges = [EdgeData(refs[i], "DEPENDS_ON", refs[j]) for i in range(0, 50, 3) for j in (1, 2)]
     sqlite_store.upsert_edges(edges, source="t")
     assert [n.ref for n in sqlite_store.iter_nodes()] == refs
     assert [e.key for e in sqlite_store.iter_edges()] == sorted(e.key for e in edges)
+    assert [ref for ref, _, _ in sqlite_store.iter_node_facts()] == refs
+    assert [e[:3] for e in sqlite_store.iter_edge_facts()] == sorted(e.key for e in edges)
+    with sqlite_store.snapshot() as snap:
+        assert [ref for ref, _, _ in snap.iter_node_facts()] == refs
+        assert [n.ref for n in snap.iter_nodes()] == refs
 
 
 def _process_writer(path: str, worker: int) -> None:

@@ -15,7 +15,7 @@ question reads it (:class:`~graph.analysis.projection.EdgeProps`).
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import pairwise, repeat
 from typing import Any, Protocol
@@ -41,7 +41,7 @@ from graph.analysis.projection import (
     KIND_CODE,
     Projection,
 )
-from graph.storage import EdgeFact, GraphStore, NodeFact, Point, graph_as_of
+from graph.storage import EdgeFact, GraphSnapshot, GraphStore, NodeFact, Point, graph_as_of
 from schemas.refs import Kind
 
 _ADR = KIND_CODE[Kind.ADR]
@@ -58,13 +58,15 @@ class FactSource(Protocol):
 
 
 def build_projection(store: FactSource) -> Projection:
-    """Read *store* into a :class:`Projection` stamped with the version read first.
+    """Read *store* into a :class:`Projection`: exactly the graph at the version it is stamped with.
 
-    The version is read before iterating, so a write that lands while the
-    projection is being read leaves it stamped older than the store, and the
-    next :meth:`~graph.analysis.cache.ProjectionCache.get` rebuilds. Edges
-    come from :meth:`~graph.storage.GraphStore.iter_edge_fact_pages` (JSON
-    text, a page at a time) when *store* is a ``GraphStore``.
+    A ``GraphStore`` is read through
+    :meth:`~graph.storage.GraphStore.read_consistent`: version, node facts
+    and edge fact pages (JSON text, a page at a time) from one consistent
+    snapshot, so a write landing during the build is either wholly in it
+    (and in its version) or not at all. Anything else speaking
+    :class:`FactSource` is read version first, so a write landing while it
+    is read leaves the projection stamped older than what it holds.
     """
     with _collector_paused():
         return _read(store)
@@ -87,21 +89,38 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _read(store: FactSource) -> Projection:
+    if isinstance(store, GraphStore):
+        return assemble(*store.read_consistent(_read_snapshot))
     version = store.version()
+    refs, kinds, props = _node_columns(store.iter_node_facts())
+    reader = EdgeReader({ref: i for i, ref in enumerate(refs)})
+    reader.add_facts(store.iter_edge_facts())
+    return assemble(version, refs, kinds, props, reader.columns())
+
+
+Columns = tuple[int, list[str], list[str], list[Mapping[str, Any]], EdgeColumns]
+
+
+def _read_snapshot(snap: GraphSnapshot) -> Columns:
+    """What :func:`assemble` takes, read from one snapshot (may run more than once)."""
+    refs, kinds, props = _node_columns(snap.iter_node_facts())
+    reader = EdgeReader({ref: i for i, ref in enumerate(refs)})
+    for page in snap.iter_edge_fact_pages():
+        reader.add_texts(page)
+    return snap.version, refs, kinds, props, reader.columns()
+
+
+def _node_columns(
+    facts: Iterable[NodeFact],
+) -> tuple[list[str], list[str], list[Mapping[str, Any]]]:
     refs: list[str] = []
     kinds: list[str] = []
     props: list[Mapping[str, Any]] = []
-    for ref, kind, node_props in store.iter_node_facts():
+    for ref, kind, node_props in facts:
         refs.append(ref)
         kinds.append(kind)
         props.append(node_props)
-    reader = EdgeReader({ref: i for i, ref in enumerate(refs)})
-    if isinstance(store, GraphStore):
-        for page in store.iter_edge_fact_pages():
-            reader.add_texts(page)
-    else:
-        reader.add_facts(store.iter_edge_facts())
-    return assemble(version, refs, kinds, props, reader.columns())
+    return refs, kinds, props
 
 
 def projection_as_of(store: GraphStore, point: Point) -> Projection:

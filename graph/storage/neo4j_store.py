@@ -57,6 +57,20 @@ from graph.storage.neo4j_cypher import (
     split_credentials,
 )
 from graph.storage.neo4j_import import ABANDONED_AFTER, import_staged
+from graph.storage.neo4j_snapshot import (
+    EDGE_FACTS_QUERY,
+    EDGES_QUERY,
+    NODE_FACTS_QUERY,
+    NODES_QUERY,
+    VERSION_QUERY,
+    Neo4jSnapshot,
+    edge_fact_pages_of,
+    edges_of,
+    locked_version,
+    node_facts_of,
+    nodes_of,
+    read_optimistic,
+)
 from graph.storage.neo4j_sources import SOURCE_INDEXES, build_source_index
 from graph.storage.neo4j_tx import Neo4jTx
 from graph.storage.records import (
@@ -67,7 +81,6 @@ from graph.storage.records import (
     as_field_filter,
 )
 from graph.storage.store import (
-    FACT_PAGE,
     IMPORT_SOURCE,
     SYSTEM_ACTOR,
     Direction,
@@ -84,34 +97,7 @@ from schemas.errors import InvalidInputError, StoreUnavailableError
 
 T = TypeVar("T")
 _TRANSIENT_ATTEMPTS = 5
-
-_NODES_QUERY = cypher(f"MATCH (n:Element) RETURN {NODE_RETURN} ORDER BY n.ref")
-_EDGES_QUERY = cypher(
-    f"MATCH (a:Element)-[r]->(b:Element) RETURN {EDGE_RETURN} ORDER BY from_ref, type, to_ref"
-)
-# what analysis reads: no assertions sent over Bolt or decoded
-_NODE_FACTS_QUERY = cypher(
-    "MATCH (n:Element) RETURN n.ref AS ref, n.kind AS kind, n._props AS props ORDER BY n.ref"
-)
-_EDGE_FACTS_QUERY = cypher(
-    "MATCH (a:Element)-[r]->(b:Element) RETURN a.ref AS from_ref, type(r) AS type, "
-    "b.ref AS to_ref, r._props AS props ORDER BY from_ref, type, to_ref"
-)
-
-
-class _Neo4jSnapshot(GraphSnapshot):
-    def __init__(self, tx: neo4j.Transaction, version: int) -> None:
-        self._tx = tx
-        self.version = version
-
-    def iter_nodes(self) -> Iterator[NodeRecord]:
-        for rec in self._tx.run(_NODES_QUERY):
-            yield node_record(rec["ref"], rec["kind"], rec["props"], rec["assertions"])
-
-    def iter_edges(self) -> Iterator[EdgeRecord]:
-        for rec in self._tx.run(_EDGES_QUERY):
-            key = (rec["from_ref"], rec["type"], rec["to_ref"])
-            yield edge_record(key, rec["props"], rec["assertions"])
+_UNAVAILABLE = (ServiceUnavailable, SessionExpired, AuthError, ConnectionPoolError, OSError)
 
 
 class Neo4jStore(GraphStore):
@@ -164,6 +150,11 @@ class Neo4jStore(GraphStore):
         # read in a new session sees the writes this process made before it.
         self._bookmarks = GraphDatabase.bookmark_manager()
         self._constraints_ready = False
+        # The projection build's optimistic read (read_consistent): tries before
+        # it reads under the graph lock, and how often each path was taken.
+        self.optimistic_tries = 2
+        self.optimistic_retries = 0
+        self.locked_reads = 0
         # An import's stage untouched this long is deleted by the next import.
         self.abandoned_stage_seconds = abandoned_stage_seconds
         # Start even when Neo4j is down: /readyz reports the reason, and the
@@ -378,20 +369,16 @@ class Neo4jStore(GraphStore):
             raise StoreUnavailableError(f"Neo4j unavailable: {exc}") from exc
 
     def iter_nodes(self) -> Iterator[NodeRecord]:
-        for rec in self._stream(_NODES_QUERY):
-            yield node_record(rec["ref"], rec["kind"], rec["props"], rec["assertions"])
+        return nodes_of(self._stream(NODES_QUERY))
 
     def iter_edges(self) -> Iterator[EdgeRecord]:
-        for rec in self._stream(_EDGES_QUERY):
-            key = (rec["from_ref"], rec["type"], rec["to_ref"])
-            yield edge_record(key, rec["props"], rec["assertions"])
+        return edges_of(self._stream(EDGES_QUERY))
 
     def iter_node_facts(self) -> Iterator[NodeFact]:
-        for rec in self._stream(_NODE_FACTS_QUERY):
-            yield rec["ref"], rec["kind"], json.loads(rec["props"] or "{}")
+        return node_facts_of(self._stream(NODE_FACTS_QUERY))
 
     def iter_edge_facts(self) -> Iterator[EdgeFact]:
-        for rec in self._stream(_EDGE_FACTS_QUERY):
+        for rec in self._stream(EDGE_FACTS_QUERY):
             props = rec["props"]
             yield (
                 rec["from_ref"],
@@ -401,14 +388,7 @@ class Neo4jStore(GraphStore):
             )
 
     def iter_edge_fact_pages(self) -> Iterator[list[EdgeFactText]]:
-        page: list[EdgeFactText] = []
-        for rec in self._stream(_EDGE_FACTS_QUERY):
-            page.append((rec["from_ref"], rec["type"], rec["to_ref"], rec["props"] or "{}"))
-            if len(page) == FACT_PAGE:
-                yield page
-                page = []
-        if page:
-            yield page
+        return edge_fact_pages_of(self._stream(EDGE_FACTS_QUERY))
 
     @contextmanager
     def snapshot(self) -> Iterator[GraphSnapshot]:
@@ -423,14 +403,46 @@ class Neo4jStore(GraphStore):
                 tx = session.begin_transaction()
                 try:
                     lock_graph(tx)
-                    rec = tx.run(
-                        "MATCH (m:ArchgraphMeta {id: 'graph'}) RETURN m.version AS v"
-                    ).single(strict=True)
-                    yield _Neo4jSnapshot(tx, int(rec["v"]))
+                    rec = tx.run(VERSION_QUERY).single(strict=True)
+                    yield Neo4jSnapshot(tx, int(rec["v"]))
                 finally:
                     with contextlib.suppress(Exception):
                         tx.rollback()
-        except (ServiceUnavailable, SessionExpired, AuthError, ConnectionPoolError, OSError) as exc:
+        except _UNAVAILABLE as exc:
+            raise StoreUnavailableError(f"Neo4j unavailable: {exc}") from exc
+
+    def read_consistent(self, read: Callable[[GraphSnapshot], T]) -> T:
+        """Optimistic: version (locked), nodes and edges (unlocked), version (locked) again.
+
+        Equal versions: the read is the graph at that version
+        (``docs/architecture.md``, "The build reads one snapshot"). Else it
+        is tried again, and after :attr:`optimistic_tries` tries *read* runs
+        over :meth:`snapshot`, which holds the graph lock while it reads.
+        """
+        self._ensure_constraints()
+        for _ in range(self.optimistic_tries):
+            consistent, result = read_optimistic(
+                read, version=self._locked_version, in_read_tx=self._in_read_tx
+            )
+            if consistent:
+                return result
+            self.optimistic_retries += 1
+        self.locked_reads += 1
+        with self.snapshot() as snap:
+            return read(snap)
+
+    def _locked_version(self) -> int:
+        def run() -> int:
+            with self._session() as session:
+                return session.execute_write(locked_version)
+
+        return self._retrying(run)
+
+    def _in_read_tx(self, work: Callable[[neo4j.Transaction], T]) -> T:
+        try:
+            with self._session(neo4j.READ_ACCESS) as session, session.begin_transaction() as tx:
+                return work(tx)
+        except _UNAVAILABLE as exc:
             raise StoreUnavailableError(f"Neo4j unavailable: {exc}") from exc
 
     def scan_states(self) -> dict[str, str]:

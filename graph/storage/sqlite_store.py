@@ -32,6 +32,14 @@ from graph.storage.records import (
     NodeRecord,
     as_field_filter,
 )
+from graph.storage.sqlite_pages import (
+    SQLiteSnapshot,
+    edge_fact_pages,
+    page_edge_facts,
+    page_edges,
+    page_node_facts,
+    page_nodes,
+)
 from graph.storage.sqlite_rows import (
     EDGE_COLS,
     NODE_COLS,
@@ -41,7 +49,6 @@ from graph.storage.sqlite_rows import (
 )
 from graph.storage.sqlite_tx import SQLiteTx
 from graph.storage.store import (
-    FACT_PAGE,
     Direction,
     EdgeFact,
     EdgeFactText,
@@ -57,7 +64,6 @@ from schemas.errors import InvalidInputError, StoreUnavailableError
 T = TypeVar("T")
 SCHEMA_VERSION = 1
 """``PRAGMA user_version`` of a file holding the current schema (0: none yet)."""
-_PAGE = 5_000  # rows per read when iterating the whole graph
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS nodes (
@@ -120,47 +126,6 @@ def _connect(path: str, busy_timeout: float) -> sqlite3.Connection:
     # The busy timeout first: even switching to WAL may wait for another process.
     conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
     return conn
-
-
-Query = Callable[[str, Sequence[Any]], list[Any]]
-
-
-def _page_nodes(query: Query) -> Iterator[NodeRecord]:
-    after = ""
-    while True:
-        rows = query(
-            f"SELECT {NODE_COLS} FROM nodes WHERE ref > ? ORDER BY ref LIMIT ?", (after, _PAGE)
-        )
-        yield from (node_from_row(row) for row in rows)
-        if len(rows) < _PAGE:
-            return
-        after = rows[-1][0]
-
-
-def _page_edges(query: Query) -> Iterator[EdgeRecord]:
-    after = ("", "", "")
-    while True:
-        rows = query(
-            f"SELECT {EDGE_COLS} FROM edges WHERE (from_ref, type, to_ref) > (?, ?, ?) "
-            "ORDER BY from_ref, type, to_ref LIMIT ?",
-            (*after, _PAGE),
-        )
-        yield from (edge_from_row(row) for row in rows)
-        if len(rows) < _PAGE:
-            return
-        after = (rows[-1][0], rows[-1][1], rows[-1][2])
-
-
-class _SQLiteSnapshot(GraphSnapshot):
-    def __init__(self, query: Query, version: int) -> None:
-        self._q = query
-        self.version = version
-
-    def iter_nodes(self) -> Iterator[NodeRecord]:
-        return _page_nodes(self._q)
-
-    def iter_edges(self) -> Iterator[EdgeRecord]:
-        return _page_edges(self._q)
 
 
 class SQLiteStore(GraphStore):
@@ -373,62 +338,29 @@ class SQLiteStore(GraphStore):
 
     def iter_nodes(self) -> Iterator[NodeRecord]:
         """Every node in ref order, read in pages so a large graph is never all in memory."""
-        return _page_nodes(self._query)
+        return page_nodes(self._query)
 
     def iter_edges(self) -> Iterator[EdgeRecord]:
         """Every edge in (from, type, to) order, read in pages."""
-        return _page_edges(self._query)
+        return page_edges(self._query)
 
     def iter_node_facts(self) -> Iterator[NodeFact]:
         """Nodes without their assertions: the ``assertions`` column is never read."""
-        after = ""
-        while True:
-            rows = self._query(
-                "SELECT ref, kind, props FROM nodes WHERE ref > ? ORDER BY ref LIMIT ?",
-                (after, _PAGE),
-            )
-            yield from ((ref, kind, json.loads(props)) for ref, kind, props in rows)
-            if len(rows) < _PAGE:
-                return
-            after = rows[-1][0]
+        return page_node_facts(self._query)
 
     def iter_edge_facts(self) -> Iterator[EdgeFact]:
         """Edges without their assertions; empty properties (most edges) are not decoded."""
-        after = ("", "", "")
-        while True:
-            rows = self._query(
-                "SELECT from_ref, type, to_ref, props FROM edges "
-                "WHERE (from_ref, type, to_ref) > (?, ?, ?) "
-                "ORDER BY from_ref, type, to_ref LIMIT ?",
-                (*after, _PAGE),
-            )
-            for a, t, b, props in rows:
-                yield a, t, b, {} if props == "{}" else json.loads(props)
-            if len(rows) < _PAGE:
-                return
-            after = (rows[-1][0], rows[-1][1], rows[-1][2])
+        return page_edge_facts(self._query)
 
     def iter_edge_fact_pages(self) -> Iterator[list[EdgeFactText]]:
         """Edges as stored, properties undecoded, in pages of :data:`FACT_PAGE` rows."""
-        after = ("", "", "")
-        while True:
-            rows: list[EdgeFactText] = self._query(
-                "SELECT from_ref, type, to_ref, props FROM edges "
-                "WHERE (from_ref, type, to_ref) > (?, ?, ?) "
-                "ORDER BY from_ref, type, to_ref LIMIT ?",
-                (*after, FACT_PAGE),
-            )
-            if rows:
-                yield rows
-            if len(rows) < FACT_PAGE:
-                return
-            after = (rows[-1][0], rows[-1][1], rows[-1][2])
+        return edge_fact_pages(self._query)
 
     @contextmanager
     def snapshot(self) -> Iterator[GraphSnapshot]:
         """One read transaction on its own connection: WAL keeps its view fixed."""
         if self._memory:  # one connection only: consistent while nobody writes (tests)
-            yield _SQLiteSnapshot(self._query, self.version())
+            yield SQLiteSnapshot(self._query, self.version())
             return
         conn = _connect(self.path, self.busy_timeout)
         try:
@@ -440,7 +372,7 @@ class SQLiteStore(GraphStore):
             def query(sql: str, params: Sequence[Any] = ()) -> list[Any]:
                 return conn.execute(sql, tuple(params)).fetchall()
 
-            yield _SQLiteSnapshot(query, version)
+            yield SQLiteSnapshot(query, version)
         finally:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")

@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Literal, TypeVar
 
@@ -69,6 +69,18 @@ FACT_PAGE = 50_000
 FilterValue = str | int | float | bool | FieldFilter
 
 
+def fact_pages(edges: Iterable[EdgeFact]) -> Iterator[list[EdgeFactText]]:
+    """*edges* with their properties encoded as JSON text, :data:`FACT_PAGE` at a time."""
+    page: list[EdgeFactText] = []
+    for a, t, b, props in edges:
+        page.append((a, t, b, json.dumps(props, separators=(",", ":"), sort_keys=True)))
+        if len(page) == FACT_PAGE:
+            yield page
+            page = []
+    if page:
+        yield page
+
+
 class GraphSnapshot(ABC):
     """The whole graph as of one instant: nodes, edges and version agree."""
 
@@ -79,6 +91,15 @@ class GraphSnapshot(ABC):
 
     @abstractmethod
     def iter_edges(self) -> Iterator[EdgeRecord]: ...
+
+    def iter_node_facts(self) -> Iterator[NodeFact]:
+        """Every node as :data:`NodeFact` in ref order (what the projection build reads)."""
+        for rec in self.iter_nodes():
+            yield rec.ref, rec.kind, rec.properties
+
+    def iter_edge_fact_pages(self) -> Iterator[list[EdgeFactText]]:
+        """Every edge as :data:`EdgeFactText` in ``(from, type, to)`` order, a page at a time."""
+        return fact_pages((e.from_ref, e.type, e.to_ref, e.properties) for e in self.iter_edges())
 
 
 class GraphStore(ABC):
@@ -192,14 +213,7 @@ class GraphStore(ABC):
         build decodes only the few it needs. Backends override it to hand over
         the stored text as it is; this default encodes :meth:`iter_edge_facts`.
         """
-        page: list[EdgeFactText] = []
-        for a, t, b, props in self.iter_edge_facts():
-            page.append((a, t, b, json.dumps(props, separators=(",", ":"), sort_keys=True)))
-            if len(page) == FACT_PAGE:
-                yield page
-                page = []
-        if page:
-            yield page
+        return fact_pages(self.iter_edge_facts())
 
     @abstractmethod
     def snapshot(self) -> AbstractContextManager[GraphSnapshot]:
@@ -207,6 +221,17 @@ class GraphStore(ABC):
 
         Every edge it yields joins two nodes it yields, even while others write.
         """
+
+    def read_consistent(self, read: Callable[[GraphSnapshot], T]) -> T:
+        """Run *read* over one consistent snapshot and return what it returns.
+
+        What the projection build reads through: the snapshot's version, nodes
+        and edges agree. *read* may run more than once (Neo4j's optimistic read
+        tries again when a write landed meanwhile), so it must only read. This
+        default reads through :meth:`snapshot`.
+        """
+        with self.snapshot() as snap:
+            return read(snap)
 
     @abstractmethod
     def counts(self) -> tuple[int, int]:
