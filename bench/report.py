@@ -7,6 +7,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
+from bench.freshness import neo4j_report_lines as freshness_neo4j_lines
 from bench.freshness import report_lines as freshness_lines
 from bench.rebuild import report_lines as rebuild_lines
 from bench.rescan import report_lines as rescan_lines
@@ -135,6 +136,7 @@ def render(results: dict[str, Any]) -> str:
     lines += _scan(results.get("scan"))
     lines += _serve(results.get("serve"))
     lines += _freshness(results.get("freshness"))
+    lines += freshness_neo4j_lines(results)
     if cy:
         lines += ["", "The Cypher query:", "", "```cypher", cy["query"], "```"]
         if cy["mismatches"]:

@@ -16,7 +16,8 @@ In one run, on the seeded synthetic portfolio of :mod:`bench.generate`
    relation, per target, on ``--engine-targets`` uniform targets and the 20
    top platform components, with the answers compared to the reference walk;
 6. freshness (:mod:`bench.freshness`): the first impact answer after a
-   single-element and a 100-source write, beside a full rebuild.
+   single-element and a 100-source write, beside a full rebuild, on SQLite
+   and on Neo4j (with Neo4j's cold start).
 
 Results print as they come and, with ``--write``, go to ``docs/benchmarks.md``.
 Timings are wall-clock; nothing here is a pass/fail test.
@@ -42,6 +43,7 @@ from pathlib import Path
 from bench import rebuild
 from bench.engine import engine_part
 from bench.freshness import freshness
+from bench.freshness import neo4j_part as freshness_neo4j_part
 from bench.freshness import report_lines as freshness_lines
 from bench.generate import Spec, generate
 from bench.measure import (
@@ -316,6 +318,8 @@ def run(args: argparse.Namespace) -> Results:
         if args.fresh_rounds:
             results["freshness"] = freshness(db, args.fresh_rounds, g=g)
             log("freshness:\n" + "\n".join(freshness_lines(results["freshness"])))
+            if not args.skip_neo4j:
+                results["freshness_neo4j"] = freshness_neo4j_part(g, args.fresh_rounds, log)
         del p, g, nodes, edges
         gc.collect()
         results["rescan"] = rescan_part(log, with_neo4j=not args.skip_neo4j)
