@@ -392,6 +392,10 @@ class GraphStoreContract:
         assert len(edges) >= 3
         for pager in ("sqlite_pages", "neo4j_snapshot"):  # where each backend pages
             monkeypatch.setattr(f"graph.storage.{pager}.FACT_PAGE", 2)
+        monkeypatch.setattr("graph.storage.neo4j_snapshot.NODE_CHUNK", 2)
+        nodes = [(n.ref, n.kind, n.properties) for n in store.iter_nodes()]
+        assert len(nodes) >= 3 and list(store.iter_node_facts()) == nodes
+        assert [(a, t, b, p) for a, t, b, p in store.iter_edge_facts()] == edges
         with store.snapshot() as snap:
             in_snapshot = list(snap.iter_edge_fact_pages())
         for pages in (list(store.iter_edge_fact_pages()), in_snapshot):

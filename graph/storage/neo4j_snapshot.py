@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
-from typing import TypeVar
+from typing import Any, LiteralString, TypeVar
 
 import neo4j
 from neo4j import ManagedTransaction
@@ -32,17 +32,29 @@ NODES_QUERY = cypher(f"MATCH (n:Element) RETURN {NODE_RETURN} ORDER BY n.ref")
 EDGES_QUERY = cypher(
     f"MATCH (a:Element)-[r]->(b:Element) RETURN {EDGE_RETURN} ORDER BY from_ref, type, to_ref"
 )
-# what analysis reads: no assertions sent over Bolt or decoded
+# What analysis reads: no assertions sent over Bolt or decoded, and few large
+# records (each a chunk of parallel lists), since the driver's cost per record
+# dominates a read of many small ones.
 NODE_FACTS_QUERY = cypher(
-    "MATCH (n:Element) RETURN n.ref AS ref, n.kind AS kind, n._props AS props ORDER BY n.ref"
+    "MATCH (n:Element) WITH n.ref AS ref, n.kind AS kind, coalesce(n._props, '{}') AS props "
+    "ORDER BY ref WITH collect(ref) AS refs, collect(kind) AS kinds, collect(props) AS props "
+    "UNWIND range(0, size(refs) - 1, $chunk) AS i "
+    "RETURN refs[i..i + $chunk] AS refs, kinds[i..i + $chunk] AS kinds, "
+    "props[i..i + $chunk] AS props"
 )
 EDGE_FACTS_QUERY = cypher(
-    "MATCH (a:Element)-[r]->(b:Element) RETURN a.ref AS from_ref, type(r) AS type, "
-    "b.ref AS to_ref, r._props AS props ORDER BY from_ref, type, to_ref"
+    "MATCH (a:Element)-[r]->(b:Element) WITH a.ref AS f, type(r) AS t, b.ref AS b, "
+    "coalesce(r._props, '{}') AS p ORDER BY f, t, b "
+    "WITH collect(f) AS fs, collect(t) AS ts, collect(b) AS bs, collect(p) AS ps "
+    "UNWIND range(0, size(fs) - 1, $chunk) AS i "
+    "RETURN fs[i..i + $chunk] AS fs, ts[i..i + $chunk] AS ts, bs[i..i + $chunk] AS bs, "
+    "ps[i..i + $chunk] AS ps"
 )
+#: Nodes per record of :data:`NODE_FACTS_QUERY` (edges: :data:`FACT_PAGE`, a page a record).
+NODE_CHUNK = 10_000
 VERSION_QUERY = cypher("MATCH (m:ArchgraphMeta {id: 'graph'}) RETURN m.version AS v")
 
-Run = Callable[[str], Iterable[neo4j.Record]]
+Run = Callable[[LiteralString, dict[str, Any]], Iterable[neo4j.Record]]
 
 
 def nodes_of(records: Iterable[neo4j.Record]) -> Iterator[NodeRecord]:
@@ -57,19 +69,25 @@ def edges_of(records: Iterable[neo4j.Record]) -> Iterator[EdgeRecord]:
 
 
 def node_facts_of(records: Iterable[neo4j.Record]) -> Iterator[NodeFact]:
+    """Nodes from the chunks of :data:`NODE_FACTS_QUERY`."""
+    loads = json.loads
     for rec in records:
-        yield rec["ref"], rec["kind"], json.loads(rec["props"] or "{}")
+        for ref, kind, props in zip(rec["refs"], rec["kinds"], rec["props"], strict=True):
+            yield ref, kind, loads(props)
 
 
 def edge_fact_pages_of(records: Iterable[neo4j.Record]) -> Iterator[list[EdgeFactText]]:
-    page: list[EdgeFactText] = []
+    """Pages of edges from the chunks of :data:`EDGE_FACTS_QUERY`, one a record."""
     for rec in records:
-        page.append((rec["from_ref"], rec["type"], rec["to_ref"], rec["props"] or "{}"))
-        if len(page) == FACT_PAGE:
-            yield page
-            page = []
-    if page:
-        yield page
+        yield list(zip(rec["fs"], rec["ts"], rec["bs"], rec["ps"], strict=True))
+
+
+def node_facts(run: Run) -> Iterator[NodeFact]:
+    return node_facts_of(run(NODE_FACTS_QUERY, {"chunk": NODE_CHUNK}))
+
+
+def edge_fact_pages(run: Run) -> Iterator[list[EdgeFactText]]:
+    return edge_fact_pages_of(run(EDGE_FACTS_QUERY, {"chunk": FACT_PAGE}))
 
 
 class Neo4jSnapshot(GraphSnapshot):
@@ -86,10 +104,10 @@ class Neo4jSnapshot(GraphSnapshot):
         return edges_of(self._tx.run(EDGES_QUERY))
 
     def iter_node_facts(self) -> Iterator[NodeFact]:
-        return node_facts_of(self._tx.run(NODE_FACTS_QUERY))
+        return node_facts(self._tx.run)
 
     def iter_edge_fact_pages(self) -> Iterator[list[EdgeFactText]]:
-        return edge_fact_pages_of(self._tx.run(EDGE_FACTS_QUERY))
+        return edge_fact_pages(self._tx.run)
 
 
 def locked_version(tx: ManagedTransaction) -> int:

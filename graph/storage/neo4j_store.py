@@ -58,16 +58,14 @@ from graph.storage.neo4j_cypher import (
 )
 from graph.storage.neo4j_import import ABANDONED_AFTER, import_staged
 from graph.storage.neo4j_snapshot import (
-    EDGE_FACTS_QUERY,
     EDGES_QUERY,
-    NODE_FACTS_QUERY,
     NODES_QUERY,
     VERSION_QUERY,
     Neo4jSnapshot,
-    edge_fact_pages_of,
+    edge_fact_pages,
     edges_of,
     locked_version,
-    node_facts_of,
+    node_facts,
     nodes_of,
     read_optimistic,
 )
@@ -360,11 +358,13 @@ class Neo4jStore(GraphStore):
                 found.append(Neighbor(edge, node, side))
         return found
 
-    def _stream(self, query: LiteralString) -> Iterator[neo4j.Record]:
+    def _stream(
+        self, query: LiteralString, params: dict[str, Any] | None = None
+    ) -> Iterator[neo4j.Record]:
         self._ensure_constraints()
         try:
             with self._session(neo4j.READ_ACCESS) as session:
-                yield from session.run(query)
+                yield from session.run(query, params)
         except (ServiceUnavailable, SessionExpired, ConnectionPoolError) as exc:
             raise StoreUnavailableError(f"Neo4j unavailable: {exc}") from exc
 
@@ -375,20 +375,15 @@ class Neo4jStore(GraphStore):
         return edges_of(self._stream(EDGES_QUERY))
 
     def iter_node_facts(self) -> Iterator[NodeFact]:
-        return node_facts_of(self._stream(NODE_FACTS_QUERY))
+        return node_facts(self._stream)
 
     def iter_edge_facts(self) -> Iterator[EdgeFact]:
-        for rec in self._stream(EDGE_FACTS_QUERY):
-            props = rec["props"]
-            yield (
-                rec["from_ref"],
-                rec["type"],
-                rec["to_ref"],
-                json.loads(props) if props and props != "{}" else {},
-            )
+        for page in edge_fact_pages(self._stream):
+            for a, t, b, props in page:
+                yield a, t, b, json.loads(props) if props != "{}" else {}
 
     def iter_edge_fact_pages(self) -> Iterator[list[EdgeFactText]]:
-        return edge_fact_pages_of(self._stream(EDGE_FACTS_QUERY))
+        return edge_fact_pages(self._stream)
 
     @contextmanager
     def snapshot(self) -> Iterator[GraphSnapshot]:
