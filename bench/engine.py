@@ -13,7 +13,9 @@ alike; figures are reported as ratios to the floor.
 Targets: ``--engine-targets`` uniform components and APIs (1,000 by default)
 and the 20 platform components whose outage reaches the most elements.
 Before timing, the walk is compared with the reference walk, and ``impact()``
-with ``impact()`` on the reference walk, target by target.
+with ``impact()`` on the reference walk, target by target. Walks cut by
+``max_depth`` or ``max_components`` and walks under an operation filter are
+compared and timed beside the reference walk by :mod:`bench.walks`.
 """
 
 from __future__ import annotations
@@ -30,12 +32,12 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order
 
 from bench.measure import Results, percentiles
+from bench.walks import limited_walks, top_platform
+from bench.walks import summary as limited_summary
 from graph.analysis import Projection, impact
 from graph.analysis.frontier import ArrayWalk, frontier_walk, walk_arrays
 from graph.analysis.walk import CHANGES, HARD_STOP, walk
 from schemas.analysis import ChangeType, ImpactRequest
-
-TOP = 20
 
 
 def floor_graph(p: Projection, change: ChangeType = ChangeType.BREAKING_CHANGE) -> csr_matrix:
@@ -68,15 +70,6 @@ def floor_reach(g: csr_matrix, target: int, change: ChangeType) -> npt.NDArray[n
     start = (target << 3) | CHANGES.index(change)
     reached: npt.NDArray[np.int32] = breadth_first_order(g, start, return_predecessors=False)
     return reached
-
-
-def top_platform(p: Projection, count: int = TOP) -> list[int]:
-    """The platform components whose outage reaches the most elements."""
-    platform = [c for c in p.nodes_of("component") if p.platform[c]]
-    reach = {
-        c: len(frontier_walk(p, [c], ChangeType.OUTAGE, collect=False).depth) for c in platform
-    }
-    return sorted(platform, key=lambda c: (-reach[c], c))[:count]
 
 
 @contextmanager
@@ -184,6 +177,8 @@ def engine_part(
     say(f"engine, {len(targets)} uniform targets: {_summary(out['uniform'])}")
     out["top_platform"] = side_by_side(p, g, top)
     say(f"engine, {len(top)} top platform components: {_summary(out['top_platform'])}")
+    out["limited"] = limited_walks(p, (top + targets)[:compare])
+    say(f"engine, limited and filtered walks: {limited_summary(out['limited'])}")
     return out
 
 

@@ -217,6 +217,32 @@ def _engine(eng: dict[str, Any] | None) -> list[str]:
             f"| {r['impact_json_ms']['p50']:.1f} / {r['impact_json_ms']['p95']:.1f} "
             f"| {r['answer_kb_p50']:.0f} / {r['answer_kb_max']:.0f} |"
         )
+    return lines + _limited(eng.get("limited"))
+
+
+def _limited(lim: dict[str, Any] | None) -> list[str]:
+    """Limited and operation-filtered walks beside the reference walk (bench/walks.py)."""
+    if not lim:
+        return []
+    lines = [
+        "",
+        "Walks cut by `max_depth` (2) or `max_components` (1,000) and walks under an "
+        "operation filter (one or two operations of an API the target is or offers), on the "
+        "top platform components and the first uniform targets: the array walk beside the "
+        "reference walk, each answer compared field by field (reason, unexpanded, beyond, "
+        "matched, excluded, depths, crossings, cascade).",
+        "",
+        "| walk | targets | identical | cut or filtered | array ms p50 / p95 "
+        "| reference ms p50 / p95 | reference / array |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for kind, r in lim.items():
+        lines.append(
+            f"| {kind} | {r['targets']} | {r['equal']} | {r['cut_or_filtered']} "
+            f"| {r['array_ms']['p50']:.2f} / {r['array_ms']['p95']:.2f} "
+            f"| {r['reference_ms']['p50']:.2f} / {r['reference_ms']['p95']:.2f} "
+            f"| {_x(r['speedup_total'])} |"
+        )
     return lines
 
 

@@ -6,7 +6,10 @@ need to exist as objects. :func:`listed_points` sums the effort of every
 point with numpy (the same formula as :func:`graph.analysis.effort.estimate_effort`:
 every term is a multiple of 1/4, so the float sum is exact in any order) and
 selects the first points in the order of :class:`~graph.analysis.effort.PointData`
-(depth, component, type, element, strength) before building them.
+(depth, component, type, element, strength) before building them. Where an
+operation filter looked at a point (:attr:`ArrayWalk.matched`), the point
+lists and counts the matched operations, as
+:func:`graph.analysis.effort.point_data` does.
 """
 
 from __future__ import annotations
@@ -108,6 +111,8 @@ def listed_points(
     api_use = (etype == CONSUMES) | (etype == SUBSCRIBES)
     found = api_use & (lookup.keys[at] == edge_keys) if len(lookup.keys) else api_use & False
     ops = np.where(found, lookup.declared[at], -1).astype(np.int64)
+    if w.matched:
+        _matched_counts(w.matched, comp * total + u, total, ops)
     weight = np.where(depth == 0, 2.0, 1.0) * np.where(soft == 1, 0.5, 1.0)
     weight += np.where(ops >= 0, 0.25 * np.minimum(ops, 20), np.where(api_use, 0.5, 0.0))
     n = len(wanted)
@@ -118,10 +123,28 @@ def listed_points(
     starts = np.searchsorted(which[order], np.arange(n), side="left")
     for i, prod in enumerate(wanted.tolist()):
         picked = order[starts[i] : starts[i] + min(limit, int(counts[i]))]
-        listed = [_point(p, int(k), comp, etype, u, soft, depth) for k in picked.tolist()]
+        listed = [
+            _point(p, w.matched, int(k), comp, etype, u, soft, depth) for k in picked.tolist()
+        ]
         effort = effort_of(float(sums[i]), int(counts[i]), int(operations[i]))
         out[prod] = (effort, sorted(listed, key=_order))
     return out
+
+
+def _matched_counts(
+    matched: dict[tuple[int, int], list[str] | None], pairs: I64, total: int, ops: I64
+) -> None:
+    """Count, at the points an operation filter looked at, the operations it matched
+    (-1: none declared) in place of every operation declared there."""
+    keys = np.fromiter((c * total + e for c, e in matched), dtype=np.int64, count=len(matched))
+    counts = np.fromiter(
+        (-1 if m is None else len(m) for m in matched.values()), dtype=np.int64, count=len(matched)
+    )
+    order = np.argsort(keys)
+    keys, counts = keys[order], counts[order]
+    at = np.minimum(np.searchsorted(keys, pairs), len(keys) - 1)
+    hit = keys[at] == pairs
+    ops[hit] = counts[at[hit]]
 
 
 def _order(pt: PointData) -> tuple[object, ...]:
@@ -129,11 +152,20 @@ def _order(pt: PointData) -> tuple[object, ...]:
 
 
 def _point(
-    p: Projection, k: int, comp: I64, etype: I64, u: I64, soft: I64, depth: I64
+    p: Projection,
+    matched: dict[tuple[int, int], list[str] | None],
+    k: int,
+    comp: I64,
+    etype: I64,
+    u: I64,
+    soft: I64,
+    depth: I64,
 ) -> PointData:
     component, t, element = int(comp[k]), int(etype[k]), int(u[k])
     ops: list[str] | None = None
-    if t in (CONSUMES, SUBSCRIBES):
+    if (component, element) in matched:
+        ops = matched[(component, element)]
+    elif t in (CONSUMES, SUBSCRIBES):
         edge = p.find_edge(component, t, p.base(element))
         props = p.edge_props[edge] if edge is not None else None
         declared = (props or {}).get("operations" if t == CONSUMES else "channels")

@@ -47,6 +47,8 @@ class OperationFilter:
     operations: tuple[str, ...]
     _changed: dict[int, set[str]] = field(default_factory=dict)
     _aliases: dict[int, dict[str, set[str]]] = field(default_factory=dict)
+    #: (API, declared operation) -> whether it is a changed one (consumers repeat them)
+    _uses: dict[tuple[int, str], bool] = field(default_factory=dict)
 
     def aliases(self, p: Projection, api: int) -> dict[str, set[str]]:
         api = p.base(api)
@@ -87,11 +89,20 @@ class OperationFilter:
         declared = props.get("operations") if edge_type == CONSUMES else props.get("channels")
         if not declared or not isinstance(declared, list):
             return None
-        aliases = self.aliases(p, api)
-        changed = self.changed(p, api)
-        return [
-            op for op in declared if operations_match(expand_operation(str(op), aliases), changed)
-        ]
+        base = p.base(api)
+        uses = self._uses
+        out: list[str] = []
+        for op in declared:
+            key = (base, str(op))
+            hit = uses.get(key)
+            if hit is None:
+                hit = operations_match(
+                    expand_operation(key[1], self.aliases(p, api)), self.changed(p, api)
+                )
+                uses[key] = hit
+            if hit:
+                out.append(op)
+        return out
 
 
 #: State codes: 0-4 carry a change on (index in :data:`CHANGES`), 5 landed hard, 6 landed soft.

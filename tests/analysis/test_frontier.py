@@ -4,7 +4,11 @@ Both must give the same answer to the letter: the same states at the same
 depths, the same parents in the same order (so the same explaining paths),
 the same crossings and possible-cascade starts, and the same ``impact()``
 result, on random small portfolios (channels, sub-components, soft edges,
-cycles) and on many random targets of the benchmark's generated portfolio.
+cycles, declared operations) and on many random targets of the benchmark's
+generated portfolio; also under ``max_depth``, ``max_components`` and an
+operation filter, where what the cut left out (reason, unexpanded elements,
+what lies beyond) and what the filter decided (matched operations, excluded
+consumers) must be the reference walk's too.
 """
 
 from __future__ import annotations
@@ -22,8 +26,8 @@ from bench.generate import Spec, generate
 from graph.analysis import impact
 from graph.analysis.build import projection_from_records
 from graph.analysis.frontier import ArrayWalk, frontier_walk
-from graph.analysis.projection import Projection
-from graph.analysis.walk import SOFT_STOP, Walk, paths_to, state_of, walk
+from graph.analysis.projection import API, Projection
+from graph.analysis.walk import OperationFilter, paths_to, walk
 from schemas.analysis import ChangeType, ImpactRequest, ImpactResult
 
 IMPACT_MODULE = sys.modules["graph.analysis.impact"]
@@ -31,10 +35,33 @@ IMPACT_MODULE = sys.modules["graph.analysis.impact"]
 Edge = tuple[str, str, str, dict[str, Any] | None]
 
 
-def same_walk(p: Projection, seeds: list[int], change: ChangeType) -> None:
-    ref = walk(p, seeds, change)
-    arr = frontier_walk(p, seeds, change)
+OPS = ("GET /a", "POST /a", "GET /b/{id}", "DELETE /b/{id}", "getA")
+
+
+def operation_filter(p: Projection, seeds: list[int], ops: list[str]) -> OperationFilter | None:
+    """The filter ``impact()`` builds for *ops* on these seeds (None without operations)."""
+    if not ops:
+        return None
+    apis = {s for s in seeds if p.kinds[s] == API} | {a for s in seeds for a in p.offers[s]}
+    return OperationFilter(frozenset(apis), tuple(ops))
+
+
+def same_walk(
+    p: Projection,
+    seeds: list[int],
+    change: ChangeType,
+    *,
+    max_depth: int | None = None,
+    max_components: int = 1_000_000,
+    ops: list[str] | None = None,
+) -> ArrayWalk:
+    limits: dict[str, Any] = {"max_depth": max_depth, "max_components": max_components}
+    ref = walk(p, seeds, change, op_filter=operation_filter(p, seeds, ops or []), **limits)
+    arr = frontier_walk(p, seeds, change, op_filter=operation_filter(p, seeds, ops or []), **limits)
     assert isinstance(arr, ArrayWalk)
+    assert (arr.reason, arr.unexpanded, arr.beyond) == (ref.reason, ref.unexpanded, ref.beyond)
+    assert list(arr.matched.items()) == list(ref.matched.items())
+    assert arr.excluded == ref.excluded
     assert dict(arr.depth) == ref.depth
     assert dict(arr.hard_depth) == ref.hard_depth
     assert set(arr.crossings) == set(ref.crossings)
@@ -48,6 +75,7 @@ def same_walk(p: Projection, seeds: list[int], change: ChangeType) -> None:
     for node in ref.depth:
         for hard in (False, True):
             assert paths_to(p, arr, node, 3, hard=hard) == paths_to(p, ref, node, 3, hard=hard)
+    return arr
 
 
 def reference_impact(
@@ -68,6 +96,12 @@ def portfolios(draw: st.DrawFn) -> tuple[Projection, list[str]]:
     apis = [f"api:a{i}" for i in range(draw(st.integers(0, 4)))]
     kinds = {r: r.partition(":")[0] for r in [*products, *comps, *apis]}
     props: dict[str, dict[str, Any]] = {r: {} for r in kinds}
+    for api in apis:
+        if draw(st.booleans()):  # operationIds alias their method and path
+            props[api]["operations"] = [
+                {"method": "get", "path": "/a", "operation_id": "getA"},
+                {"method": "get", "path": "/b/{id}"},
+            ]
     edges: dict[tuple[str, str, str], dict[str, Any] | None] = {}
     for c in comps:
         how = draw(st.sampled_from(["edge", "field", "platform", "sub", "none"]))
@@ -94,8 +128,12 @@ def portfolios(draw: st.DrawFn) -> tuple[Projection, list[str]]:
             elif kind == "PUBLISHES":
                 named = draw(channels)
                 edges[(a, kind, api)] = {"channels": named} if named else None
+            elif kind == "CONSUMES":
+                used = draw(st.lists(st.sampled_from(OPS), max_size=2, unique=True))
+                declared = {"operations": used} if used else {}
+                edges[(a, kind, api)] = {**(draw(strength) or {}), **declared} or None
             else:
-                edges[(a, kind, api)] = draw(strength) if kind == "CONSUMES" else None
+                edges[(a, kind, api)] = None
     raw: list[Edge] = [(a, t, b, pr) for (a, t, b), pr in edges.items()]
     p = projection_from_records(1, kinds, props, raw)
     targets = draw(st.lists(st.sampled_from([*comps, *apis]), min_size=1, max_size=3))
@@ -111,18 +149,48 @@ def test_array_walk_is_the_reference_walk_on_random_portfolios(
     same_walk(p, [p.index[t] for t in targets], change)
 
 
+limits = st.fixed_dictionaries(
+    {
+        "max_depth": st.one_of(st.none(), st.integers(1, 4)),
+        "max_components": st.one_of(st.just(1_000_000), st.integers(1, 8)),
+        "ops": st.lists(st.sampled_from(OPS), max_size=2, unique=True),
+    }
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(portfolios(), st.sampled_from(list(ChangeType)), limits)
+def test_cut_and_filtered_array_walks_are_the_reference_walk_on_random_portfolios(
+    case: tuple[Projection, list[str]], change: ChangeType, limit: dict[str, Any]
+) -> None:
+    p, targets = case
+    same_walk(p, [p.index[t] for t in targets], change, **limit)
+
+
 @settings(
     max_examples=100,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-@given(case=portfolios(), change=st.sampled_from(list(ChangeType)))
+@given(case=portfolios(), change=st.sampled_from(list(ChangeType)), limit=limits)
 def test_impact_is_unchanged_on_random_portfolios(
-    case: tuple[Projection, list[str]], change: ChangeType, monkeypatch: pytest.MonkeyPatch
+    case: tuple[Projection, list[str]],
+    change: ChangeType,
+    limit: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     p, targets = case
-    request = ImpactRequest(targets=targets, change_type=change)
-    assert impact(p, request) == reference_impact(p, request, monkeypatch)
+    for request in (
+        ImpactRequest(targets=targets, change_type=change),
+        ImpactRequest(
+            targets=targets,
+            change_type=change,
+            max_depth=limit["max_depth"],
+            max_components=limit["max_components"],
+            operations=limit["ops"],
+        ),
+    ):
+        assert impact(p, request) == reference_impact(p, request, monkeypatch)
 
 
 # ------------------------------------------------------- the bench portfolio
@@ -159,18 +227,41 @@ def test_impact_is_unchanged_on_the_bench_portfolio(
         assert impact(p, request) == reference_impact(p, request, monkeypatch)
 
 
-def test_limits_and_operation_filters_are_answered_by_the_reference_walk(
+def api_operations(p: Projection, api: int, rnd: random.Random) -> list[str]:
+    """One or two operations the API defines, as a method and path or an operationId."""
+    ops = p.props[api].get("operations") or []
+    picked = rnd.sample(ops, min(len(ops), rnd.randint(1, 2)))
+    return [
+        o["operation_id"] if rnd.random() < 0.3 else f"{o['method'].upper()} {o['path']}"
+        for o in picked
+    ]
+
+
+def test_cut_and_filtered_walks_are_the_reference_walk_on_the_bench_portfolio(
     bench_projection: Projection,
 ) -> None:
     p = bench_projection
+    rnd = random.Random(17)
     top = max(range(p.node_count), key=lambda n: len(p.dependents[n]))
-    cut = frontier_walk(p, [top], ChangeType.OUTAGE, max_components=5)
-    assert isinstance(cut, Walk) and cut.reason == "size"
-    deep = frontier_walk(p, [top], ChangeType.OUTAGE, max_depth=1)
-    assert isinstance(deep, Walk) and deep.reason == "depth"
-    whole = frontier_walk(p, [top], ChangeType.OUTAGE)
-    assert isinstance(whole, ArrayWalk) and whole.reason is None
-    assert state_of(top, 0) != state_of(top, SOFT_STOP)
+    reasons = {
+        same_walk(p, [top], ChangeType.OUTAGE, max_components=5).reason,
+        same_walk(p, [top], ChangeType.OUTAGE, max_depth=1).reason,
+        same_walk(p, [top], ChangeType.OUTAGE).reason,
+    }
+    assert reasons == {"size", "depth", None}
+    apis = [n for n in range(p.node_count) if p.kinds[n] == API and len(p.dependents[n]) > 3]
+    comps = [n for n in range(p.node_count) if p.offers[n]]
+    excluded = matched = 0
+    for n, seed in enumerate([*rnd.sample(apis, 40), *rnd.sample(comps, 20)]):
+        change = list(ChangeType)[n % len(ChangeType)]
+        offered = [seed] if p.kinds[seed] == API else list(p.offers[seed])
+        ops = api_operations(p, rnd.choice(offered), rnd)
+        arr = same_walk(p, [seed], change, ops=ops)
+        excluded += len(arr.excluded)
+        matched += len(arr.matched)
+        same_walk(p, [seed], change, max_depth=rnd.randint(1, 3), ops=ops)
+        same_walk(p, [seed], change, max_components=rnd.randint(1, 200))
+    assert excluded and matched  # the filter did leave consumers out
 
 
 def test_the_bench_floor_follows_the_relation_the_walk_follows(

@@ -300,16 +300,30 @@ def test_affected_sets_equal_brute_force(any_store: GraphStore) -> None:
 
 
 def test_depth_limit_keeps_exactly_the_near_part(any_store: GraphStore) -> None:
-    def extra(g: Portfolio) -> st.SearchStrategy[Any]:
-        return st.tuples(_targets(g), st.integers(1, 4))
+    """Under an operation filter too, for every change type."""
 
-    def check(g: Portfolio, drawn: tuple[list[str], int]) -> None:
-        targets, limit = drawn
+    def extra(g: Portfolio) -> st.SearchStrategy[Any]:
+        return st.tuples(
+            _targets(g),
+            st.integers(1, 4),
+            st.lists(st.sampled_from(OPS), max_size=2, unique=True),
+            st.sampled_from(list(ChangeType)),
+        )
+
+    def check(g: Portfolio, drawn: tuple[list[str], int, list[str], ChangeType]) -> None:
+        targets, limit, ops, change = drawn
         p = load(any_store, g.nodes, g.edges)
-        result = impact(p, ImpactRequest(targets=targets, max_depth=limit, change_type="outage"))
-        dist = naive_depths(g, targets, [], hard_only=False, change=ChangeType.OUTAGE)
+        request = ImpactRequest(
+            targets=targets, max_depth=limit, operations=ops, change_type=change
+        )
+        result = impact(p, request)
+        dist = naive_depths(g, targets, ops, hard_only=False, change=change)
+        hard = naive_depths(g, targets, ops, hard_only=True, change=change)
         every = {r: d for r, d in dist.items() if r.startswith("component:") and r not in targets}
         assert comps(result) == {r: d for r, d in every.items() if d <= limit}
+        assert set(comps(result, "hard")) == {
+            r for r, d in every.items() if r in hard and hard[r] <= limit
+        }
         assert result.truncated == any(d > limit for d in dist.values())
         if result.truncation:
             assert result.truncation.reason == "depth"
@@ -319,16 +333,21 @@ def test_depth_limit_keeps_exactly_the_near_part(any_store: GraphStore) -> None:
 
 
 def test_size_limit_reports_a_bfs_prefix(any_store: GraphStore) -> None:
-    def extra(g: Portfolio) -> st.SearchStrategy[Any]:
-        return st.tuples(_targets(g), st.integers(1, 6))
+    """Under an operation filter too."""
 
-    def check(g: Portfolio, drawn: tuple[list[str], int]) -> None:
-        targets, limit = drawn
-        p = load(any_store, g.nodes, g.edges)
-        result = impact(
-            p, ImpactRequest(targets=targets, max_components=limit, change_type="remove")
+    def extra(g: Portfolio) -> st.SearchStrategy[Any]:
+        return st.tuples(
+            _targets(g), st.integers(1, 6), st.lists(st.sampled_from(OPS), max_size=2, unique=True)
         )
-        dist = naive_depths(g, targets, [], hard_only=False, change=ChangeType.REMOVE)
+
+    def check(g: Portfolio, drawn: tuple[list[str], int, list[str]]) -> None:
+        targets, limit, ops = drawn
+        p = load(any_store, g.nodes, g.edges)
+        request = ImpactRequest(
+            targets=targets, max_components=limit, operations=ops, change_type="remove"
+        )
+        result = impact(p, request)
+        dist = naive_depths(g, targets, ops, hard_only=False, change=ChangeType.REMOVE)
         every = {r: d for r, d in dist.items() if r.startswith("component:") and r not in targets}
         got = comps(result)
         assert len(got) == min(limit, len(every))
