@@ -27,6 +27,7 @@ from tests.analysis.reference_build import projection_from_records as reference
 
 Edge = tuple[str, str, str, dict[str, Any]]
 TYPES = ["PART_OF", "DEPENDS_ON", "PROVIDES", "CONSUMES", "PUBLISHES", "SUBSCRIBES", "USES", "OWNS"]
+OFFERS = {"PROVIDES", "PUBLISHES"}
 STRENGTHS: list[dict[str, Any]] = [
     {},
     {"strength": "hard"},
@@ -78,6 +79,11 @@ def graphs(draw: st.DrawFn) -> tuple[dict[str, str], dict[str, dict[str, Any]], 
             draw(st.sampled_from(TYPES)),
             draw(st.sampled_from(pool)),
         )
+        if key[1] in OFFERS and key[0].startswith("api:"):
+            # An API providing or publishing an API is an edge the schema refuses
+            # (schemas.edges.EDGE_ENDS): the loop build gives the offered API the
+            # owner of whichever API it assigned first, the array build that of none.
+            continue
         edges[key] = draw(st.sampled_from(STRENGTHS))
     order = draw(st.permutations(list(kinds)))
     return (
