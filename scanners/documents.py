@@ -244,7 +244,12 @@ def escape_pointer(token: str | int) -> str:
 
 def join_pointer(base: str, *tokens: str | int) -> str:
     """``join_pointer("/paths", "/pets", "get") == "/paths/~1pets/get"``."""
-    return base + "".join("/" + escape_pointer(t) for t in tokens)
+    for token in tokens:
+        text = str(token)
+        if "~" in text or "/" in text:
+            text = text.replace("~", "~0").replace("/", "~1")
+        base += "/" + text
+    return base
 
 
 def split_pointer(pointer: str) -> list[str]:
