@@ -22,7 +22,7 @@ from urllib.parse import unquote
 import yaml
 
 from scanners.bounds import DocumentError, check_yaml, load_json, syntax_error
-from scanners.yaml_pass import build_yaml
+from scanners.yaml_pass import RefList, build_yaml
 
 __all__ = [
     "MAX_DOCUMENT_BYTES",
@@ -30,11 +30,13 @@ __all__ = [
     "DocumentError",
     "Documents",
     "LineIndex",
+    "RefList",
     "decode_text",
     "escape_pointer",
     "join_pointer",
     "load_documents",
     "load_json",
+    "refs_of",
     "resolve_pointer",
 ]
 
@@ -108,9 +110,17 @@ def load_documents(text: str, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> list[An
 
 
 class Documents(list[Any]):
-    """The documents of one text, with the line trees its one parse kept (if any)."""
+    """The documents of one text, with the line trees its one parse kept (if any)
+    and, when that parse was the one pass, each document's ``$ref``s."""
 
     lines: Sequence[Any] | None = None
+    refs: Sequence[RefList] | None = None
+
+
+def refs_of(docs: Sequence[Any], index: int = 0) -> RefList | None:
+    """The ``$ref``s the one pass found in document *index* of *docs*, if it kept them."""
+    refs: Sequence[RefList] | None = getattr(docs, "refs", None)
+    return refs[index] if refs is not None and index < len(refs) else None
 
 
 def _load_yaml(text: str) -> list[Any]:
@@ -118,9 +128,10 @@ def _load_yaml(text: str) -> list[Any]:
     built = build_yaml(text, _Loader, lines=keep_lines)
     if built is None:  # anchors, tags, merge keys...: the full loader
         return _load_yaml_fully(text, keep_lines)
-    every, trees = built
+    every, trees, refs = built
     docs = Documents(doc for doc in every if doc is not None)
     docs.lines = trees
+    docs.refs = [found for doc, found in zip(every, refs, strict=True) if doc is not None]
     return docs
 
 
@@ -233,7 +244,12 @@ def escape_pointer(token: str | int) -> str:
 
 def join_pointer(base: str, *tokens: str | int) -> str:
     """``join_pointer("/paths", "/pets", "get") == "/paths/~1pets/get"``."""
-    return base + "".join("/" + escape_pointer(t) for t in tokens)
+    for token in tokens:
+        text = str(token)
+        if "~" in text or "/" in text:
+            text = text.replace("~", "~0").replace("/", "~1")
+        base += "/" + text
+    return base
 
 
 def split_pointer(pointer: str) -> list[str]:

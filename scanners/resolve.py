@@ -24,7 +24,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from scanners.documents import DocumentError, load_documents, resolve_pointer, split_pointer
+from scanners.documents import (
+    DocumentError,
+    RefList,
+    load_documents,
+    refs_of,
+    resolve_pointer,
+    split_pointer,
+)
 
 __all__ = [
     "DirectoryResolver",
@@ -159,6 +166,7 @@ class RefFollower:
         resolver: Resolver | None,
         report: Report,
         max_bytes: int | None = None,
+        refs: RefList | None = None,
     ) -> None:
         self.origin = origin
         self._resolver = resolver or _no_files
@@ -168,9 +176,18 @@ class RefFollower:
         self._seen_remote: set[str] = set()
         self._max_bytes = max_bytes
         self.ref_count = 0
-        self.scan_refs(root_doc, origin)
+        self._check_refs(root_doc, origin, refs)
 
     # ---------------------------------------------------------- whole-doc check
+
+    def _check_refs(self, doc: Any, file: str, refs: RefList | None) -> None:
+        """Check the ``$ref``s the one YAML pass found in *doc* (*refs*), or walk it for them."""
+        if refs is None:
+            self.scan_refs(doc, file)
+            return
+        self.ref_count += len(refs)
+        for ref, pointer in refs:
+            self._check_ref(ref, file, pointer)
 
     def scan_refs(self, doc: Any, file: str) -> None:
         """Report every remote or escaping ``$ref`` in *doc* (without reading anything)."""
@@ -276,7 +293,7 @@ class RefFollower:
             return _UNREADABLE
         doc = docs[0] if docs else None
         self._docs[path] = doc
-        self.scan_refs(doc, path)
+        self._check_refs(doc, path, refs_of(docs))
         return doc
 
 

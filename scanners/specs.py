@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from scanners.documents import LineIndex, join_pointer
+from scanners.documents import LineIndex, RefList, join_pointer, refs_of
 from scanners.resolve import REF_SEVERITY, RefFollower, Resolver
 from scanners.result import (
     ReadFile,
@@ -93,14 +93,17 @@ class SpecContext:
         pointer: str = "",
         lines: LineIndex | None = None,
         document: int = 0,
+        refs: RefList | None = None,
     ) -> SpecContext:
+        """*refs*: the ``$ref``s of *doc* found by the one YAML pass (else *doc* is walked)."""
+
         def report(code: str, message: str, where: str, ptr: str | None) -> None:
             severity = Severity(REF_SEVERITY.get(code, "warning"))
             full = pointer + (ptr or "") if where == file else ptr
             line = lines.line(full, document=document) if lines and where == file else None
             builder.issue(severity, code, message, pointer=full, file=where, line=line)
 
-        follower = RefFollower(doc, file, resolver=resolver, report=report)
+        follower = RefFollower(doc, file, resolver=resolver, report=report, refs=refs)
         return cls(builder, follower, file, pointer)
 
     def at(self, *tokens: str | int) -> str:
@@ -373,7 +376,9 @@ class SpecFormat:
             builder.error(f"{scanner}.not-{scanner}", f"expected one {self.label} document")
             return builder.build()
         doc = docs[0]
-        ctx = SpecContext.create(builder, doc, file=origin, resolver=resolver, lines=lines)
+        ctx = SpecContext.create(
+            builder, doc, file=origin, resolver=resolver, lines=lines, refs=refs_of(docs)
+        )
         api = self.describe(ctx, doc)
         if api is not None:
             builder.add(api)

@@ -1,4 +1,4 @@
-"""One pass over libyaml's events: the bounds, the data and the line of every value.
+"""One pass over libyaml's events: the bounds, the data, the line of every value and the ``$ref``s.
 
 :func:`build_yaml` reads the event stream of the C parser once. For each
 event it checks the same bounds, in the same order, as
@@ -7,11 +7,20 @@ keys), and builds the Python values the safe loader would build: mappings,
 sequences and untagged scalars resolved by the loader's own implicit
 resolvers and constructors. Beside the data it keeps a light tree of line
 numbers (:data:`LineTree`) that :class:`scanners.documents.LineIndex` walks
-when an issue needs a line, so no file is parsed a second time for lines.
+when an issue needs a line, so no file is parsed a second time for lines,
+and every string ``$ref`` with its pointer (:data:`RefList`), in the order
+:meth:`scanners.resolve.RefFollower.scan_refs` would find them, so the
+document is not walked again for them.
+
+The pass descends recursively, one call per open mapping or sequence, at
+most :data:`~scanners.bounds.MAX_DEPTH` deep (the depth is checked before
+each call, so a deep document is refused, never recursed into).
 
 Documents that use anything rarer (anchors, aliases, explicit tags, merge
-keys, non-scalar keys, a scalar the constructors refuse) return ``None``:
-the caller then reads them the long way, with exactly today's answers.
+keys, non-scalar keys, a scalar the constructors refuse, two keys with the
+same text or the same value) return ``None``: the caller then reads them the
+long way, with exactly today's answers (that way decides, among other
+things, whether two keys with the same text are a duplicate).
 """
 
 from __future__ import annotations
@@ -24,24 +33,30 @@ from scanners.bounds import (
     MAX_DEPTH,
     MAX_NUMBER_CHARS,
     MAX_VALUES,
-    MERGE_KEY,
-    NUMBERISH,
     DocumentError,
     check_number,
     syntax_error,
     too_deep,
 )
 
-__all__ = ["LineTree", "build_yaml"]
+__all__ = ["Built", "LineTree", "RefList", "build_yaml"]
 
 LineTree = Any
 """A value's line: an ``int`` for a scalar; ``(line, children)`` for a sequence
 (children: line trees) and ``(line, {raw key: line tree})`` for a mapping."""
 
+RefList = list[tuple[str, str]]
+"""A document's string ``$ref`` values with their pointers (``/paths/~1a/$ref``),
+in the order ``RefFollower.scan_refs`` visits them."""
+
+Built = tuple[list[Any], list[LineTree], list[RefList]]
+"""Every document of a text, its line tree and its ``$ref`` list, index by index."""
+
 _STR = "tag:yaml.org,2002:str"
 _NULL = "tag:yaml.org,2002:null"
 _BOOL = "tag:yaml.org,2002:bool"
 _NUMBERS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
+_REF = "$ref"
 
 
 class _Rare(Exception):
@@ -62,39 +77,22 @@ float) are immutable, so they are shared between documents."""
 _PLAIN_CACHE_MAX = 65_536
 
 
-class _Open:
-    """An open mapping or sequence: its value, line tree and the bounds' frame."""
-
-    __slots__ = ("children", "is_mapping", "key", "keys", "line", "raw_key", "value", "want_key")
-
-    def __init__(self, value: Any, line: int, is_mapping: bool) -> None:
-        self.value = value
-        self.line = line
-        self.is_mapping = is_mapping
-        self.children: Any = {} if is_mapping else []
-        self.want_key = is_mapping
-        self.keys: dict[tuple[str, str], int] = {}
-        self.key: Any = None
-        self.raw_key = ""
-
-
-def build_yaml(
-    text: str, loader_class: type[Any], *, lines: bool
-) -> tuple[list[Any], list[LineTree]] | None:
-    """Every document of *text* with its line tree, or ``None`` for a rare document.
+def build_yaml(text: str, loader_class: type[Any], *, lines: bool) -> Built | None:
+    """Every document of *text* with its line tree and ``$ref``s, or ``None`` for a rare one.
 
     Raises :class:`DocumentError` exactly as ``check_yaml`` would. With
-    *lines* false no line tree is kept (the trees are then empty lists).
+    *lines* false no line tree is returned (the trees are then an empty list).
     """
     loader = loader_class(text)
     try:
-        return _build(loader, lines, _PLAIN_CACHE.setdefault(loader_class, {}))
+        built = _Pass(loader, _PLAIN_CACHE.setdefault(loader_class, {})).documents()
     except _Rare:
         return None
     except yaml.YAMLError as exc:
         raise syntax_error(exc) from None
     finally:
         loader.dispose()
+    return built if lines else (built[0], [], built[2])
 
 
 def _plain(loader: Any, value: str, cache: dict[str, Any]) -> Any:
@@ -119,121 +117,202 @@ def _plain(loader: Any, value: str, cache: dict[str, Any]) -> Any:
     return built
 
 
-def _build(loader: Any, lines: bool, cache: dict[str, Any]) -> tuple[list[Any], list[LineTree]]:
-    get_event = loader.get_event
-    docs: list[Any] = []
-    trees: list[LineTree] = []
-    stack: list[_Open] = []
-    values = 0
-    scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
-    mapping_start, sequence_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
-    ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
-    numberish = NUMBERISH.fullmatch
-    max_chars = MAX_NUMBER_CHARS
-    rare, missing = _RARE, _MISSING
-    top: _Open | None = None
-    while True:
-        event = get_event()
-        kind = type(event)
-        if kind is scalar_event or kind is mapping_start or kind is sequence_start:
-            values += 1
-            line = event.start_mark.line + 1
-            if values > MAX_VALUES:
-                raise DocumentError(
-                    f"document holds more than {MAX_VALUES:,} values",
-                    code="document.too-many-values",
-                    line=line,
-                )
-            if top is not None and top.want_key and kind is scalar_event:
-                _note_key(top.keys, event, line, numberish)
-            if event.anchor is not None or event.tag is not None:
+def _too_many(line: int) -> DocumentError:
+    return DocumentError(
+        f"document holds more than {MAX_VALUES:,} values",
+        code="document.too-many-values",
+        line=line,
+    )
+
+
+_SCALAR = yaml.ScalarEvent
+_MAPPING = yaml.MappingStartEvent
+_SEQUENCE = yaml.SequenceStartEvent
+_MAPPING_END = yaml.MappingEndEvent
+_SEQUENCE_END = yaml.SequenceEndEvent
+
+
+class _Pass:
+    """The state of one pass: the event source, the value count, the open path."""
+
+    __slots__ = ("cache", "get_event", "loader", "path", "refs", "values")
+
+    def __init__(self, loader: Any, cache: dict[str, Any]) -> None:
+        self.loader = loader
+        self.get_event = loader.get_event
+        self.cache = cache
+        self.values = 0
+        self.path: list[tuple[int, Any]] = []
+        """(position, key or index) of each open collection below the document."""
+        self.refs: list[tuple[tuple[int, ...], str, str]] = []
+
+    def documents(self) -> Built:
+        docs: list[Any] = []
+        trees: list[LineTree] = []
+        refs: list[RefList] = []
+        get_event = self.get_event
+        while True:
+            event = get_event()
+            kind = type(event)
+            if kind is yaml.StreamEndEvent:
+                return docs, trees, refs
+            if kind is _SCALAR or kind is _MAPPING or kind is _SEQUENCE:
+                self.path, self.refs = [], []
+                value, tree = self.node(event, kind, 0)
+                docs.append(value)
+                trees.append(tree)
+                self.refs.sort()
+                refs.append([(ref, pointer) for _, pointer, ref in self.refs])
+            elif kind is yaml.AliasEvent:
                 raise _Rare
-            if kind is scalar_event:
-                raw = event.value
-                if len(raw) > max_chars:
-                    check_number(event)
-                if not event.implicit[0]:
-                    value: Any = raw  # quoted, untagged: a string
-                else:
-                    value = cache.get(raw, missing)
-                    if value is missing:
-                        value = _plain(loader, raw, cache)
-                    if value is rare:
-                        raise _Rare
-                if top is None:
-                    docs.append(value)
-                    if lines:
-                        trees.append(line)
-                elif top.want_key:
-                    top.key, top.raw_key, top.want_key = value, raw, False
-                elif top.is_mapping:
-                    top.value[top.key] = value
-                    if lines and top.raw_key not in top.children:
-                        top.children[top.raw_key] = line
-                    top.want_key = True
-                else:
-                    top.value.append(value)
-                    if lines:
-                        top.children.append(line)
-                continue
-            if len(stack) >= MAX_DEPTH:
-                raise too_deep(line)
-            is_mapping = kind is mapping_start
-            top = _Open({} if is_mapping else [], line, is_mapping)
-            stack.append(top)
-        elif kind in ends:
-            done = stack.pop()
-            top = stack[-1] if stack else None
-            tree = (done.line, done.children) if lines else None
-            _attach(top, docs, trees, done.value, tree, lines)
-        elif kind is alias_event:
+
+    def count(self, event: Any) -> int:
+        """Count one value; its line."""
+        line: int = event.start_mark.line + 1
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise _too_many(line)
+        if event.anchor is not None or event.tag is not None:
             raise _Rare
-        elif kind is yaml.StreamEndEvent:
-            return docs, trees
+        return line
+
+    def scalar(self, event: Any) -> Any:
+        raw = event.value
+        if len(raw) > MAX_NUMBER_CHARS:
+            check_number(event)
+        if not event.implicit[0]:
+            return raw  # quoted, untagged: a string
+        value = self.cache.get(raw, _MISSING)
+        if value is _MISSING:
+            value = _plain(self.loader, raw, self.cache)
+        if value is _RARE:
+            raise _Rare
+        return value
+
+    def node(self, event: Any, kind: Any, depth: int) -> tuple[Any, LineTree]:
+        """The value and line tree of the node *event* starts (*depth* collections open)."""
+        line = self.count(event)
+        if kind is _SCALAR:
+            return self.scalar(event), line
+        if depth >= MAX_DEPTH:
+            raise too_deep(line)
+        if kind is _MAPPING:
+            return self.mapping(line, depth + 1)
+        if kind is _SEQUENCE:
+            return self.sequence(line, depth + 1)
+        raise _Rare  # an alias
+
+    def mapping(self, line: int, depth: int) -> tuple[dict[Any, Any], LineTree]:
+        # count() and scalar() are written out inline here and in sequence():
+        # this loop runs once per value of every YAML file.
+        get_event, node, path = self.get_event, self.node, self.path
+        cache, loader = self.cache, self.loader
+        out: dict[Any, Any] = {}
+        children: dict[str, LineTree] = {}
+        position = 0
+        while True:
+            event = get_event()
+            kind = type(event)
+            if kind is _MAPPING_END:
+                return out, (line, children)
+            self.values += 1
+            if self.values > MAX_VALUES:
+                raise _too_many(event.start_mark.line + 1)
+            if kind is not _SCALAR or event.anchor is not None or event.tag is not None:
+                raise _Rare  # a non-scalar key, an alias, an anchor or a tag
+            raw = event.value
+            if raw in children:
+                raise _Rare  # two keys with one text: check_yaml decides if they are equal
+            if len(raw) > MAX_NUMBER_CHARS:
+                check_number(event)
+            if event.implicit[0]:
+                key = cache.get(raw, _MISSING)
+                if key is _MISSING:
+                    key = _plain(loader, raw, cache)
+                if key is _RARE:
+                    raise _Rare
+            else:
+                key = raw
+            if key in out:
+                raise _Rare  # two texts, one value (true / True): the full loader
+            event = get_event()
+            kind = type(event)
+            if kind is _SCALAR:
+                value_line = event.start_mark.line + 1
+                self.values += 1
+                if self.values > MAX_VALUES:
+                    raise _too_many(value_line)
+                if event.anchor is not None or event.tag is not None:
+                    raise _Rare
+                text = event.value
+                if len(text) > MAX_NUMBER_CHARS:
+                    check_number(event)
+                if event.implicit[0]:
+                    value = cache.get(text, _MISSING)
+                    if value is _MISSING:
+                        value = _plain(loader, text, cache)
+                    if value is _RARE:
+                        raise _Rare
+                else:
+                    value = text
+                out[key] = value
+                children[raw] = value_line
+                if raw == _REF and isinstance(value, str):
+                    self.note_ref(value)
+            else:
+                path.append((position, key))
+                out[key], children[raw] = node(event, kind, depth)
+                path.pop()
+            position += 1
+
+    def sequence(self, line: int, depth: int) -> tuple[list[Any], LineTree]:
+        get_event, node, path = self.get_event, self.node, self.path
+        cache, loader = self.cache, self.loader
+        out: list[Any] = []
+        children: list[LineTree] = []
+        while True:
+            event = get_event()
+            kind = type(event)
+            if kind is _SEQUENCE_END:
+                return out, (line, children)
+            if kind is _SCALAR:
+                value_line = event.start_mark.line + 1
+                self.values += 1
+                if self.values > MAX_VALUES:
+                    raise _too_many(value_line)
+                if event.anchor is not None or event.tag is not None:
+                    raise _Rare
+                text = event.value
+                if len(text) > MAX_NUMBER_CHARS:
+                    check_number(event)
+                if event.implicit[0]:
+                    value = cache.get(text, _MISSING)
+                    if value is _MISSING:
+                        value = _plain(loader, text, cache)
+                    if value is _RARE:
+                        raise _Rare
+                else:
+                    value = text
+                out.append(value)
+                children.append(value_line)
+            else:
+                index = len(out)
+                path.append((index, index))
+                item, tree = node(event, kind, depth)
+                path.pop()
+                out.append(item)
+                children.append(tree)
+
+    def note_ref(self, ref: str) -> None:
+        """Keep a ``$ref`` of the mapping open at :attr:`path`, with its place in scan order.
+
+        ``scan_refs`` walks depth first, a mapping before its children and
+        the children last to first: that is the order of the positions negated.
+        """
+        order = tuple(-position for position, _ in self.path)
+        pointer = "".join("/" + _escape(key) for _, key in self.path) + "/" + _REF
+        self.refs.append((order, pointer, ref))
 
 
-def _note_key(keys: dict[tuple[str, str], int], event: Any, line: int, numberish: Any) -> None:
-    """Record a mapping's scalar key; raise on a duplicate (as ``check_yaml`` does)."""
-    raw = event.value
-    plain = bool(event.implicit[0]) and not event.style
-    if plain and numberish(raw):
-        key = ("number", raw)
-    elif plain and raw == "<<":
-        key = MERGE_KEY
-    else:
-        key = ("str", raw)
-    first = keys.get(key)
-    if first is not None and key != MERGE_KEY:
-        raise DocumentError(
-            f"duplicate key {raw[:80]!r} (first at line {first})",
-            code="document.duplicate-key",
-            line=line,
-        )
-    keys[key] = line
-
-
-def _attach(
-    top: _Open | None,
-    docs: list[Any],
-    trees: list[LineTree],
-    value: Any,
-    tree: LineTree,
-    lines: bool,
-) -> None:
-    """Attach a finished mapping or sequence to its parent (or as a document)."""
-    if top is None:
-        docs.append(value)
-        if lines:
-            trees.append(tree)
-        return
-    if top.want_key:
-        raise _Rare  # a mapping or sequence as a key
-    if top.is_mapping:
-        top.value[top.key] = value
-        if lines and top.raw_key not in top.children:
-            top.children[top.raw_key] = tree
-        top.want_key = True
-    else:
-        top.value.append(value)
-        if lines:
-            top.children.append(tree)
+def _escape(key: Any) -> str:
+    return str(key).replace("~", "~0").replace("/", "~1")

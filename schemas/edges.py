@@ -117,7 +117,13 @@ _PROPS_MODELS: dict[EdgeType, type[_EdgeProps]] = {
 
 
 def validate_edge_properties(edge_type: EdgeType, properties: dict[str, Any]) -> dict[str, Any]:
-    """Validate and normalise an edge's properties (raises ``ValidationError``)."""
+    """Validate and normalise an edge's properties (raises ``ValidationError``).
+
+    No properties normalise to none: every field of every properties model
+    has a default, and defaults are not dumped (``exclude_unset``).
+    """
+    if not properties:
+        return {}
     model = _PROPS_MODELS.get(edge_type, _EdgeProps)
     return model.model_validate(properties).model_dump(
         mode="json", exclude_none=True, exclude_unset=True

@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Literal, TypeVar
 
+from graph.storage.buffered_tx import BufferedTx, edge_ends
 from graph.storage.changes import ChangeQuery, ChangeRecord, change_time
 from graph.storage.checks import check_import_records, prepare_batch
 from graph.storage.planned import Plan, TxReader
@@ -282,14 +283,26 @@ class GraphStore(ABC):
         """
 
     def _logged_write(
-        self, work: Callable[[WriteTx], T], *, actor: str | None, source: str | None = None
+        self,
+        work: Callable[[WriteTx], T],
+        *,
+        actor: str | None,
+        source: str | None = None,
+        buffered: bool = False,
     ) -> T:
-        """``_write`` that appends the change records of what *work* did, in its transaction."""
+        """``_write`` that appends the change records of what *work* did, in its transaction.
+
+        *buffered*: the backend's transaction is behind a ``BufferedTx``
+        (graph/storage/buffered_tx.py), for batches of many sources.
+        """
 
         def logged(tx: WriteTx) -> T:
-            recorder = RecordingTx(tx)
+            backend = BufferedTx(tx) if buffered else None
+            recorder = RecordingTx(backend or tx)
             result = work(recorder)
             recorder.flush(at=change_time(), actor=actor or SYSTEM_ACTOR, source=source)
+            if backend is not None:
+                backend.flush()
             return result
 
         return self._write(logged)
@@ -462,6 +475,15 @@ class GraphStore(ABC):
         stamp = at or utc_now()
 
         def work(tx: WriteTx) -> tuple[dict[str, WriteSummary], list[WriteSummary]]:
+            # The whole batch's facts in one read (kept by the BufferedTx below).
+            tx.get_nodes(
+                list(
+                    dict.fromkeys(
+                        ref for _, nodes, edges in prepared for ref in [*nodes, *edge_ends(edges)]
+                    )
+                )
+            )
+            tx.get_edges(list(dict.fromkeys(key for _, _, edges in prepared for key in edges)))
             summaries: dict[str, WriteSummary] = {}
             for source, node_map, edge_map in prepared:
                 summary = WriteSummary()
@@ -484,7 +506,7 @@ class GraphStore(ABC):
                 summary.version = version
             return summaries, planned
 
-        return self._logged_write(work, actor=actor)
+        return self._logged_write(work, actor=actor, buffered=True)
 
     def _run_plan(
         self, tx: WriteTx, plan: Plan, stamp: str, actor: str | None

@@ -11,9 +11,12 @@ from scanners.documents import (
     Documents,
     LineIndex,
     decode_text,
+    escape_pointer,
+    join_pointer,
     load_documents,
     pointer_to_field,
     resolve_pointer,
+    split_pointer,
 )
 
 BOMB = """
@@ -145,3 +148,11 @@ def test_pointers() -> None:
 def test_any_text_either_loads_or_raises_document_error(text: str) -> None:
     with contextlib.suppress(DocumentError):
         load_documents(text)
+
+
+@given(st.text(max_size=20), st.lists(st.one_of(st.text(max_size=12), st.integers()), max_size=5))
+def test_join_pointer_escapes_each_token(base: str, tokens: list[str | int]) -> None:
+    joined = join_pointer(base, *tokens)
+    assert joined == base + "".join("/" + escape_pointer(t) for t in tokens)
+    if tokens and base.startswith("/") and "%" not in base + "".join(map(str, tokens)):
+        assert split_pointer(joined)[-len(tokens) :] == [str(t) for t in tokens]
