@@ -137,9 +137,7 @@ def swap_index(tx: ManagedTransaction, stage: str, retired: str) -> None:
     for live, staged in ((NODE_SOURCE, STAGED_NODE_SOURCE), (EDGE_SOURCE, STAGED_EDGE_SOURCE)):
         tx.run(cypher(f"MATCH (s:{live}) SET s:{retired} REMOVE s:{live}")).consume()
         tx.run(
-            cypher(
-                f"MATCH (s:{staged} {{_stage: $stage}}) SET s:{live} REMOVE s:{staged}, s._stage"
-            ),
+            cypher(f"MATCH (s:{staged} {{_stage: $stage}}) SET s:{live} REMOVE s:{staged}"),
             stage=stage,
         ).consume()
 
