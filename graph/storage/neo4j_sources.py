@@ -133,7 +133,11 @@ def stage_edge_sources(run: Run, stage: str, records: Sequence[EdgeRecord]) -> N
 
 
 def swap_index(tx: ManagedTransaction, stage: str, retired: str) -> None:
-    """Inside the import's swap: retire the live index nodes, promote the staged ones."""
+    """Inside the import's swap: retire the live index nodes, promote the staged ones.
+
+    A promoted node keeps its ``_stage`` property (no read looks at it):
+    removing it would only add to the swap transaction's memory.
+    """
     for live, staged in ((NODE_SOURCE, STAGED_NODE_SOURCE), (EDGE_SOURCE, STAGED_EDGE_SOURCE)):
         tx.run(cypher(f"MATCH (s:{live}) SET s:{retired} REMOVE s:{live}")).consume()
         tx.run(
