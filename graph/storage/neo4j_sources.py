@@ -133,13 +133,15 @@ def stage_edge_sources(run: Run, stage: str, records: Sequence[EdgeRecord]) -> N
 
 
 def swap_index(tx: ManagedTransaction, stage: str, retired: str) -> None:
-    """Inside the import's swap: retire the live index nodes, promote the staged ones."""
+    """Inside the import's swap: retire the live index nodes, promote the staged ones.
+
+    A promoted node keeps its ``_stage`` property (no read looks at it):
+    removing it would only add to the swap transaction's memory.
+    """
     for live, staged in ((NODE_SOURCE, STAGED_NODE_SOURCE), (EDGE_SOURCE, STAGED_EDGE_SOURCE)):
         tx.run(cypher(f"MATCH (s:{live}) SET s:{retired} REMOVE s:{live}")).consume()
         tx.run(
-            cypher(
-                f"MATCH (s:{staged} {{_stage: $stage}}) SET s:{live} REMOVE s:{staged}, s._stage"
-            ),
+            cypher(f"MATCH (s:{staged} {{_stage: $stage}}) SET s:{live} REMOVE s:{staged}"),
             stage=stage,
         ).consume()
 

@@ -42,7 +42,7 @@ from neo4j.exceptions import (
     TransientError,
 )
 
-from graph.storage.changes import ChangeQuery, ChangeRecord, change_for, change_time
+from graph.storage.changes import ChangeQuery, ChangeRecord
 from graph.storage.checks import check_import_records
 from graph.storage.neo4j_cypher import (
     CONSTRAINTS,
@@ -57,6 +57,7 @@ from graph.storage.neo4j_cypher import (
     split_credentials,
 )
 from graph.storage.neo4j_import import ABANDONED_AFTER, import_staged
+from graph.storage.neo4j_import_log import STAGED_CHANGE_INDEXES, StagedLog
 from graph.storage.neo4j_snapshot import (
     EDGES_QUERY,
     NODES_QUERY,
@@ -167,7 +168,7 @@ class Neo4jStore(GraphStore):
             return
 
         def create() -> None:
-            for statement in (*CONSTRAINTS, *SOURCE_INDEXES):
+            for statement in (*CONSTRAINTS, *SOURCE_INDEXES, *STAGED_CHANGE_INDEXES):
                 self._query(statement)
             # The version node exists before the first writer locks it.
             self._query("MERGE (m:ArchgraphMeta {id: 'graph'}) ON CREATE SET m.version = 0")
@@ -515,35 +516,28 @@ class Neo4jStore(GraphStore):
 
         See :mod:`graph.storage.neo4j_import`: a failure at any point leaves
         the old graph and version whole; readers never see a half import.
-        The change records (old graph against new) are appended in the swap
-        transaction, with the version it bumps.
+        The change records (the graph the import replaces against the new
+        one) are staged in batches and go live in the swap, with the version
+        it bumps (:mod:`graph.storage.neo4j_import_log`).
         """
         check_import_records(nodes, edges, max_int_bits=self.max_int_bits)
         self._ensure_constraints()
-        old: dict[Any, NodeRecord | EdgeRecord] = {n.ref: n for n in self.iter_nodes()}
-        old.update((e.key, e) for e in self.iter_edges())
+        with self.snapshot() as base:
+            old: dict[Any, NodeRecord | EdgeRecord] = {n.ref: n for n in base.iter_nodes()}
+            old.update((e.key, e) for e in base.iter_edges())
+            base_version = base.version
         new: dict[Any, NodeRecord | EdgeRecord] = {n.ref: n for n in nodes}
         new.update((e.key, e) for e in edges)
 
-        def log_swap(tx: ManagedTransaction, version: int) -> None:
-            at = change_time()
-            changes = [
-                change_for(
-                    old.get(target),
-                    new.get(target),
-                    at=at,
-                    actor=actor or SYSTEM_ACTOR,
-                    source=IMPORT_SOURCE,
-                    version=version,
-                )
-                for target in (*old, *(t for t in new if t not in old))
-            ]
-            Neo4jTx(tx).append_changes([c for c in changes if c is not None])
+        def log(stage: str) -> StagedLog:
+            return StagedLog(
+                stage, actor or SYSTEM_ACTOR, IMPORT_SOURCE, base_version, old=old, new=new
+            )
 
         return import_staged(
             self._run_write,
             nodes,
             edges,
-            on_swap=log_swap,
+            log=log,
             abandoned_after=self.abandoned_stage_seconds,
         )
