@@ -30,6 +30,7 @@ from typing import Any
 from neo4j import Driver
 
 from bench.measure import format_builds, percentiles, run_child
+from bench.rescan import BENCH_NEO4J_HEAP
 from graph.analysis import Projection, impact, walk_change
 from graph.storage import EdgeRecord, NodeRecord
 from graph.storage.neo4j_store import Neo4jStore
@@ -76,8 +77,8 @@ def _uri(log: Callable[[str], None]) -> tuple[str, Any]:
         return given, None
     from tests.neo4j.server import Neo4jServer
 
-    server = Neo4jServer()
-    log("Neo4j: starting the test server (tests/neo4j) ...")
+    server = Neo4jServer(heap=BENCH_NEO4J_HEAP)
+    log(f"Neo4j: starting the test server (tests/neo4j, heap {BENCH_NEO4J_HEAP}) ...")
     return server.start(), server
 
 

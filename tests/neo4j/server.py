@@ -44,7 +44,6 @@ _MARKER = ".fetch-complete"
 # falls back to slower code paths and logs warnings (the official neo4j script passes them too).
 JVM_FLAGS = (
     "-Xms256m",
-    "-Xmx1g",
     "-XX:+ExitOnOutOfMemoryError",
     "--add-opens=java.base/java.nio=ALL-UNNAMED",
     "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
@@ -201,7 +200,9 @@ class Neo4jServer:
         driver = GraphDatabase.driver(server.uri, auth=None)
     """
 
-    def __init__(self) -> None:
+    def __init__(self, heap: str = "1g") -> None:
+        """*heap*: the JVM's ``-Xmx``; Neo4j lets one transaction use 70% of it."""
+        self._heap = heap
         self._proc: subprocess.Popen[bytes] | None = None
         self._home: Path | None = None
         self._uri: str | None = None
@@ -232,7 +233,14 @@ class Neo4jServer:
         atexit.register(self.stop)  # never leave a JVM behind, even if the caller forgets
         with log.open("wb") as out:
             # Java expands the "lib/*" classpath wildcard itself; no shell involved.
-            command = [str(java), *JVM_FLAGS, "-cp", str(lib / "*"), str(LAUNCHER)]
+            command = [
+                str(java),
+                f"-Xmx{self._heap}",
+                *JVM_FLAGS,
+                "-cp",
+                str(lib / "*"),
+                str(LAUNCHER),
+            ]
             self._proc = subprocess.Popen(
                 [*command, str(home / "db"), str(port)],
                 stdin=subprocess.DEVNULL,
