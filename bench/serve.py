@@ -122,7 +122,8 @@ def _client(port: int, bodies: list[bytes], ready: Any, go: Any, stop_at: Any, o
 
 
 def _load(port: int, bodies: list[bytes], clients: int, seconds: float, pids: list[int]) -> Results:
-    """*clients* processes, all connected first, then released together for *seconds*."""
+    """*clients* processes, all connected first, then released together for *seconds*;
+    *pids* are the server's processes (with one worker, uvicorn serves in the main one)."""
     ctx = multiprocessing.get_context("spawn")
     ready, out, go = ctx.Queue(), ctx.Queue(), ctx.Event()
     stop_at = ctx.Value("d", 0.0)
@@ -213,7 +214,7 @@ def _one_server(
                 client.post(PATH, content=body, headers=HEADERS).raise_for_status()
         out["runs"] = []
         for clients in CLIENTS:
-            run = _load(port, bodies, clients, SECONDS, [server.pid, *pids])
+            run = _load(port, bodies, clients, SECONDS, sorted({server.pid, *pids}))
             out["runs"].append(run)
             _say_run(workers, run, say)
         out["worker_rss_mb"] = sorted(_rss_mb(pid) for pid in pids)
