@@ -26,7 +26,7 @@ def secret_from_headers(authorization: str | None, x_api_key: str | None) -> str
 
 
 def _role_check(needed: Role):  # type: ignore[no-untyped-def]
-    def check(
+    async def check(
         request: Request,
         authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
         x_api_key: Annotated[str | None, Header(include_in_schema=False)] = None,

@@ -283,18 +283,33 @@ def _serve(serve: dict[str, Any] | None) -> list[str]:
         "## Every core: `archgraph serve --workers N`",
         "",
         f"`POST /api/v1/impact` on uniform targets, clients in their own processes with one "
-        f"keep-alive connection each, {serve['seconds_per_run']:g} s per row, on "
-        f"{serve['cores']} cores shared by the clients and the server.",
+        f"keep-alive connection each ({serve.get('client', 'httpx')}, bodies encoded before "
+        f"the clock starts), {serve['seconds_per_run']:g} s per row, on "
+        f"{serve['cores']} cores shared by the clients and the server. CPU share: of all "
+        "cores over the row, used by the server's processes, by the clients, and by everything "
+        "else on the machine (`/proc/stat` minus the two); CPU ms: the server's and the "
+        "clients' CPU per request; connections: how the clients' connections fell on the "
+        "workers.",
         "",
-        "| workers | clients | requests/s | p50 ms | p95 ms | p99 ms | errors |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| workers | clients | requests/s | p50 ms | p95 ms | p99 ms | errors "
+        "| CPU share server / clients / other | CPU ms server / client | connections |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for server in serve["servers"]:
         for run in server["runs"]:
-            lat = run["latency_ms"]
+            lat, cpu = run["latency_ms"], run.get("cpu_share")
+            shares = (
+                f"{cpu['server']:.0%} / {cpu['clients']:.0%} / {cpu['other']:.0%}" if cpu else "-"
+            )
+            per = (
+                f"{run['server_cpu_ms_per_request']:.2f} / {run['client_cpu_ms_per_request']:.2f}"
+                if cpu
+                else "-"
+            )
             lines.append(
                 f"| {server['workers']} | {run['clients']} | {run['throughput_rps']:.1f} | "
-                f"{lat['p50']:.1f} | {lat['p95']:.1f} | {lat['p99']:.1f} | {run['errors']} |"
+                f"{lat['p50']:.1f} | {lat['p95']:.1f} | {lat['p99']:.1f} | {run['errors']} | "
+                f"{shares} | {per} | {run.get('connections_per_worker', '-')} |"
             )
     lines.append("")
     for server in serve["servers"]:
