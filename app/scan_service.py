@@ -37,6 +37,7 @@ from scanners import (
     ScanResult,
     Severity,
     SkippedFile,
+    collector_paused,
     issue_text,
 )
 from schemas.errors import ArchgraphError, StoreUnavailableError
@@ -256,6 +257,7 @@ def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+@collector_paused()
 def load_results(
     store: SourceStore,
     results: Iterable[ScanResult],
@@ -278,7 +280,8 @@ def load_results(
     OS user of a CLI scan) is recorded on the assertions and change records.
     *adrs* imports ADR folders in the same transaction, after the sources;
     each folder is reported as ``adr:<prefix>/<folder>``. *states* (scan
-    states, :mod:`scanners.rescan`) are stored in the same transaction.
+    states, :mod:`scanners.rescan`) are stored in the same transaction. The
+    cyclic garbage collector is paused meanwhile (:mod:`scanners.collector`).
     """
     stamp = at or _now()
     todo = list(results)
@@ -360,6 +363,7 @@ def load_results(
     return reports
 
 
+@collector_paused()
 def load_scan(
     store: SourceStore,
     scan: DirectoryScan,
@@ -373,6 +377,7 @@ def load_scan(
 
     *prune* (default: whether the scan is a complete directory walk with a
     prefix) retracts the sources under the scan's prefix whose files are gone.
+    The cyclic garbage collector is paused meanwhile (:mod:`scanners.collector`).
     """
     stamp = at or _now()
     if is_empty(scan):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from scanners.adrs import AdrFolder
 from scanners.backstage import BackstageMapping
+from scanners.collector import collector_paused
 from scanners.directory import (
     DEFAULT_MAX_FILE_BYTES,
     DEFAULT_MAX_FILES,
@@ -47,6 +48,7 @@ __all__ = [
     "Severity",
     "SkippedFile",
     "collect_files",
+    "collector_paused",
     "issue_text",
     "load_json",
     "rescan_directory",

@@ -42,6 +42,7 @@ from scanners.backstage import (
     index_catalog,
     reserve_api_refs,
 )
+from scanners.collector import collector_paused
 from scanners.detect import PORTALS, Format, classify, sniff
 from scanners.documents import DocumentError, load_documents
 from scanners.events import join_channels
@@ -169,6 +170,7 @@ def scan_tree(
     )
 
 
+@collector_paused()
 def scan_directory(
     root: str | Path,
     *,
@@ -183,7 +185,8 @@ def scan_directory(
 
     Raises ``InvalidInputError`` when *root* is not a directory and
     ``PayloadTooLargeError`` when the tree has more than *max_files* files
-    or *max_total_bytes* bytes to read (nothing is scanned then).
+    or *max_total_bytes* bytes to read (nothing is scanned then). The cyclic
+    garbage collector is paused meanwhile (:mod:`scanners.collector`).
     """
     tree = open_tree(
         root,

@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from scanners.backstage import DEFAULT_MAPPING, BackstageMapping
+from scanners.collector import collector_paused
 from scanners.directory import (
     DEFAULT_MAX_FILE_BYTES,
     DEFAULT_MAX_FILES,
@@ -44,6 +45,7 @@ from scanners.walk import FileInput, open_tree
 __all__ = ["rescan_directory"]
 
 
+@collector_paused()
 def rescan_directory(
     root: str | Path,
     *,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from scanners.backstage import DEFAULT_MAPPING, BackstageMapping
+from scanners.collector import collector_paused
 from scanners.detect import looks_binary
 from scanners.directory import (
     DEFAULT_MAX_FILE_BYTES,
@@ -27,6 +28,7 @@ from schemas.errors import PayloadTooLargeError
 __all__ = ["scan_uploads"]
 
 
+@collector_paused()
 def scan_uploads(
     files: Sequence[tuple[str, bytes | str]],
     *,

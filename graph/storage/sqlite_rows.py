@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from graph.storage.changes import ChangeRecord
 from graph.storage.records import Assertion, EdgeRecord, NodeRecord
 
 CHUNK = 500  # SQLite allows 32766 host parameters; stay far below it
@@ -23,6 +24,44 @@ def dump_json(value: Any) -> str:
 
 def assertions_json(assertions: Sequence[Assertion]) -> str:
     return dump_json([a.to_json() for a in assertions])
+
+
+def fact_json(
+    properties: Mapping[str, Any] | None, assertions: Sequence[Assertion]
+) -> tuple[str, str]:
+    """``dump_json(properties)`` and ``assertions_json(assertions)``, the same text.
+
+    A fact with one assertion usually holds that assertion's properties as
+    its own (the very same values): their JSON is then written once and
+    spliced into the assertion's, instead of serialised twice.
+    """
+    props = dump_json(properties)
+    if len(assertions) != 1 or properties is None:
+        return props, assertions_json(assertions)
+    (only,) = assertions
+    if not _same_values(only.properties, properties):
+        return props, assertions_json(assertions)
+    actor = "" if only.actor is None else f'"actor":{json.dumps(only.actor)},'
+    return props, (
+        f'[{{{actor}"asserted_at":{json.dumps(only.asserted_at)},"properties":{props},'
+        f'"source":{json.dumps(only.source)}}}]'
+    )
+
+
+def change_json(record: ChangeRecord) -> str:
+    """``dump_json(record.data_json())``, each state's properties serialised once."""
+    after, after_assertions = fact_json(record.after, record.after_assertions)
+    before, before_assertions = fact_json(record.before, record.before_assertions)
+    return (
+        f'{{"after":{after},"after_assertions":{after_assertions},'
+        f'"before":{before},"before_assertions":{before_assertions}}}'
+    )
+
+
+def _same_values(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """The same keys holding the very same objects (so 1 and True never pass for each other)."""
+    missing = object()
+    return len(a) == len(b) and all(b.get(key, missing) is value for key, value in a.items())
 
 
 def load_assertions(text: str) -> tuple[Assertion, ...]:

@@ -10,10 +10,10 @@ from graph.storage.records import EdgeRecord, NodeRecord
 from graph.storage.sqlite_rows import (
     EDGE_COLS,
     NODE_COLS,
-    assertions_json,
+    change_json,
     chunks,
-    dump_json,
     edge_from_row,
+    fact_json,
     node_from_row,
 )
 from graph.storage.write_tx import WriteTx
@@ -47,10 +47,7 @@ class SQLiteTx(WriteTx):
             "INSERT INTO nodes(ref, kind, props, assertions) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(ref) DO UPDATE SET props = excluded.props, "
             "assertions = excluded.assertions",
-            [
-                (r.ref, r.kind, dump_json(r.properties), assertions_json(r.assertions))
-                for r in records
-            ],
+            [(r.ref, r.kind, *fact_json(r.properties, r.assertions)) for r in records],
         )
         refs = [(r.ref,) for r in records]
         self.conn.executemany("DELETE FROM node_sources WHERE ref = ?", refs)
@@ -64,7 +61,7 @@ class SQLiteTx(WriteTx):
             "INSERT INTO edges(from_ref, type, to_ref, props, assertions) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT(from_ref, type, to_ref) DO UPDATE SET props = excluded.props, "
             "assertions = excluded.assertions",
-            [(*r.key, dump_json(r.properties), assertions_json(r.assertions)) for r in records],
+            [(*r.key, *fact_json(r.properties, r.assertions)) for r in records],
         )
         self.conn.executemany(
             "DELETE FROM edge_sources WHERE from_ref = ? AND type = ? AND to_ref = ?",
@@ -155,7 +152,7 @@ class SQLiteTx(WriteTx):
                     r.ref,
                     r.type,
                     r.to_ref,
-                    dump_json(r.data_json()),
+                    change_json(r),
                 )
                 for r in records
             ],

@@ -1,0 +1,75 @@
+"""The SQLite rows' JSON written once per properties is the text serialising each part gives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from graph.storage.changes import ChangeRecord
+from graph.storage.records import Assertion
+from graph.storage.sqlite_rows import assertions_json, change_json, dump_json, fact_json
+
+TEXT = st.text(max_size=6)  # any code point: escapes and non-ASCII included
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(allow_nan=False), TEXT)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
+    max_leaves=8,
+)
+PROPS = st.dictionaries(TEXT, VALUES, max_size=5)
+ASSERTIONS = st.lists(st.builds(Assertion, TEXT, TEXT, PROPS, st.none() | TEXT), max_size=3).map(
+    tuple
+)
+
+
+@st.composite
+def facts(draw: st.DrawFn) -> tuple[dict[str, Any] | None, tuple[Assertion, ...]]:
+    """A fact's properties and assertions; often its one assertion's very properties."""
+    assertions = draw(ASSERTIONS)
+    if assertions and draw(st.booleans()):
+        first = assertions[0]
+        return dict(first.properties), assertions
+    return draw(st.none() | PROPS), assertions
+
+
+def separate(properties: Any, assertions: tuple[Assertion, ...]) -> tuple[str, str]:
+    return dump_json(properties), assertions_json(assertions)
+
+
+@settings(max_examples=400, deadline=None)
+@given(facts())
+def test_fact_json_is_each_part_serialised(fact: tuple[Any, tuple[Assertion, ...]]) -> None:
+    assert fact_json(*fact) == separate(*fact)
+
+
+@settings(max_examples=300, deadline=None)
+@given(facts(), facts())
+def test_change_json_is_the_record_data_serialised(
+    before: tuple[Any, tuple[Assertion, ...]], after: tuple[Any, tuple[Assertion, ...]]
+) -> None:
+    record = ChangeRecord(
+        at="2024-01-01T00:00:00Z",
+        actor=None,
+        source="s",
+        version=1,
+        op="updated",
+        ref="component:a",
+        type=None,
+        to_ref=None,
+        before=before[0],
+        after=after[0],
+        before_assertions=before[1],
+        after_assertions=after[1],
+    )
+    assert change_json(record) == dump_json(record.data_json())
+
+
+def test_equal_but_not_identical_values_are_serialised_apart() -> None:
+    """1 == True and 1 == 1.0, yet their JSON differs: the shortcut must not take them."""
+    for stored, asserted in ((1, True), (1, 1.0), (0, False)):
+        assertion = Assertion("s", "t", {"x": asserted})
+        text = fact_json({"x": stored}, (assertion,))
+        assert text == separate({"x": stored}, (assertion,))
+        assert text[0] != text[1][text[1].index('"properties":') + 13 :][: len(text[0])]
