@@ -2,7 +2,7 @@
 
 A live uvicorn runs the app's lifespan, which builds the projection in a
 background thread. The store is held at the start of that build (a gate on
-the real store's node read) so the test sees the "building" state for sure:
+the real store's consistent whole-graph read) so the test sees the "building" state for sure:
 ``/healthz`` answers at once, ``/readyz`` is 503 ``projection_building``;
 once the gate opens, ``/readyz`` turns 200 and the first impact question is
 answered from that projection, without reading the graph again.
@@ -12,32 +12,34 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import httpx
 
 from app.main import EXAMPLE_PORTFOLIO
 from app.scan_service import load_scan
 from app.settings import Settings
-from graph.storage import GraphStore, NodeFact
+from graph.storage import GraphSnapshot, GraphStore
 from scanners import scan_directory
 from tests.api.conftest import KEYS, READER, assert_error
 from tests.api.live_server import live_server
 
+T = TypeVar("T")
+
 
 def _gate_node_reads(store: GraphStore) -> tuple[threading.Event, list[int]]:
-    """Hold every whole-graph node read of *store* until the event is set; count them."""
+    """Hold every whole-graph read of *store* (what a build reads) until the event is set; count them."""
     gate = threading.Event()
     reads: list[int] = []
-    read_nodes = store.iter_node_facts
+    read_consistent = store.read_consistent
 
-    def gated() -> Iterator[NodeFact]:
+    def gated(read: Callable[[GraphSnapshot], T]) -> T:
         reads.append(1)
         gate.wait(timeout=120)
-        yield from read_nodes()
+        return read_consistent(read)
 
-    store.iter_node_facts = gated  # type: ignore[method-assign]
+    store.read_consistent = gated  # type: ignore[method-assign]
     return gate, reads
 
 

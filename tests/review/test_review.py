@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-import graph.storage.neo4j_store as neo4j_store_module
+import graph.storage.neo4j_import_log as neo4j_import_log_module
 import graph.storage.store as store_module
 from app.main import EXAMPLE_PORTFOLIO
 from app.review_render import NO_ADRS, NO_CHANGES, SECTIONS, to_html, to_markdown
@@ -44,7 +44,7 @@ def month(store: GraphStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     stamp = LAST.strftime("%Y-%m-%dT10:00:00.000000Z")
     with monkeypatch.context() as m:
         m.setattr(store_module, "change_time", lambda: stamp)
-        m.setattr(neo4j_store_module, "change_time", lambda: stamp)
+        m.setattr(neo4j_import_log_module, "change_time", lambda: stamp)
         _scan(store, root, "scanner-ci")
     product = root / "products" / "kestrel-pay" / "product.yaml"
     product.write_text(product.read_text().replace("tier: 1", "tier: 2"))

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-import graph.storage.neo4j_store as neo4j_store_module
+import graph.storage.neo4j_import_log as neo4j_import_log_module
 import graph.storage.store as store_module
 from app.main import EXAMPLE_PORTFOLIO
 from app.review_changes import ITEMS_PER_PRODUCT
@@ -40,7 +40,7 @@ def bulk_month(store: GraphStore, monkeypatch: pytest.MonkeyPatch) -> ApiClient:
     stamp = LAST.strftime("%Y-%m-%dT10:00:00.000000Z")
     with monkeypatch.context() as m:
         m.setattr(store_module, "change_time", lambda: stamp)
-        m.setattr(neo4j_store_module, "change_time", lambda: stamp)
+        m.setattr(neo4j_import_log_module, "change_time", lambda: stamp)
         r = api.post("/api/v1/products", json={"slug": "kestrel-labs", "tier": 3})
         assert r.status_code == 201, r.text
         r = api.post("/api/v1/components", json={"slug": "labs-probe", "product": "kestrel-labs"})
