@@ -107,5 +107,5 @@ class SQLiteSnapshot(GraphSnapshot):
     def iter_node_facts(self) -> Iterator[NodeFact]:
         return page_node_facts(self._q)
 
-    def iteredge_fact_pages(self) -> Iterator[list[EdgeFactText]]:
+    def iter_edge_fact_pages(self) -> Iterator[list[EdgeFactText]]:
         return edge_fact_pages(self._q)

@@ -145,3 +145,11 @@ def test_a_neo4j_build_without_writers_reads_once(neo4j_store: Neo4jStore) -> No
     p = build_projection(neo4j_store)
     assert (neo4j_store.optimistic_retries, neo4j_store.locked_reads) == (0, 0)
     assert p.version == neo4j_store.version() and p.edge_count == BASE
+
+
+def test_a_snapshot_hands_over_the_stored_edge_text(store: GraphStore) -> None:
+    """The build reads edge pages as stored: the snapshot's own read, not the default
+    that decodes every edge with its assertions and encodes its properties again."""
+    with store.snapshot() as snap:
+        assert type(snap).iter_edge_fact_pages is not GraphSnapshot.iter_edge_fact_pages
+        assert type(snap).iter_node_facts is not GraphSnapshot.iter_node_facts
