@@ -10,6 +10,7 @@ from typing import Any
 from bench.freshness import neo4j_report_lines as freshness_neo4j_lines
 from bench.freshness import report_lines as freshness_lines
 from bench.rebuild import report_lines as rebuild_lines
+from bench.rescan import BENCH_NEO4J_HEAP
 from bench.rescan import report_lines as rescan_lines
 from bench.storecost import report_lines as storecost_lines
 
@@ -58,7 +59,10 @@ def render(results: dict[str, Any]) -> str:
     ]
     neo = results.get("neo4j") or {}
     if neo.get("server"):
-        lines.append(f"- {neo['server']} (JVM heap 1 GB, launched by `tests/neo4j/server.py`)")
+        lines.append(
+            f"- {neo['server']} (JVM heap {BENCH_NEO4J_HEAP}, launched by "
+            "`tests/neo4j/server.py`; the tests run it with 1 GB)"
+        )
     lines += [
         "",
         "## Portfolio",
