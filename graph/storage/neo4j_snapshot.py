@@ -35,20 +35,22 @@ EDGES_QUERY = cypher(
 # What analysis reads: no assertions sent over Bolt or decoded, and few large
 # records (each a chunk of parallel lists), since the driver's cost per record
 # dominates a read of many small ones.
+# Rows are collected as lists, not as parallel lists: collect() drops nulls, and a
+# node or edge a committed write deletes while this reads shows null properties
+# (read committed). Such rows are skipped; the deleting write moved the version,
+# so the read that saw them is not kept (``read_optimistic``).
 NODE_FACTS_QUERY = cypher(
     "MATCH (n:Element) WITH n.ref AS ref, n.kind AS kind, coalesce(n._props, '{}') AS props "
-    "ORDER BY ref WITH collect(ref) AS refs, collect(kind) AS kinds, collect(props) AS props "
-    "UNWIND range(0, size(refs) - 1, $chunk) AS i "
-    "RETURN refs[i..i + $chunk] AS refs, kinds[i..i + $chunk] AS kinds, "
-    "props[i..i + $chunk] AS props"
+    "ORDER BY ref WITH collect([ref, kind, props]) AS rows "
+    "UNWIND range(0, size(rows) - 1, $chunk) AS i "
+    "RETURN rows[i..i + $chunk] AS rows"
 )
 EDGE_FACTS_QUERY = cypher(
     "MATCH (a:Element)-[r]->(b:Element) WITH a.ref AS f, type(r) AS t, b.ref AS b, "
     "coalesce(r._props, '{}') AS p ORDER BY f, t, b "
-    "WITH collect(f) AS fs, collect(t) AS ts, collect(b) AS bs, collect(p) AS ps "
-    "UNWIND range(0, size(fs) - 1, $chunk) AS i "
-    "RETURN fs[i..i + $chunk] AS fs, ts[i..i + $chunk] AS ts, bs[i..i + $chunk] AS bs, "
-    "ps[i..i + $chunk] AS ps"
+    "WITH collect([f, t, b, p]) AS rows "
+    "UNWIND range(0, size(rows) - 1, $chunk) AS i "
+    "RETURN rows[i..i + $chunk] AS rows"
 )
 #: Nodes per record of :data:`NODE_FACTS_QUERY` (edges: :data:`FACT_PAGE`, a page a record).
 NODE_CHUNK = 10_000
@@ -72,14 +74,15 @@ def node_facts_of(records: Iterable[neo4j.Record]) -> Iterator[NodeFact]:
     """Nodes from the chunks of :data:`NODE_FACTS_QUERY`."""
     loads = json.loads
     for rec in records:
-        for ref, kind, props in zip(rec["refs"], rec["kinds"], rec["props"], strict=True):
-            yield ref, kind, loads(props)
+        for ref, kind, props in rec["rows"]:
+            if ref is not None and kind is not None:  # else deleted while read
+                yield ref, kind, loads(props)
 
 
 def edge_fact_pages_of(records: Iterable[neo4j.Record]) -> Iterator[list[EdgeFactText]]:
     """Pages of edges from the chunks of :data:`EDGE_FACTS_QUERY`, one a record."""
     for rec in records:
-        yield list(zip(rec["fs"], rec["ts"], rec["bs"], rec["ps"], strict=True))
+        yield [(f, t, b, p) for f, t, b, p in rec["rows"] if f is not None and b is not None]
 
 
 def node_facts(run: Run) -> Iterator[NodeFact]:
