@@ -19,78 +19,53 @@ PAGE = 5_000  # rows per read when iterating the whole graph
 Query = Callable[[str, Sequence[Any]], list[Any]]
 
 
-def page_nodes(query: Query) -> Iterator[NodeRecord]:
-    after = ""
+_NODES_AFTER = "WHERE ref > ? ORDER BY ref LIMIT ?"
+_EDGES_AFTER = "WHERE (from_ref, type, to_ref) > (?, ?, ?) ORDER BY from_ref, type, to_ref LIMIT ?"
+
+
+def _keyset_pages(
+    query: Query, select: str, after: tuple[str, ...], size: int
+) -> Iterator[list[Any]]:
+    """Pages of *select* (ending in a keyset clause) of *size* rows, each after the
+    last one's key (its first ``len(after)`` columns), until a short page."""
     while True:
-        rows = query(
-            f"SELECT {NODE_COLS} FROM nodes WHERE ref > ? ORDER BY ref LIMIT ?", (after, PAGE)
-        )
-        yield from (node_from_row(row) for row in rows)
-        if len(rows) < PAGE:
+        rows = query(select, (*after, size))
+        if rows:
+            yield rows
+        if len(rows) < size:
             return
-        after = rows[-1][0]
+        after = tuple(rows[-1][: len(after)])
+
+
+def page_nodes(query: Query) -> Iterator[NodeRecord]:
+    for rows in _keyset_pages(query, f"SELECT {NODE_COLS} FROM nodes {_NODES_AFTER}", ("",), PAGE):
+        yield from (node_from_row(row) for row in rows)
 
 
 def page_edges(query: Query) -> Iterator[EdgeRecord]:
-    after = ("", "", "")
-    while True:
-        rows = query(
-            f"SELECT {EDGE_COLS} FROM edges WHERE (from_ref, type, to_ref) > (?, ?, ?) "
-            "ORDER BY from_ref, type, to_ref LIMIT ?",
-            (*after, PAGE),
-        )
+    select = f"SELECT {EDGE_COLS} FROM edges {_EDGES_AFTER}"
+    for rows in _keyset_pages(query, select, ("", "", ""), PAGE):
         yield from (edge_from_row(row) for row in rows)
-        if len(rows) < PAGE:
-            return
-        after = (rows[-1][0], rows[-1][1], rows[-1][2])
 
 
 def page_node_facts(query: Query) -> Iterator[NodeFact]:
     """Nodes without their assertions: the ``assertions`` column is never read."""
-    after = ""
-    while True:
-        rows = query(
-            "SELECT ref, kind, props FROM nodes WHERE ref > ? ORDER BY ref LIMIT ?",
-            (after, PAGE),
-        )
+    select = f"SELECT ref, kind, props FROM nodes {_NODES_AFTER}"
+    for rows in _keyset_pages(query, select, ("",), PAGE):
         yield from ((ref, kind, json.loads(props)) for ref, kind, props in rows)
-        if len(rows) < PAGE:
-            return
-        after = rows[-1][0]
 
 
 def page_edge_facts(query: Query) -> Iterator[EdgeFact]:
     """Edges without their assertions; empty properties (most edges) are not decoded."""
-    after = ("", "", "")
-    while True:
-        rows = query(
-            "SELECT from_ref, type, to_ref, props FROM edges "
-            "WHERE (from_ref, type, to_ref) > (?, ?, ?) "
-            "ORDER BY from_ref, type, to_ref LIMIT ?",
-            (*after, PAGE),
-        )
+    for rows in edge_fact_pages(query, PAGE):
         for a, t, b, props in rows:
             yield a, t, b, {} if props == "{}" else json.loads(props)
-        if len(rows) < PAGE:
-            return
-        after = (rows[-1][0], rows[-1][1], rows[-1][2])
 
 
-def edge_fact_pages(query: Query) -> Iterator[list[EdgeFactText]]:
-    """Edges as stored, properties undecoded, in pages of :data:`FACT_PAGE` rows."""
-    after = ("", "", "")
-    while True:
-        rows: list[EdgeFactText] = query(
-            "SELECT from_ref, type, to_ref, props FROM edges "
-            "WHERE (from_ref, type, to_ref) > (?, ?, ?) "
-            "ORDER BY from_ref, type, to_ref LIMIT ?",
-            (*after, FACT_PAGE),
-        )
-        if rows:
-            yield rows
-        if len(rows) < FACT_PAGE:
-            return
-        after = (rows[-1][0], rows[-1][1], rows[-1][2])
+def edge_fact_pages(query: Query, size: int = FACT_PAGE) -> Iterator[list[EdgeFactText]]:
+    """Edges as stored, properties undecoded, in pages of *size* rows."""
+    select = f"SELECT from_ref, type, to_ref, props FROM edges {_EDGES_AFTER}"
+    return _keyset_pages(query, select, ("", "", ""), size)
 
 
 class SQLiteSnapshot(GraphSnapshot):
