@@ -233,6 +233,7 @@ class _Delta:
         touched_src: set[int] = set()
         touched_dst: set[int] = set()
         part_of_src: set[int] = set()
+        offer_dst: set[int] = set()
         for (a, t, b), after in self.edge_after.items():
             old_a, old_b = p.index.get(a), p.index.get(b)
             if old_a is not None and old_b is not None and old_a < p.node_count:
@@ -253,6 +254,8 @@ class _Delta:
                     part_of_src.add(new_a)
             if new_b is not None:
                 touched_dst.add(new_b)
+                if t in OFFER_TYPES:
+                    offer_dst.add(new_b)
         keep = np.nonzero(~drop)[0]
         src, typ, dst = src[keep], typ[keep], dst[keep]
         if node_map is not None:
@@ -288,7 +291,7 @@ class _Delta:
         self.strength = strength
         self.node_map = node_map
         touched_nodes = changed_nodes | touched_src | touched_dst
-        owner, platform, tier = self._owners(changed_nodes, part_of_src, touched_src)
+        owner, platform, tier = self._owners(changed_nodes, part_of_src, touched_src, offer_dst)
         return self._impact(
             refs, stubs, owner, platform, tier, touched_nodes, touched_src, touched_dst
         )
@@ -306,7 +309,11 @@ class _Delta:
     # ------------------------------------------------------------- owners
 
     def _owners(
-        self, changed_nodes: set[int], part_of_src: set[int], offer_src: set[int]
+        self,
+        changed_nodes: set[int],
+        part_of_src: set[int],
+        offer_src: set[int],
+        offer_dst: set[int],
     ) -> tuple[I64, bytearray, bytearray]:
         p, n, kinds = self.p, self.n, self.kinds
         n_old = p.node_count
@@ -362,6 +369,9 @@ class _Delta:
                 apis.add(c)
         for s in offer_src:
             apis.update(int(self.dst[e]) for e in self._out(s, OFFER_TYPES))
+        # An API whose offer edge was added or removed: its first provider may
+        # have changed, or it may have none left (then no owner, no flag).
+        apis |= offer_dst
         for api in apis:
             self._api_owner(api, owner, platform)
         return owner, platform, tier

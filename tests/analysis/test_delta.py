@@ -247,3 +247,42 @@ def test_owner_changes_reach_every_descendant(
         p.owner_ref(p.index[c]) for c in chain
     ], "the write moves the chain's owner"
     store.close()
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        pytest.param(lambda s: s.delete_node("component:plat"), id="its provider removed"),
+        pytest.param(
+            lambda s: s.delete_edge("component:plat", "PROVIDES", "api:a0"),
+            id="its PROVIDES edge removed",
+        ),
+        pytest.param(
+            lambda s: s.replace_source(
+                "s", [NodeData(r, {}) for r in ("product:p0", "api:a0")], []
+            ),
+            id="its provider's source replaced without it",
+        ),
+    ],
+)
+def test_an_api_that_loses_its_provider_loses_its_owner_and_flag(
+    tmp_path: Path, write: Callable[[GraphStore], object]
+) -> None:
+    store = SQLiteStore(tmp_path / "g.db")
+    store.replace_source(
+        "s",
+        [
+            NodeData("product:p0", {}),
+            NodeData("api:a0", {}),
+            NodeData("component:plat", {"platform": True}),
+        ],
+        [EdgeData("component:plat", "PROVIDES", "api:a0")],
+    )
+    p = build_projection(store)
+    assert p.platform[p.index["api:a0"]] == 1
+    write(store)
+    fresh = refresh(p, store, store.version())
+    assert fresh is not None
+    assert_same(fresh, build_projection(store))
+    assert fresh.platform[fresh.index["api:a0"]] == 0
+    store.close()
