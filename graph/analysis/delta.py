@@ -31,6 +31,7 @@ from graph.analysis.delta_arrays import (
     renumbered,
     to_array,
 )
+from graph.analysis.delta_nodes import props_now, stubs_after
 from graph.analysis.projection import (
     API,
     CHANNEL,
@@ -126,71 +127,16 @@ class _Delta:
         self.edge_after = edge_after
         self.version = version
 
-    # ------------------------------------------------------------- nodes
-
-    def _props_now(self, ref: str) -> Mapping[str, Any] | None:
-        """A node's properties after the changes (None: no store node)."""
-        if ref in self.node_after:
-            return self.node_after[ref]
-        p = self.p
-        i = p.index.get(ref)
-        if i is None or i >= p.node_count or ref in p.stubs:
-            return None
-        return p.props[i]
-
-    def _stubs(self) -> set[str]:
-        """Product refs a component's ``product`` field names but no node stands behind."""
-        p = self.p
-        comps_changed = any(
-            KIND_CODE.get(r.partition(":")[0]) == COMPONENT for r in self.node_after
-        )
-        products_gone = any(
-            a is None and r.startswith("product:") for r, a in self.node_after.items()
-        )
-        if not products_gone and (not comps_changed or not self._product_fields_moved()):
-            return {s for s in p.stubs if self._props_now(s) is None}
-        named: set[str] = set()
-        candidates = chain(
-            (p.refs[i] for i in range(p.node_count) if p.kinds[i] == COMPONENT),
-            (r for r in self.node_after if r not in p.index),
-        )
-        for ref in candidates:
-            if KIND_CODE.get(ref.partition(":")[0]) != COMPONENT:
-                continue
-            props = self._props_now(ref)
-            slug = props.get("product") if props is not None else None
-            if isinstance(slug, str) and slug:
-                named.add(f"product:{slug}")
-        return {s for s in named if self._props_now(s) is None}
-
-    def _product_fields_moved(self) -> bool:
-        """Whether a changed component names another product (or none) than before.
-
-        When no component's ``product`` field moved and no product was
-        removed, the products named are the same as before, so the stubs are
-        the old ones less those a node now stands behind (no scan of every
-        component).
-        """
-        p = self.p
-        for ref, after in self.node_after.items():
-            if KIND_CODE.get(ref.partition(":")[0]) != COMPONENT:
-                continue
-            i = p.index.get(ref)
-            before = p.props[i] if i is not None and i < p.node_count else None
-            if (before or _EMPTY).get("product") != (after or _EMPTY).get("product"):
-                return True
-        return False
-
     def run(self) -> Projection | None:
         p = self.p
         n_old = p.node_count
-        stubs = self._stubs()
+        stubs = stubs_after(p, self.node_after)
         if any(not s.startswith("product:") for s in p.stubs):
             return None  # a projection read from an inconsistent graph: rebuild it
         gone = {
             r
             for r in chain(self.node_after, p.stubs)
-            if r in p.index and self._props_now(r) is None and r not in stubs
+            if r in p.index and props_now(p, self.node_after, r) is None and r not in stubs
         }
         new = {r for r, a in self.node_after.items() if a is not None and r not in p.index}
         new |= {s for s in stubs if s not in p.index}
