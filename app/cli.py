@@ -32,7 +32,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.cli_history import cli_actor
+from app.cli_actor import cli_actor
 from app.settings import Settings
 from app.stores import describe_store, open_store
 from schemas.errors import ArchgraphError
@@ -293,7 +293,23 @@ def _version() -> str:
         return "unknown"
 
 
-def build_parser() -> argparse.ArgumentParser:
+_PLAIN_COMMANDS = frozenset({"serve", "export", "import", "scan"})
+"""Commands defined here: running one imports no other command's module (no analysis code)."""
+
+
+def _command_word(argv: Sequence[str]) -> str | None:
+    """The sub-command *argv* names (after the global options), if it names one."""
+    words = iter(argv)
+    for word in words:
+        if word in ("--data-dir", "--neo4j-uri"):
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def build_parser(*, every_command: bool = True) -> argparse.ArgumentParser:
+    """The command line; without *every_command*, only the commands defined in this module."""
     parser = argparse.ArgumentParser(prog="archgraph", description=__doc__.split("\n\n")[0])
     parser.add_argument("--version", action="version", version=f"archgraph {_version()}")
     parser.add_argument("--data-dir", help="embedded store directory (ARCHGRAPH_DATA_DIR)")
@@ -340,6 +356,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--full", action="store_true", help="parse every file, even those unchanged since last scan"
     )
 
+    if not every_command:
+        return parser
+
     from app.cli_adr import add_parser as add_adr_parser
     from app.cli_analysis import add_parsers
     from app.cli_history import add_parsers as add_history_parsers
@@ -355,7 +374,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    args = build_parser(every_command=_command_word(words) not in _PLAIN_COMMANDS).parse_args(words)
     try:
         settings = settings_from(args)
         return _COMMANDS[args.command](args, settings)

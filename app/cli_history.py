@@ -1,27 +1,19 @@
 """``archgraph changes`` and ``archgraph diff``: the change log in a terminal.
 
 Both read the configured store directly (like ``archgraph export``); CLI
-writes (``scan``, ``import``) are recorded with the OS user as the actor.
+writes (``scan``, ``import``) are recorded with the OS user as the actor
+(``app/cli_actor.py``).
 """
 
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 from typing import Any
 
 from app.history_service import diff_between, list_changes
 from app.settings import Settings
 from app.stores import open_store
-
-
-def cli_actor() -> str:
-    """The actor of a CLI write: the OS user, or ``cli`` when it cannot be told."""
-    try:
-        return getpass.getuser() or "cli"
-    except (OSError, KeyError):
-        return "cli"
 
 
 def _subject(item: dict[str, Any]) -> str:

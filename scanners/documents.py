@@ -66,10 +66,15 @@ _Loader.yaml_implicit_resolvers = {
 _ANCHOR_RE = re.compile(r"(?:^|[\s\[{,:-])&[^\s\[\]{},]+", re.MULTILINE)
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
 def decode_text(data: bytes) -> str:
     """Decode file bytes as UTF-8 (a BOM is dropped); raise ``DocumentError`` otherwise."""
+    if data.startswith(_BOM):
+        data = data[len(_BOM) :]
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8")  # the C codec ("utf-8-sig" is Python code per call)
     except UnicodeDecodeError as exc:
         raise DocumentError(
             f"not UTF-8 text (byte {exc.start})", code="document.encoding"

@@ -124,17 +124,13 @@ def rescan_directory(
 
 def _states_under(previous: Mapping[str, str], prefix: str) -> dict[str, SourceState]:
     """The stored source states of this tree (source ids ``<scanner>:<prefix>/...``)."""
-    states: dict[str, SourceState] = {}
-    for key, text in previous.items():
-        if key.startswith(TREE_KEY):
-            continue
-        rest = key.partition(":")[2]
-        if prefix and not rest.startswith(prefix + "/"):
-            continue
-        state = SourceState.from_json(text)
-        if state is not None:
-            states[key] = state
-    return states
+    head = prefix + "/"
+    rows = {
+        key: text
+        for key, text in previous.items()
+        if not key.startswith(TREE_KEY) and (not prefix or key.partition(":")[2].startswith(head))
+    }
+    return SourceState.from_rows(rows)
 
 
 def _rescan_changed(
@@ -146,6 +142,8 @@ def _rescan_changed(
     tree: TreeState,
 ) -> tuple[list[ScanResult], ScanTrace] | None:
     """The changed specs scanned alone, or ``None`` when the whole tree must be re-read."""
+    if not plan.parse:
+        return [], ScanTrace()  # the tree digest is the stored one: nothing to parse
     by_path = {i.path: i for i in inputs}
     by_file = {s.file: (source, s) for source, s in states.items()}
     trace = ScanTrace()

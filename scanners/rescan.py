@@ -75,12 +75,10 @@ def file_digest(data: bytes) -> str:
 
 def tree_digest(settings: str, files: Mapping[str, str], skipped: Iterable[str]) -> str:
     """One digest over the settings, every read file's hash and every skip (sorted)."""
-    digest = hashlib.sha256(settings.encode())
-    for path in sorted(files):
-        digest.update(b"\0f\0" + path.encode() + b"\0" + files[path].encode())
-    for line in sorted(skipped):
-        digest.update(b"\0s\0" + line.encode())
-    return digest.hexdigest()
+    parts = [settings]
+    parts.extend(f"\0f\0{path}\0{files[path]}" for path in sorted(files))
+    parts.extend(f"\0s\0{line}" for line in sorted(skipped))
+    return hashlib.sha256("".join(parts).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -101,10 +99,33 @@ class SourceState:
     @classmethod
     def from_json(cls, text: str) -> SourceState | None:
         try:
-            data = json.loads(text)
-            return cls(str(data["file"]), str(data["hash"]), bool(data["solo"]), str(data["out"]))
-        except (ValueError, KeyError, TypeError):
+            return cls._from_data(json.loads(text))
+        except ValueError:
             return None
+
+    @classmethod
+    def _from_data(cls, data: Any) -> SourceState | None:
+        try:
+            return cls(str(data["file"]), str(data["hash"]), bool(data["solo"]), str(data["out"]))
+        except (KeyError, TypeError):
+            return None
+
+    @classmethod
+    def from_rows(cls, rows: Mapping[str, str]) -> dict[str, SourceState]:
+        """Every readable state of *rows* (key -> JSON text), decoded in one ``json.loads``.
+
+        An unreadable row is left out, as :meth:`from_json` gives ``None``
+        for it; then each row is decoded on its own to tell which.
+        """
+        try:
+            decoded = json.loads("[" + ",".join(rows.values()) + "]")
+        except ValueError:
+            decoded = None
+        if not isinstance(decoded, list) or len(decoded) != len(rows):
+            pairs = ((key, cls.from_json(text)) for key, text in rows.items())
+        else:
+            pairs = ((key, cls._from_data(data)) for key, data in zip(rows, decoded, strict=True))
+        return {key: state for key, state in pairs if state is not None}
 
 
 @dataclass(frozen=True)

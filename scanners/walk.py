@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from scanners.detect import BINARY_SUFFIXES, DATA_SUFFIXES, Format, looks_binary, sniff
@@ -58,6 +58,7 @@ EXCLUDED_DIRS = frozenset(
     }
 )
 _HEAD_BYTES = 64 * 1024
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,93 +111,144 @@ def _inside(root: Path, target: Path) -> bool:
 def walk_tree(
     root: Path, max_file_bytes: int, max_files: int, max_total_bytes: int
 ) -> tuple[list[FileInput], list[SkippedFile], list[str]]:
-    inputs: list[FileInput] = []
-    skipped: list[SkippedFile] = []
-    seen: list[str] = []
-    total = 0
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        here = Path(dirpath)
-        rel_dir = PurePosixPath(here.relative_to(root).as_posix())
-        keep = []
-        for name in sorted(dirnames):
-            rel = (rel_dir / name).as_posix().removeprefix("./") + "/"
-            full = here / name
-            if full.is_symlink():
-                skipped.append(_symlink_skip(root, full, rel))
-            elif name in EXCLUDED_DIRS:
-                skipped.append(SkippedFile(rel, "skip.excluded", "excluded directory"))
-            else:
-                keep.append(name)
-        dirnames[:] = keep
-        for name in sorted(filenames):
-            rel = (rel_dir / name).as_posix().removeprefix("./")
-            full = here / name
-            seen.append(rel)
-            if len(seen) > max_files:
-                raise PayloadTooLargeError(
-                    f"{root} has more than {max_files:,} files; scan a smaller tree or raise "
-                    "max_files",
-                    location=str(root),
-                )
-            if full.is_symlink():
-                skipped.append(_symlink_skip(root, full, rel))
-                continue
-            if not full.is_file():
-                skipped.append(SkippedFile(rel, "skip.special", "not a regular file"))
-                continue
-            suffix = full.suffix.lower()
-            if suffix in BINARY_SUFFIXES:
-                skipped.append(SkippedFile(rel, "skip.binary", "binary file type"))
-                continue
-            size = full.stat().st_size
-            # one byte more than allowed, to notice a file that grew since stat()
-            data = _read(full, size + 1 if size <= max_file_bytes else _HEAD_BYTES)
-            if size > max_file_bytes or len(data) > max_file_bytes:
-                head = data[:_HEAD_BYTES].decode("utf-8", "replace")
-                why = too_large(max(size, len(data)), max_file_bytes)
-                if sniff(rel, head) is not None or suffix in DATA_SUFFIXES:
-                    inputs.append(FileInput(rel, head=head, oversize=why, digest=_digest(data)))
-                else:
-                    skipped.append(
-                        SkippedFile(rel, "skip.too-large", too_large(size, max_file_bytes))
-                    )
-                continue
-            total += len(data)
-            if total > max_total_bytes:
-                raise PayloadTooLargeError(
-                    f"{root} holds more than {max_total_bytes:,} bytes of files to read; scan "
-                    "a smaller tree or raise max_total_bytes",
-                    location=str(root),
-                )
-            if looks_binary(data):
-                skipped.append(SkippedFile(rel, "skip.binary", "binary content"))
-                continue
+    """Walk *root* top-down, directories and files in sorted order (see the module docstring).
+
+    One ``scandir`` per directory and string paths; each regular file is
+    opened once (``O_NOFOLLOW``), sized with ``fstat`` on that descriptor and
+    read up to the bound, so a re-scan's walk costs little beyond the reads.
+    """
+    walk = _Walk(root, max_file_bytes, max_files, max_total_bytes)
+    walk.directory(str(root), "")
+    return walk.inputs, walk.skipped, walk.seen
+
+
+class _Walk:
+    """The state of one :func:`walk_tree`: what was read, skipped and seen so far."""
+
+    def __init__(self, root: Path, max_file_bytes: int, max_files: int, max_total_bytes: int):
+        self.root = root
+        self.max_file_bytes = max_file_bytes
+        self.max_files = max_files
+        self.max_total_bytes = max_total_bytes
+        self.inputs: list[FileInput] = []
+        self.skipped: list[SkippedFile] = []
+        self.seen: list[str] = []
+        self.total = 0
+
+    def directory(self, full: str, rel_dir: str) -> None:
+        """One directory: its sub-directories' skips, its files, then each kept sub-directory."""
+        try:
+            with os.scandir(full) as listing:
+                entries = list(listing)
+        except OSError:
+            return  # an unreadable directory is passed over, as os.walk does
+        dirs: list[os.DirEntry[str]] = []
+        files: list[os.DirEntry[str]] = []
+        for entry in entries:
             try:
-                inputs.append(FileInput(rel, text=decode_text(data), digest=_digest(data)))
-            except DocumentError as exc:
-                severity = Severity.ERROR if suffix in DATA_SUFFIXES else Severity.INFO
-                skipped.append(SkippedFile(rel, exc.code, exc.message, severity))
-    return inputs, skipped, seen
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            (dirs if is_dir else files).append(entry)
+        keep = []
+        for entry in sorted(dirs, key=_name):
+            rel = rel_dir + entry.name + "/"
+            if entry.is_symlink():
+                self.skipped.append(_symlink_skip(self.root, Path(entry.path), rel))
+            elif entry.name in EXCLUDED_DIRS:
+                self.skipped.append(SkippedFile(rel, "skip.excluded", "excluded directory"))
+            else:
+                keep.append(entry)
+        for entry in sorted(files, key=_name):
+            self.file(entry, rel_dir + entry.name)
+        for entry in keep:
+            self.directory(entry.path, rel_dir + entry.name + "/")
+
+    def file(self, entry: os.DirEntry[str], rel: str) -> None:
+        self.seen.append(rel)
+        if len(self.seen) > self.max_files:
+            raise PayloadTooLargeError(
+                f"{self.root} has more than {self.max_files:,} files; scan a smaller tree or "
+                "raise max_files",
+                location=str(self.root),
+            )
+        if entry.is_symlink():
+            self.skipped.append(_symlink_skip(self.root, Path(entry.path), rel))
+            return
+        if not entry.is_file(follow_symlinks=False):
+            self.skipped.append(SkippedFile(rel, "skip.special", "not a regular file"))
+            return
+        suffix = _suffix(entry.name)
+        if suffix in BINARY_SUFFIXES:
+            self.skipped.append(SkippedFile(rel, "skip.binary", "binary file type"))
+            return
+        size, data = _read(entry.path, self.max_file_bytes)
+        limit = self.max_file_bytes
+        if size > limit or len(data) > limit:
+            head = data[:_HEAD_BYTES].decode("utf-8", "replace")
+            why = too_large(max(size, len(data)), limit)
+            if sniff(rel, head) is not None or suffix in DATA_SUFFIXES:
+                self.inputs.append(FileInput(rel, head=head, oversize=why, digest=_digest(data)))
+            else:
+                self.skipped.append(SkippedFile(rel, "skip.too-large", too_large(size, limit)))
+            return
+        self.total += len(data)
+        if self.total > self.max_total_bytes:
+            raise PayloadTooLargeError(
+                f"{self.root} holds more than {self.max_total_bytes:,} bytes of files to read; "
+                "scan a smaller tree or raise max_total_bytes",
+                location=str(self.root),
+            )
+        if looks_binary(data):
+            self.skipped.append(SkippedFile(rel, "skip.binary", "binary content"))
+            return
+        try:
+            self.inputs.append(FileInput(rel, text=decode_text(data), digest=_digest(data)))
+        except DocumentError as exc:
+            severity = Severity.ERROR if suffix in DATA_SUFFIXES else Severity.INFO
+            self.skipped.append(SkippedFile(rel, exc.code, exc.message, severity))
+
+
+def _name(entry: os.DirEntry[str]) -> str:
+    return entry.name
+
+
+def _suffix(name: str) -> str:
+    """The lower-cased suffix of a file name, as ``PurePath.suffix`` gives it."""
+    dot = name.rfind(".")
+    return name[dot:].lower() if 0 < dot < len(name) - 1 else ""
 
 
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _read(path: Path, limit: int) -> bytes:
-    """Read at most *limit* bytes without following a symlink swapped in meanwhile."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    fd = os.open(path, flags)
+def _read(path: str, max_bytes: int) -> tuple[int, bytes]:
+    """The size and bytes of a file, opened without following a symlink swapped in meanwhile.
+
+    The size is that of the opened file (``fstat``). At most one byte more
+    than the size is read (to notice a file that grew since), or only the
+    first 64 KiB of a file over *max_bytes*. Reading stops at an empty read,
+    or at a short one once the whole stat'ed size is in (the end of a
+    regular file, without one more read call).
+    """
+    fd = os.open(path, _OPEN_FLAGS)
     try:
+        size = os.fstat(fd).st_size
+        remaining = size + 1 if size <= max_bytes else _HEAD_BYTES
         chunks = []
-        remaining = limit
+        got = 0
         while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1 << 20))
+            ask = min(remaining, 1 << 20)
+            chunk = os.read(fd, ask)
             if not chunk:
                 break
             chunks.append(chunk)
+            got += len(chunk)
             remaining -= len(chunk)
-        return b"".join(chunks)
+            if len(chunk) < ask and got >= size:
+                break  # a short read past the stat'ed size: the end of the file
+        return size, chunks[0] if len(chunks) == 1 else b"".join(chunks)
     finally:
         os.close(fd)
 

@@ -290,3 +290,50 @@ def test_collect_files_matches_a_local_scan(write_tree: WriteTree) -> None:
     local = scan_directory(root)
     assert [r.to_json() for r in uploaded.results] == [r.to_json() for r in local.results]
     assert uploaded.prunable and not uploaded.failed  # unrecognised files are only notes
+
+
+def test_the_walk_is_top_down_and_sorted(write_tree: WriteTree) -> None:
+    root = write_tree(
+        {
+            "b.yaml": "a: 1\n",
+            "A.yaml": "a: 1\n",
+            "z/inner/deep.yaml": "a: 1\n",
+            "z/top.yaml": "a: 1\n",
+            "m/one.yaml": "a: 1\n",
+            "node_modules/x.yaml": "a: 1\n",
+        }
+    )
+    scan = scan_directory(root)
+    # each directory's files (sorted), then its sub-directories in sorted order
+    assert list(scan.files) == [
+        "A.yaml",
+        "b.yaml",
+        "m/one.yaml",
+        "z/top.yaml",
+        "z/inner/deep.yaml",
+    ]
+    assert (scan.skipped[0].path, scan.skipped[0].code) == ("node_modules/", "skip.excluded")
+    assert sorted(s.path for s in scan.skipped[1:]) == sorted(scan.files)  # none of ours
+
+
+def test_text_is_utf8_with_an_optional_bom(write_tree: WriteTree) -> None:
+    spec = "openapi: 3.0.0\ninfo: {title: Ünïcode, version: '1'}\nx-archgraph-component: c\n"
+    root = write_tree(
+        {
+            "bom/openapi.yaml": b"\xef\xbb\xbf" + spec.encode(),
+            "plain/openapi.yaml": spec.encode(),
+            "latin1/notes.txt": b"caf\xe9\n",
+            "bad/openapi.yaml": b"\xef\xbb\xbfopenapi: 3.0.0\n# \xff\n",
+        }
+    )
+    scan = scan_directory(root, source_prefix="")
+    names = {
+        r.origin: [n.properties["name"] for n in r.nodes if n.kind == "api"] for r in scan.results
+    }
+    assert names == {"bom/openapi.yaml": ["Ünïcode"], "plain/openapi.yaml": ["Ünïcode"]}
+    skipped = {s.path: s for s in scan.skipped}
+    assert skipped["latin1/notes.txt"].code == "document.encoding"
+    assert skipped["latin1/notes.txt"].severity is Severity.INFO
+    # the byte is counted after the BOM, as the "utf-8-sig" codec counts it
+    assert skipped["bad/openapi.yaml"].reason == "not UTF-8 text (byte 17)"
+    assert skipped["bad/openapi.yaml"].severity is Severity.ERROR

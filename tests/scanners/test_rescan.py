@@ -17,6 +17,7 @@ import scanners.directory as directory
 from app.scan_service import ScanReport, load_scan
 from graph.storage import GraphStore, SQLiteStore, export_document, import_document
 from scanners import rescan_directory
+from scanners.rescan import SourceState
 
 from .conftest import WriteTree
 
@@ -273,3 +274,20 @@ def test_clear_and_import_drop_the_states(store: GraphStore, tree: Path) -> None
     scan(store, tree)
     import_document(store, doc)
     assert store.scan_states() == {}
+
+
+def test_stored_states_are_decoded_together_and_bad_rows_left_out() -> None:
+    good = {
+        f"openapi:t/s{i}.yaml": SourceState(f"s{i}.yaml", f"h{i}", i % 2 == 0, f"c{i}")
+        for i in range(3)
+    }
+    rows = {key: state.to_json() for key, state in good.items()}
+    assert SourceState.from_rows(rows) == good
+    assert SourceState.from_rows({}) == {}
+    broken = {
+        **rows,
+        "openapi:t/cut.yaml": rows["openapi:t/s0.yaml"][:-1],  # not JSON
+        "openapi:t/old.yaml": '{"file": "old.yaml"}',  # JSON, not a state
+        "openapi:t/two.yaml": '1, {"file": "x"}',  # two values in one row
+    }
+    assert SourceState.from_rows(broken) == good
