@@ -201,7 +201,7 @@ def scan(args: argparse.Namespace, settings: Settings) -> int:
     if args.server:
         name, files, skipped = collect_files(args.path, max_file_bytes=max_bytes)
         prefix = name if args.prefix is None else args.prefix
-        report = upload_scan(args.server, args.key, prefix, files)
+        report = upload_scan(args.server, args.key, prefix, files, full=args.full)
         for skip in skipped:
             if skip.severity.value == "error":
                 print(f"refused   {skip.path}: {skip.reason}", file=sys.stderr)

@@ -51,9 +51,17 @@ def _answer(response: httpx.Response) -> dict[str, Any]:
 
 
 def upload_scan(
-    server: str, key: str | None, prefix: str, files: list[tuple[str, str]]
+    server: str,
+    key: str | None,
+    prefix: str,
+    files: list[tuple[str, str]],
+    *,
+    full: bool = False,
 ) -> dict[str, Any]:
-    """Send *files* in chunks to a scan session and commit it; the scan report."""
+    """Send *files* in chunks to a scan session and commit it; the scan report.
+
+    The server skips files unchanged since the last upload of the tree unless *full*.
+    """
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     base = server.rstrip("/") + "/api/v1/scans/sessions"
     with httpx.Client(headers=headers, timeout=300) as client:
@@ -68,7 +76,11 @@ def upload_scan(
             return _answer(
                 client.post(
                     f"{base}/{session_id}/commit",
-                    params={"prefix": prefix, "complete": "true"},
+                    params={
+                        "prefix": prefix,
+                        "complete": "true",
+                        "full": "true" if full else "false",
+                    },
                 )
             )
         except httpx.HTTPError as exc:

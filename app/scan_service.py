@@ -11,6 +11,9 @@ if the store refused the batch, exactly what it held before. Rules:
   files are gone are retracted (``pruned``); files that failed or were
   refused this time keep their old facts;
 * loading the same scan twice changes nothing the second time;
+* the scan states it carries are stored with it, and the states of every
+  other tree that could hold a source it writes are deleted
+  (``docs/scanners.md``, "Re-scans");
 * the ADR folders a scan met are imported into the ADR registry in the same
   transaction (:mod:`app.scan_adrs`), each reported as one ``adr:`` row;
 * a scan of a non-empty tree in which no file held an element or an edge is
@@ -38,6 +41,7 @@ from scanners import (
     Severity,
     SkippedFile,
     collector_paused,
+    covering_tree_keys,
     issue_text,
 )
 from schemas.errors import ArchgraphError, StoreUnavailableError
@@ -403,7 +407,10 @@ def load_scan(
         # scan, so another tree's sources would be pruned: only when asked.
         prune = scan.prunable and bool(scan.prefix)
     stale = _stale_sources(store, scan) if prune else []
-    states = dict(scan.states)
+    states: dict[str, str | None] = {source: None for source, _ in stale}
+    written = [r.source_id for r in scan.results if not r.failed]
+    states.update(dict.fromkeys(covering_tree_keys([*written, *states], scan.prefix)))
+    states.update(scan.states)
     states.update({source: None for source, _ in stale})
     reports = load_results(
         store,

@@ -30,6 +30,7 @@ from scanners.directory import (
 )
 from scanners.documents import DocumentError, load_json
 from scanners.incremental import rescan_directory
+from scanners.rescan import covering_tree_keys
 from scanners.result import ScanIssue, ScanResult, Severity, issue_text
 from scanners.uploads import scan_uploads
 
@@ -49,6 +50,7 @@ __all__ = [
     "SkippedFile",
     "collect_files",
     "collector_paused",
+    "covering_tree_keys",
     "issue_text",
     "load_json",
     "rescan_directory",

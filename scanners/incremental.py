@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from scanners.backstage import DEFAULT_MAPPING, BackstageMapping
@@ -23,9 +23,9 @@ from scanners.directory import (
     DEFAULT_MAX_TOTAL_BYTES,
     DirectoryScan,
     Progress,
+    scan_inputs,
     scan_spec_alone,
     scan_stats,
-    scan_tree,
 )
 from scanners.rescan import (
     TREE_KEY,
@@ -38,11 +38,11 @@ from scanners.rescan import (
     plan_rescan,
     tree_digest,
 )
-from scanners.resolve import DirectoryResolver
-from scanners.result import ScanResult
-from scanners.walk import FileInput, open_tree
+from scanners.resolve import Resolver
+from scanners.result import ScanResult, Severity
+from scanners.walk import FileInput, SkippedFile, open_tree
 
-__all__ = ["rescan_directory"]
+__all__ = ["RescanInput", "rescan_directory", "rescan_inputs"]
 
 
 @collector_paused()
@@ -70,37 +70,81 @@ def rescan_directory(
         max_total_bytes=max_total_bytes,
         source_prefix=source_prefix,
     )
-    prefix, inputs, skipped = opened.prefix, opened.inputs, opened.skipped
-    settings = json.dumps(
-        [code_fingerprint(), prefix, max_file_bytes, max_files, max_total_bytes, repr(mapping)]
+    settings = [max_file_bytes, max_files, max_total_bytes, repr(mapping)]
+    return rescan_inputs(
+        RescanInput(
+            str(opened.given),
+            opened.prefix,
+            opened.inputs,
+            opened.skipped,
+            opened.files,
+            opened.resolver,
+            settings,
+        ),
+        previous=previous,
+        full=full,
+        mapping=mapping,
+        progress=progress,
     )
+
+
+@dataclass(frozen=True)
+class RescanInput:
+    """A tree read and bounded (a walk's or an upload's), ready for :func:`rescan_inputs`.
+
+    *settings* are what else decides the scan (limits, mapping, kind of
+    scan): they go into the tree digest with the code and the prefix.
+    """
+
+    root: str
+    prefix: str
+    inputs: list[FileInput]
+    skipped: list[SkippedFile]
+    files: list[str]
+    resolver: Resolver
+    settings: list[object]
+    prunable: bool = True
+    unrecognised: Severity = Severity.INFO
+
+
+def rescan_inputs(
+    tree: RescanInput,
+    *,
+    previous: Mapping[str, str],
+    full: bool,
+    mapping: BackstageMapping,
+    progress: Progress | None,
+) -> DirectoryScan:
+    """Scan *tree* parsing nothing, only its changed specs, or everything (the rule)."""
+    prefix, inputs, skipped = tree.prefix, tree.inputs, tree.skipped
+    settings = json.dumps([code_fingerprint(), prefix, *tree.settings], default=str)
     current = {i.path: i.digest for i in inputs}
     skips = [f"{s.path}\0{s.code}\0{s.reason}\0{s.severity.value}" for s in skipped]
     digest = tree_digest(settings, current, skips)
     tree_key = TREE_KEY + prefix
-    tree = TreeState.from_json(previous.get(tree_key))
+    stored = TreeState.from_json(previous.get(tree_key))
     states = _states_under(previous, prefix)
     plan = (
         RescanPlan(all=True)
         if full
-        else plan_rescan(current, digest, tree, states, skips, settings)
+        else plan_rescan(current, digest, stored, states, skips, settings)
     )
-    if not plan.all and tree is not None:
-        partial = _rescan_changed(plan, inputs, opened.resolver, prefix, states, tree)
+    if not plan.all and stored is not None:
+        partial = _rescan_changed(plan, inputs, tree.resolver, prefix, states)
         if partial is not None:
             results, trace = partial
-            reads = tree.read_by_others | trace.read_by_others
+            reads = stored.read_by_others | trace.read_by_others
             out: dict[str, str | None] = {
                 r.source_id: _state(r, current, trace, solo=True) for r in results
             }
             out[tree_key] = TreeState(digest, frozenset(reads)).to_json()
             return DirectoryScan(
-                str(opened.given),
+                tree.root,
                 prefix,
                 tuple(results),
                 tuple(skipped),
-                tuple(opened.files),
-                prunable=True,
+                tuple(tree.files),
+                prunable=tree.prunable,
                 stats=scan_stats(results, skipped),
                 states=out,
                 kept=tuple(sorted(plan.kept.items())),
@@ -108,8 +152,27 @@ def rescan_directory(
                 state_before=(tree_key, previous.get(tree_key)),
             )
     trace = ScanTrace()
-    scan = scan_tree(opened, mapping=mapping, progress=progress, trace=trace)
-    found = _full_states(scan.results, current, trace)
+    found_results, more, adr_folders = scan_inputs(
+        inputs,
+        resolver=tree.resolver,
+        prefix=prefix,
+        mapping=mapping,
+        progress=progress,
+        unrecognised=tree.unrecognised,
+        trace=trace,
+    )
+    scan = DirectoryScan(
+        tree.root,
+        prefix,
+        tuple(found_results),
+        tuple(skipped + more),
+        tuple(tree.files),
+        prunable=tree.prunable,
+        stats=scan_stats(found_results, skipped + more),
+        adr_folders=tuple(adr_folders),
+    )
+    found: dict[str, str | None] = {source: None for source in states}  # not produced now
+    found.update(_full_states(scan.results, current, trace))
     clean = not scan.adr_folders and not scan.failed
     found[tree_key] = (
         TreeState(digest, frozenset(trace.read_by_others)).to_json() if clean else None
@@ -123,23 +186,31 @@ def rescan_directory(
 
 
 def _states_under(previous: Mapping[str, str], prefix: str) -> dict[str, SourceState]:
-    """The stored source states of this tree (source ids ``<scanner>:<prefix>/...``)."""
-    head = prefix + "/"
+    """The stored source states of this tree: ids ``<scanner>:<prefix>/<file>`` of their file.
+
+    A state another tree wrote for the same source (``openapi:a/b.yaml`` is
+    file ``a/b.yaml`` of the tree without prefix and ``b.yaml`` of tree
+    ``a``) names another file, so it is left out.
+    """
+    head = prefix + "/" if prefix else ""
     rows = {
         key: text
         for key, text in previous.items()
-        if not key.startswith(TREE_KEY) and (not prefix or key.partition(":")[2].startswith(head))
+        if not key.startswith(TREE_KEY) and key.partition(":")[2].startswith(head)
     }
-    return SourceState.from_rows(rows)
+    return {
+        key: state
+        for key, state in SourceState.from_rows(rows).items()
+        if key.partition(":")[2] == head + state.file
+    }
 
 
 def _rescan_changed(
     plan: RescanPlan,
     inputs: Sequence[FileInput],
-    resolver: DirectoryResolver,
+    resolver: Resolver,
     prefix: str,
     states: Mapping[str, SourceState],
-    tree: TreeState,
 ) -> tuple[list[ScanResult], ScanTrace] | None:
     """The changed specs scanned alone, or ``None`` when the whole tree must be re-read."""
     if not plan.parse:

@@ -42,6 +42,7 @@ __all__ = [
     "TreeState",
     "code_fingerprint",
     "contribution",
+    "covering_tree_keys",
     "file_digest",
     "plan_rescan",
     "tree_digest",
@@ -79,6 +80,21 @@ def tree_digest(settings: str, files: Mapping[str, str], skipped: Iterable[str])
     parts.extend(f"\0f\0{path}\0{files[path]}" for path in sorted(files))
     parts.extend(f"\0s\0{line}" for line in sorted(skipped))
     return hashlib.sha256("".join(parts).encode()).hexdigest()
+
+
+def covering_tree_keys(sources: Iterable[str], own_prefix: str) -> set[str]:
+    """The tree-state keys of every tree but ``tree:<own_prefix>`` that could hold *sources*.
+
+    A source ``openapi:a/b/c.yaml`` belongs to the tree without prefix, to
+    tree ``a`` or to tree ``a/b``: a scan that writes it deletes those trees'
+    states (``docs/scanners.md``, "Re-scans"), so each is parsed in full next time.
+    """
+    keys: set[str] = set()
+    for source in sources:
+        parts = source.partition(":")[2].split("/")[:-1]
+        keys.update(TREE_KEY + "/".join(parts[:depth]) for depth in range(len(parts) + 1))
+    keys.discard(TREE_KEY + own_prefix)
+    return keys
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ held in memory: names are paths under an imaginary root, so relative
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from scanners.backstage import DEFAULT_MAPPING, BackstageMapping
 from scanners.collector import collector_paused
@@ -20,6 +20,8 @@ from scanners.directory import (
     scan_stats,
 )
 from scanners.documents import DocumentError, decode_text
+from scanners.incremental import RescanInput, rescan_inputs
+from scanners.rescan import file_digest
 from scanners.resolve import MappingResolver, ResolveError, join_relative
 from scanners.result import Severity
 from scanners.walk import FileInput, SkippedFile, too_large
@@ -38,6 +40,8 @@ def scan_uploads(
     complete: bool = False,
     mapping: BackstageMapping = DEFAULT_MAPPING,
     progress: Progress | None = None,
+    previous: Mapping[str, str] | None = None,
+    full: bool = False,
 ) -> DirectoryScan:
     """Scan files given by name and content (the HTTP endpoint's uploads).
 
@@ -50,6 +54,11 @@ def scan_uploads(
     *complete* says the uploads are a whole tree (the CLI's ``--server``
     mode): loading may then prune sources under *source_prefix* whose files
     were not uploaded. Plain uploads never prune.
+
+    With *previous* (``store.scan_states()``), files unchanged since the
+    last upload of the same tree are not parsed (``docs/scanners.md``,
+    "Re-scans"; :func:`scanners.rescan_inputs`) unless *full*, and the scan
+    carries the states to store.
     """
     if len(files) > max_files:
         raise PayloadTooLargeError(
@@ -71,14 +80,18 @@ def scan_uploads(
                 )
             )
             continue
-        size = len(content.encode() if isinstance(content, str) else content)
+        data = content.encode() if isinstance(content, str) else content
+        size = len(data)
+        digest = file_digest(data)
         if size > max_file_bytes:
             raw = (
                 content[:65536]
                 if isinstance(content, str)
                 else content[:65536].decode("utf-8", "replace")
             )
-            inputs.append(FileInput(path, head=raw, oversize=too_large(size, max_file_bytes)))
+            inputs.append(
+                FileInput(path, head=raw, oversize=too_large(size, max_file_bytes), digest=digest)
+            )
             continue
         if isinstance(content, bytes):
             if looks_binary(content[:8192]):
@@ -90,19 +103,34 @@ def scan_uploads(
                 skipped.append(SkippedFile(path, exc.code, exc.message, Severity.ERROR))
                 continue
         texts[path] = content
-        inputs.append(FileInput(path, text=content))
+        inputs.append(FileInput(path, text=content, digest=digest))
     resolver = MappingResolver(texts)
+    prefix = source_prefix.strip("/")
+    unrecognised = Severity.INFO if complete else Severity.ERROR
+    if previous is not None:
+        tree = RescanInput(
+            "<upload>",
+            prefix,
+            inputs,
+            skipped,
+            [i.path for i in inputs],
+            resolver,
+            ["upload", complete, max_file_bytes, max_files, repr(mapping)],
+            prunable=complete,
+            unrecognised=unrecognised,
+        )
+        return rescan_inputs(tree, previous=previous, full=full, mapping=mapping, progress=progress)
     results, more, adr_folders = scan_inputs(
         inputs,
         resolver=resolver,
-        prefix=source_prefix.strip("/"),
+        prefix=prefix,
         mapping=mapping,
         progress=progress,
-        unrecognised=Severity.INFO if complete else Severity.ERROR,
+        unrecognised=unrecognised,
     )
     return DirectoryScan(
         "<upload>",
-        source_prefix.strip("/"),
+        prefix,
         tuple(results),
         tuple(skipped + more),
         tuple(i.path for i in inputs),

@@ -71,6 +71,7 @@ async def commit_session(
     session_id: SessionId,
     prefix: Annotated[str, Query(max_length=256, description="source-id prefix")] = "",
     complete: Annotated[bool, Query(description="the upload is a whole tree: prune")] = False,
+    full: Annotated[bool, Query(description="parse every file, even unchanged ones")] = False,
 ) -> JSONResponse:
     sessions = _sessions(request)
     session = sessions.take(session_id, actor_name(key))
@@ -82,6 +83,7 @@ async def commit_session(
         complete=complete,
         actor=actor_name(key),
         max_files=sessions.max_files,
+        full=full,
     )
 
 

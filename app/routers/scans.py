@@ -11,7 +11,9 @@ Two ways to send files:
 Query ``prefix`` sets the source-id prefix (the CLI sends the scanned
 directory's name, so uploads and local scans replace the same sources);
 ``complete=true`` says the upload is a whole tree, so sources under the
-prefix whose files are gone are retracted.
+prefix whose files are gone are retracted. Files unchanged since the last
+upload of the same tree are not parsed (docs/scanners.md, "Re-scans");
+``full=true`` parses every file.
 
 The whole scan is written in one transaction. When any file fails, the
 answer is 422 ``scan_failed`` with the full report; the failed files wrote
@@ -165,11 +167,18 @@ async def create_scan(
     key: EditorKey,
     prefix: Annotated[str, Query(max_length=256, description="source-id prefix")] = "",
     complete: Annotated[bool, Query(description="the upload is a whole tree: prune")] = False,
+    full: Annotated[bool, Query(description="parse every file, even unchanged ones")] = False,
 ) -> JSONResponse:
     settings = request.app.state.settings
     files = await read_files(request, settings.max_upload_bytes, SCAN_MAX_FILES)
     return await run_scan(
-        store, settings, files, prefix=prefix, complete=complete, actor=actor_name(key)
+        store,
+        settings,
+        files,
+        prefix=prefix,
+        complete=complete,
+        actor=actor_name(key),
+        full=full,
     )
 
 
@@ -182,8 +191,13 @@ async def run_scan(
     complete: bool,
     actor: str | None,
     max_files: int = SCAN_MAX_FILES,
+    full: bool = False,
 ) -> JSONResponse:
-    """Scan *files* and load them in one transaction; 422 ``scan_failed`` when any failed."""
+    """Scan *files* and load them in one transaction; 422 ``scan_failed`` when any failed.
+
+    Files unchanged since the last upload of the same tree are not parsed
+    unless *full* (the stored scan states decide).
+    """
 
     def run() -> dict[str, Any]:
         scan = scan_uploads(
@@ -192,6 +206,8 @@ async def run_scan(
             max_files=max_files,
             source_prefix=prefix,
             complete=complete,
+            previous=store.scan_states(),
+            full=full,
         )
         return load_scan(store, scan, actor=actor).to_json()
 
