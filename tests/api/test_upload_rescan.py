@@ -7,6 +7,7 @@ with a full upload of the same files into an empty store.
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -14,12 +15,15 @@ from typing import Any
 import pytest
 
 import scanners.directory as directory
+from app.cli import main
 from app.scan_service import load_scan
+from app.settings import Settings
 from graph.storage import GraphStore, SQLiteStore, export_document
 from scanners import rescan_directory
 from tests.scanners.test_rescan import CATALOG, MANIFEST, ORDERS, RECEIVER, SENDER, spec
 
-from .conftest import ApiClient, make_client
+from .conftest import EDITOR, KEYS, ApiClient, make_client
+from .live_server import live_server
 
 FILES: dict[str, str] = {
     name: textwrap.dedent(text).lstrip("\n")
@@ -129,12 +133,14 @@ def test_an_unchanged_upload_parses_nothing_and_reports_every_source_unchanged(
     assert again["totals"]["unchanged_files"] == len(first["sources"])
     assert statuses(again) == {s: "unchanged" for s in statuses(first)}
     assert {**export_document(store), "exported_at": None} == {**before, "exported_at": None}
+    assert store.version() == version
     # what a full upload of the same files reports: every source unchanged
     parses.clear()
     forced = upload(api, FILES, multipart=multipart, full=True)
     assert len(parses) == PARSED and forced["totals"]["unchanged_files"] == 0
     assert statuses(forced) == statuses(again)
     assert {**export_document(store), "exported_at": None} == {**before, "exported_at": None}
+    assert store.version() == version
 
 
 def test_a_session_commit_skips_unchanged_files_unless_full(
@@ -275,3 +281,41 @@ def test_a_scan_of_a_sub_tree_makes_the_enclosing_upload_parse_again(
     upload(api, FILES)
     assert len(parses) == PARSED
     assert export(store) == fresh(FILES)[0]
+
+
+def test_scan_server_skips_unchanged_files_and_full_parses_them(
+    store: GraphStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "repo"
+    for name, text in FILES.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    settings = Settings(api_keys=KEYS, data_dir=tmp_path / "data")
+
+    def send(*extra: str) -> dict[str, Any]:
+        capsys.readouterr()
+        code = main(["scan", str(root), "--server", url, "--key", EDITOR, "--json", *extra])
+        out = capsys.readouterr().out
+        assert code == 0, out
+        report: dict[str, Any] = json.loads(out)
+        return report
+
+    with live_server(store, settings) as url:
+        first = send()
+        again = send()
+        (root / "specs/b.yaml").write_text(FILES["specs/b.yaml"].replace("first", "firsT"))
+        one = send()
+        forced = send("--full")
+    assert first["totals"]["parsed"] == PARSED
+    assert again["totals"]["parsed"] == 0
+    assert set(statuses(again).values()) == {"unchanged"}
+    assert again["totals"]["unchanged_files"] == len(first["sources"])
+    assert one["totals"]["parsed"] == 1
+    assert [s for s, st in statuses(one).items() if st != "unchanged"] == [
+        "openapi:repo/specs/b.yaml"
+    ]
+    assert forced["totals"]["parsed"] == PARSED and forced["totals"]["unchanged_files"] == 0
+    assert (
+        export(store)
+        == fresh({**FILES, "specs/b.yaml": FILES["specs/b.yaml"].replace("first", "firsT")})[0]
+    )
