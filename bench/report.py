@@ -293,7 +293,8 @@ def _serve(serve: dict[str, Any] | None) -> list[str]:
         "cores over the row, used by the server's processes, by the clients, and by everything "
         "else on the machine (`/proc/stat` minus the two); CPU ms: the server's and the "
         "clients' CPU per request; connections: how the clients' connections fell on the "
-        "workers (at the start, and at the end where reported); reconnects: connections the "
+        "workers (which worker gave each client its first answer, before the clock, and where "
+        "reported which gave its last, after it); reconnects: connections the "
         "server closed after a response to move them to another worker.",
         "",
         "| workers | clients | requests/s | p50 ms | p95 ms | p99 ms | errors "
