@@ -26,6 +26,7 @@ import json
 import os
 import secrets
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,7 @@ def _settings_to_environment(settings: Settings) -> None:
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from app.balance import TABLE_ENV, ConnectionTable
     from app.main import load_example_if_empty
 
     workers = args.workers or os.cpu_count() or 1
@@ -111,16 +113,24 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     for note in notes:
         print(note)
     sys.stdout.flush()
-    # Each worker process builds the app from the environment (app.main:create_app).
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        workers=workers,
-        host=args.host,
-        port=args.port,
-        log_level=args.log_level,
-        timeout_keep_alive=settings.keep_alive_seconds,  # longer than clients' idle pools
-    )
+    with tempfile.TemporaryDirectory(prefix="archgraph-serve-") as run_dir:
+        http = "auto"
+        if workers > 1:  # spread keep-alive connections over the workers (app/balance.py)
+            table = Path(run_dir) / "connections"
+            ConnectionTable.create(table, workers)
+            os.environ[TABLE_ENV] = str(table)
+            http = "app.balance:BalancedHttpProtocol"
+        # Each worker process builds the app from the environment (app.main:create_app).
+        uvicorn.run(
+            "app.main:create_app",
+            factory=True,
+            workers=workers,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            http=http,
+            timeout_keep_alive=settings.keep_alive_seconds,  # longer than clients' idle pools
+        )
     return 0
 
 

@@ -293,11 +293,14 @@ def _serve(serve: dict[str, Any] | None) -> list[str]:
         "cores over the row, used by the server's processes, by the clients, and by everything "
         "else on the machine (`/proc/stat` minus the two); CPU ms: the server's and the "
         "clients' CPU per request; connections: how the clients' connections fell on the "
-        "workers.",
+        "workers (which worker gave each client its first answer, before the clock, and where "
+        "reported which gave its last, after it); reconnects: connections the "
+        "server closed after a response to move them to another worker.",
         "",
         "| workers | clients | requests/s | p50 ms | p95 ms | p99 ms | errors "
-        "| CPU share server / clients / other | CPU ms server / client | connections |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| CPU share server / clients / other | CPU ms server / client | connections "
+        "| reconnects |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for server in serve["servers"]:
         for run in server["runs"]:
@@ -310,10 +313,13 @@ def _serve(serve: dict[str, Any] | None) -> list[str]:
                 if cpu
                 else "-"
             )
+            placed = f"{run.get('connections_per_worker', '-')}"
+            if "connections_per_worker_at_end" in run:
+                placed += f" → {run['connections_per_worker_at_end']}"
             lines.append(
                 f"| {server['workers']} | {run['clients']} | {run['throughput_rps']:.1f} | "
                 f"{lat['p50']:.1f} | {lat['p95']:.1f} | {lat['p99']:.1f} | {run['errors']} | "
-                f"{shares} | {per} | {run.get('connections_per_worker', '-')} |"
+                f"{shares} | {per} | {placed} | {run.get('reconnects', '-')} |"
             )
     lines.append("")
     for server in serve["servers"]:

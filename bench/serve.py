@@ -17,7 +17,10 @@ cores, over the run) of the clients, of the server's processes and of
 everything else on the machine (``/proc/stat`` minus the first two), the
 server's CPU milliseconds per request, and how the clients' connections fell
 on the workers (each client asks ``/readyz``, which names the worker's pid,
-on its connection first).
+on its connection first, and again after the clock stops) and how often
+the server closed a connection to move it to another worker (``reconnects``:
+responses with ``Connection: close``, after which ``http.client`` opens a new
+connection by itself; ``app/balance.py``).
 
 Reported: throughput (requests/s), latency p50/p95/p99, the resident memory
 of each worker, and the figure the issue asks for: throughput at 4 clients
@@ -99,7 +102,7 @@ def _bodies(targets: list[str]) -> list[bytes]:
 def _client(port: int, bodies: list[bytes], ready: Any, go: Any, stop_at: Any, out: Any) -> None:
     """One client process: one keep-alive connection, requests back to back."""
     samples: list[float] = []
-    errors = 0
+    errors = reconnects = 0
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120.0)
     conn.request("GET", "/readyz")  # connected before the clock starts
     worker = json.loads(conn.getresponse().read())["pid"]
@@ -116,9 +119,12 @@ def _client(port: int, bodies: list[bytes], ready: Any, go: Any, stop_at: Any, o
         response.read()
         samples.append(time.perf_counter() - started)
         errors += response.status != 200
+        reconnects += response.will_close  # the server moves it: the next request reconnects
     cpu = time.process_time() - cpu_started
+    conn.request("GET", "/readyz")  # where the connection sits at the end
+    worker_at_end = json.loads(conn.getresponse().read())["pid"]
     conn.close()
-    out.put((samples, errors, cpu))
+    out.put((samples, errors, cpu, reconnects, worker_at_end))
 
 
 def _load(port: int, bodies: list[bytes], clients: int, seconds: float, pids: list[int]) -> Results:
@@ -152,6 +158,10 @@ def _load(port: int, bodies: list[bytes], clients: int, seconds: float, pids: li
         "throughput_rps": len(samples) / seconds,
         "latency_ms": percentiles(samples),
         "connections_per_worker": sorted(workers.values(), reverse=True),
+        "connections_per_worker_at_end": sorted(
+            Counter(r[4] for r in results).values(), reverse=True
+        ),
+        "reconnects": sum(r[3] for r in results),
         "server_cpu_ms_per_request": server_cpu * 1000 / max(1, len(samples)),
         "client_cpu_ms_per_request": client_cpu * 1000 / max(1, len(samples)),
         "cpu_share": {  # of all cores over the run
@@ -188,7 +198,8 @@ def _say_run(workers: int, run: Results, say: Callable[[str], None]) -> None:
         f"CPU share server {cpu['server']:.0%}, clients {cpu['clients']:.0%}, "
         f"other {cpu['other']:.0%}; server {run['server_cpu_ms_per_request']:.2f} ms CPU/request, "
         f"client {run['client_cpu_ms_per_request']:.2f}; connections per worker "
-        f"{run['connections_per_worker']}"
+        f"{run['connections_per_worker']} at the start, "
+        f"{run['connections_per_worker_at_end']} at the end, {run['reconnects']} reconnects"
     )
 
 
