@@ -16,7 +16,7 @@ from graph.storage.sqlite_rows import (
     fact_json,
     node_from_row,
 )
-from graph.storage.write_tx import WriteTx
+from graph.storage.write_tx import Asserted, WriteTx
 from schemas.facts import EdgeKey
 
 
@@ -94,6 +94,22 @@ class SQLiteTx(WriteTx):
             "SELECT from_ref, type, to_ref FROM edge_sources WHERE source = ?", (source,)
         )
         return {(row[0], row[1], row[2]) for row in rows}
+
+    def source_assertions(self, sources: Sequence[str]) -> dict[str, Asserted]:
+        found = {source: Asserted(set(), set()) for source in sources}
+        for chunk in chunks(list(found)):
+            marks = ",".join("?" * len(chunk))
+            for source, ref in self.conn.execute(
+                f"SELECT source, ref FROM node_sources WHERE source IN ({marks})", tuple(chunk)
+            ):
+                found[source].nodes.add(ref)
+            for source, from_ref, type_, to_ref in self.conn.execute(
+                "SELECT source, from_ref, type, to_ref FROM edge_sources "
+                f"WHERE source IN ({marks})",
+                tuple(chunk),
+            ):
+                found[source].edges.add((from_ref, type_, to_ref))
+        return found
 
     def edge_keys_touching(self, refs: Sequence[str]) -> set[EdgeKey]:
         keys: set[EdgeKey] = set()
