@@ -10,10 +10,10 @@ from graph.storage.records import EdgeRecord, NodeRecord
 from graph.storage.sqlite_rows import (
     EDGE_COLS,
     NODE_COLS,
+    WrittenJson,
     change_json,
     chunks,
     edge_from_row,
-    fact_json,
     node_from_row,
 )
 from graph.storage.write_tx import Asserted, WriteTx
@@ -23,6 +23,8 @@ from schemas.facts import EdgeKey
 class SQLiteTx(WriteTx):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        self.written = WrittenJson()
+        """The JSON of the rows written, which the change records reuse."""
 
     def get_nodes(self, refs: Sequence[str]) -> dict[str, NodeRecord]:
         found: dict[str, NodeRecord] = {}
@@ -47,7 +49,7 @@ class SQLiteTx(WriteTx):
             "INSERT INTO nodes(ref, kind, props, assertions) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(ref) DO UPDATE SET props = excluded.props, "
             "assertions = excluded.assertions",
-            [(r.ref, r.kind, *fact_json(r.properties, r.assertions)) for r in records],
+            [(r.ref, r.kind, *self.written.fact(r.properties, r.assertions)) for r in records],
         )
         refs = [(r.ref,) for r in records]
         self.conn.executemany("DELETE FROM node_sources WHERE ref = ?", refs)
@@ -61,7 +63,7 @@ class SQLiteTx(WriteTx):
             "INSERT INTO edges(from_ref, type, to_ref, props, assertions) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT(from_ref, type, to_ref) DO UPDATE SET props = excluded.props, "
             "assertions = excluded.assertions",
-            [(*r.key, *fact_json(r.properties, r.assertions)) for r in records],
+            [(*r.key, *self.written.fact(r.properties, r.assertions)) for r in records],
         )
         self.conn.executemany(
             "DELETE FROM edge_sources WHERE from_ref = ? AND type = ? AND to_ref = ?",
@@ -168,11 +170,12 @@ class SQLiteTx(WriteTx):
                     r.ref,
                     r.type,
                     r.to_ref,
-                    change_json(r),
+                    change_json(r, self.written),
                 )
                 for r in records
             ],
         )
+        self.written = WrittenJson()  # the records of these writes are made: let the texts go
 
     def all_keys(self) -> tuple[list[str], list[EdgeKey]]:
         refs = [row[0] for row in self.conn.execute("SELECT ref FROM nodes")]
