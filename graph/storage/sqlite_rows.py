@@ -33,9 +33,13 @@ def fact_json(
 
     A fact with one assertion usually holds that assertion's properties as
     its own (the very same values): their JSON is then written once and
-    spliced into the assertion's, instead of serialised twice.
+    spliced into the assertion's, instead of serialised twice. A state that
+    does not exist (a change record's *before* of a created fact, *after* of
+    a removed one) is ``null`` with no assertions, without the encoder.
     """
-    props = dump_json(properties)
+    props = "null" if properties is None else dump_json(properties)
+    if not assertions:
+        return props, "[]"
     if len(assertions) != 1 or properties is None:
         return props, assertions_json(assertions)
     (only,) = assertions
