@@ -5,8 +5,8 @@ In one run, on 2,000 small generated OpenAPI specs and on the Stripe spec
 
 * the floor: ``yaml.load(text, Loader=yaml.CSafeLoader)`` (``json.loads``
   for ``.json``) of the same files, read from disk;
-* a first scan into an empty SQLite store (``rescan_directory`` +
-  ``load_scan``, as ``archgraph scan`` runs), as a ratio to the floor;
+* a first scan into an empty SQLite store (``scan_and_load``, as
+  ``archgraph scan`` runs), as a ratio to the floor;
 * a re-scan of the unchanged tree, as a ratio to the first scan;
 * a re-scan after one changed byte in one spec, as a ratio to the first scan.
 
@@ -29,9 +29,8 @@ from typing import Any
 
 import yaml
 
-from app.scan_service import load_scan
+from app.scan_service import scan_and_load
 from graph.storage import SQLiteStore
-from scanners import rescan_directory
 
 __all__ = ["scan_part"]
 
@@ -82,8 +81,7 @@ def _timed(store: SQLiteStore, root: Path) -> tuple[float, Any]:
 
 
 def _scan(store: SQLiteStore, root: Path, *, full: bool = False) -> Any:
-    found = rescan_directory(root, previous=store.scan_states(), full=full, source_prefix="b")
-    return load_scan(store, found, actor="bench")
+    return scan_and_load(store, root, full=full, source_prefix="b", actor="bench")
 
 
 def measure_tree(root: Path, change: Path, repeat: int) -> Results:
