@@ -204,8 +204,8 @@ class ProgressBar:
 @command("scan")
 def scan(args: argparse.Namespace, settings: Settings) -> int:
     from app.cli_upload import upload_scan
-    from app.scan_service import load_scan, render_report
-    from scanners import collect_files, rescan_directory
+    from app.scan_service import render_report, scan_and_load
+    from scanners import collect_files
 
     max_bytes = args.max_file_bytes or settings.max_scan_file_bytes
     if args.server:
@@ -220,15 +220,15 @@ def scan(args: argparse.Namespace, settings: Settings) -> int:
         bar = ProgressBar(sys.stderr.isatty() and not args.json)
         store = open_store(settings)
         try:
-            result = rescan_directory(
+            loaded = scan_and_load(
+                store,
                 args.path,
-                previous=store.scan_states(),
                 full=args.full,
                 max_file_bytes=max_bytes,
                 source_prefix=args.prefix,
                 progress=bar,
+                actor=cli_actor(),
             )
-            loaded = load_scan(store, result, progress=bar, actor=cli_actor())
         finally:
             bar.close()
             store.close()

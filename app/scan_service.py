@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from app.adr_io import AdrImport
@@ -33,6 +34,7 @@ from app.scan_adrs import SCANNER as ADR_SCANNER
 from app.scan_adrs import adr_import, adr_reports_data, report_source
 from graph.storage import Plan, WriteSummary
 from scanners import (
+    DEFAULT_MAX_FILE_BYTES,
     DirectoryScan,
     Progress,
     ScanIssue,
@@ -43,6 +45,7 @@ from scanners import (
     collector_paused,
     covering_tree_keys,
     issue_text,
+    rescan_directory,
 )
 from schemas.errors import ArchgraphError, StoreUnavailableError
 from schemas.facts import EdgeData, NodeData
@@ -56,6 +59,7 @@ __all__ = [
     "load_results",
     "load_scan",
     "render_report",
+    "scan_and_load",
 ]
 
 SCANNERS = (
@@ -439,6 +443,36 @@ def load_scan(
         unchanged_files=len(scan.kept),
         parsed=scan.parsed,
     )
+
+
+@collector_paused()
+def scan_and_load(
+    store: SourceStore,
+    root: str | Path,
+    *,
+    full: bool = False,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    source_prefix: str | None = None,
+    progress: Progress | None = None,
+    actor: str | None = None,
+) -> ScanReport:
+    """Scan the tree at *root* (skipping files unchanged since the store's scan states)
+    and load it, as ``archgraph scan`` does.
+
+    One pause of the cyclic garbage collector spans the parse and the load,
+    and ends after the parsed files' objects are freed, so the collector
+    never traces them (two pauses would let it trace them all once, between
+    the parse and the load).
+    """
+    found = rescan_directory(
+        root,
+        previous=store.scan_states(),
+        full=full,
+        max_file_bytes=max_file_bytes,
+        source_prefix=source_prefix,
+        progress=progress,
+    )
+    return load_scan(store, found, progress=progress, actor=actor)
 
 
 def is_empty(scan: DirectoryScan) -> bool:

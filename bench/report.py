@@ -178,6 +178,13 @@ def _scan(scan: dict[str, Any] | None) -> list[str]:
                 f"{_x(r['scan_vs_floor'])} | {100 * r['unchanged_vs_scan']:.1f}% | "
                 f"{100 * r['one_byte_vs_scan']:.1f}% |"
             )
+    cpu = [
+        f"{label} {scan[name]['scan_cpu_vs_floor_cpu']:.2f}x"
+        for name, label in (("small", "2,000 small specs"), ("stripe", "Stripe spec"))
+        if scan.get(name) and "scan_cpu_vs_floor_cpu" in scan[name]
+    ]
+    if cpu:
+        lines += ["", "First scan / floor in CPU time of the process: " + ", ".join(cpu) + "."]
     return lines
 
 

@@ -253,6 +253,8 @@ class ResultBuilder:
         self.issues: list[ScanIssue] = []
         self.stats: dict[str, int] = {}
         self._nodes: dict[str, dict[str, Any]] = {}
+        self._checked: dict[str, Element] = {}
+        """Nodes described once: the model instance their properties were dumped from."""
         self._edges: dict[tuple[str, str, str], dict[str, Any]] = {}
         self._lines: LineLookup | None = None
         self.channels: list[ChannelUse] = []
@@ -320,6 +322,9 @@ class ResultBuilder:
                     pointer=pointer,
                 )
             props = {**self._nodes[ref], **props}
+            self._checked.pop(ref, None)  # merged fields: no one instance vouches for them
+        else:
+            self._checked[ref] = element
         self._nodes[ref] = props
         return ref
 
@@ -420,7 +425,9 @@ class ResultBuilder:
             source_id=self.source_id,
             scanner=self.scanner,
             origin=self.origin,
-            nodes=tuple(NodeData(ref, props) for ref, props in sorted(nodes.items())),
+            nodes=tuple(
+                NodeData(ref, props, self._checked.get(ref)) for ref, props in sorted(nodes.items())
+            ),
             edges=tuple(
                 EdgeData(key[0], key[1], key[2], props) for key, props in sorted(edges.items())
             ),

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from schemas.elements import Element
 from schemas.refs import parse_ref
 
 __all__ = ["EdgeData", "EdgeKey", "NodeData"]
@@ -26,6 +27,10 @@ class NodeData:
 
     ref: str
     properties: Mapping[str, Any] = field(default_factory=dict)
+    checked: Element | None = field(default=None, compare=False, repr=False)
+    """The element model instance whose ``properties()`` *properties* are, when
+    the node was built from one (``scanners.result.ResultBuilder``): the model
+    has validated them, so ``check_node`` does not run it a second time."""
 
     @property
     def kind(self) -> str:

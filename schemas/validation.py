@@ -5,6 +5,12 @@ call :func:`check_node` and :func:`check_edge`: a node's properties must fit
 its kind's element model, an edge's type must be known, join allowed kinds
 and carry properties its type's model accepts. A store adds what it can hold
 (``max_int_bits``: Neo4j holds 64-bit integers, SQLite's JSON any).
+
+A node built from an element model instance (``NodeData.checked``: its
+properties are that instance's ``properties()``) has passed its kind's model
+already; given that instance (of the ref's kind's model, with the ref's
+slug), :func:`check_node` does not run the model again. Every other check
+runs as for any node.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from schemas.edges import EdgeKindError, EdgeType, check_edge_kinds, validate_edge_properties
-from schemas.elements import ELEMENT_MODELS
+from schemas.elements import ELEMENT_MODELS, Element
 from schemas.errors import InvalidInputError
 from schemas.refs import RefError, parse_ref
 
@@ -51,16 +57,29 @@ def check_values(value: Any, *, max_int_bits: int | None, where: str) -> None:
             stack.extend(item)
 
 
-def check_node(ref: str, properties: Mapping[str, Any], *, max_int_bits: int | None = None) -> None:
-    """Raise ``InvalidInputError`` unless *properties* fit the element model of *ref*'s kind."""
+def check_node(
+    ref: str,
+    properties: Mapping[str, Any],
+    *,
+    max_int_bits: int | None = None,
+    checked: Element | None = None,
+) -> None:
+    """Raise ``InvalidInputError`` unless *properties* fit the element model of *ref*'s kind.
+
+    *checked*: the model instance *properties* were dumped from (see the
+    module docstring); the model is not run again when it is an instance of
+    *ref*'s kind's model with *ref*'s slug.
+    """
     try:
         kind, slug = parse_ref(ref)
     except RefError as exc:
         raise InvalidInputError(str(exc), location=ref) from None
-    try:
-        ELEMENT_MODELS[kind].model_validate({**properties, "slug": slug})
-    except ValidationError as exc:
-        raise InvalidInputError(f"{ref}: {_first_error(exc)}", location=ref) from None
+    model = ELEMENT_MODELS[kind]
+    if checked is None or type(checked) is not model or checked.slug != slug:
+        try:
+            model.model_validate({**properties, "slug": slug})
+        except ValidationError as exc:
+            raise InvalidInputError(f"{ref}: {_first_error(exc)}", location=ref) from None
     check_values(dict(properties), max_int_bits=max_int_bits, where=ref)
 
 

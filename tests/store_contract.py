@@ -267,6 +267,35 @@ class GraphStoreContract:
         assert summary.nodes_removed == 1 and summary.edges_removed == 1
         assert edges_of(store) == set()
 
+    def test_replace_sources_when_one_source_removes_what_a_later_one_asserted(
+        self, store: GraphStore
+    ) -> None:
+        """What each source asserted is read for the whole batch first; a later source's
+        retraction of an edge an earlier source's node removal took along changes nothing."""
+        store.replace_sources(
+            {
+                "a": ([NodeData("component:a"), NodeData("component:b")], []),
+                "b": (
+                    [NodeData("component:b"), NodeData("component:c")],
+                    [
+                        EdgeData("component:a", "DEPENDS_ON", "component:b"),
+                        EdgeData("component:c", "DEPENDS_ON", "component:b"),
+                    ],
+                ),
+            }
+        )
+        summaries = store.replace_sources(
+            {
+                "a": ([NodeData("component:b")], []),  # component:a goes, with a->b
+                "b": ([NodeData("component:b"), NodeData("component:c")], []),
+            }
+        )
+        assert (summaries["a"].nodes_removed, summaries["a"].edges_removed) == (1, 1)
+        assert (summaries["b"].nodes_removed, summaries["b"].edges_removed) == (0, 1)
+        assert refs_of(store) == {"component:b", "component:c"}
+        assert edges_of(store) == set()
+        assert store.asserted_by("b") == ({"component:b", "component:c"}, set())
+
     def test_replace_sources_is_one_transaction(self, store: GraphStore) -> None:
         seed(store)
         before = (list(store.iter_nodes()), list(store.iter_edges()), store.version())
@@ -311,6 +340,9 @@ class GraphStoreContract:
             checked.update(expected)
             for source in checked:
                 assert store.asserted_by(source) == expected.get(source, (set(), set())), source
+            asked = [*sorted(checked), "nobody"]  # a source asserting nothing: empty sets
+            batched = store._write(lambda tx: tx.source_assertions(asked))
+            assert batched == {s: expected.get(s, (set(), set())) for s in asked}
 
         seed(store, "s1")
         store.upsert_nodes([NodeData("component:cart"), NodeData("team:t")], source="s2")

@@ -9,7 +9,13 @@ from hypothesis import strategies as st
 
 from graph.storage.changes import ChangeRecord
 from graph.storage.records import Assertion
-from graph.storage.sqlite_rows import assertions_json, change_json, dump_json, fact_json
+from graph.storage.sqlite_rows import (
+    WrittenJson,
+    assertions_json,
+    change_json,
+    dump_json,
+    fact_json,
+)
 
 TEXT = st.text(max_size=6)  # any code point: escapes and non-ASCII included
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(allow_nan=False), TEXT)
@@ -73,3 +79,45 @@ def test_equal_but_not_identical_values_are_serialised_apart() -> None:
         text = fact_json({"x": stored}, (assertion,))
         assert text == separate({"x": stored}, (assertion,))
         assert text[0] != text[1][text[1].index('"properties":') + 13 :][: len(text[0])]
+
+
+@settings(max_examples=300, deadline=None)
+@given(facts(), facts(), facts(), st.booleans())
+def test_change_json_reuses_the_written_rows_text_only_for_the_same_state(
+    before: tuple[Any, tuple[Assertion, ...]],
+    after: tuple[Any, tuple[Assertion, ...]],
+    written_fact: tuple[Any, tuple[Assertion, ...]],
+    same: bool,
+) -> None:
+    """A change record's state takes the text of a row the transaction wrote when it is
+    that row (the same assertions, a copy of the very same values), and is serialised
+    itself otherwise: the record's text is always its own data serialised."""
+    written = WrittenJson()
+    props, assertions = written_fact
+    written.fact(props if props is not None else {}, assertions)
+    if same and props is not None:
+        after = (dict(props), assertions)  # what change_for makes of the row written
+    record = ChangeRecord(
+        at="2024-01-01T00:00:00Z",
+        actor=None,
+        source="s",
+        version=1,
+        op="updated",
+        ref="component:a",
+        type=None,
+        to_ref=None,
+        before=before[0],
+        after=after[0],
+        before_assertions=before[1],
+        after_assertions=after[1],
+    )
+    assert change_json(record, written) == dump_json(record.data_json())
+
+
+def test_a_written_rows_text_is_not_taken_for_equal_but_other_values() -> None:
+    """Same assertions, properties equal but not identical (1 and True): serialised apart."""
+    written = WrittenJson()
+    assertions = (Assertion("s", "t", {"x": 1}),)
+    written.fact({"x": 1}, assertions)
+    for other in ({"x": True}, {"x": 1.0}, {"y": 1}):
+        assert written.known(other, assertions) == separate(other, assertions)

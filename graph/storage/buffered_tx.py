@@ -11,10 +11,10 @@ backend's transaction for such a batch:
   written in one call each (nodes first, so every edge's ends exist) at
   :meth:`flush`, before any other operation reaches the backend, so the
   backend never sees an operation out of order with the writes before it;
-* ``source_node_refs`` / ``source_edge_keys`` are the exception: the
-  backend answers for what it holds, corrected by the kept records (which
-  are the facts' final states here), so a batch of sources needs no flush
-  between them.
+* ``source_node_refs`` / ``source_edge_keys`` / ``source_assertions`` are
+  the exception: the backend answers for what it holds, corrected by the
+  kept records (which are the facts' final states here), so a batch of
+  sources needs no flush between them.
 
 What the transaction writes, and what every read inside it sees, is the
 same as without it; only the number of backend calls changes.
@@ -27,7 +27,7 @@ from typing import TypeVar
 
 from graph.storage.changes import ChangeRecord
 from graph.storage.records import EdgeRecord, NodeRecord
-from graph.storage.write_tx import WriteTx
+from graph.storage.write_tx import Asserted, WriteTx
 from schemas.facts import EdgeKey
 
 T = TypeVar("T", str, EdgeKey)
@@ -138,6 +138,16 @@ class BufferedTx(WriteTx):
             self._edge_asserters,
             self._edges_by_source,
         )
+
+    def source_assertions(self, sources: Sequence[str]) -> dict[str, Asserted]:
+        stored = self.inner.source_assertions(sources)
+        return {
+            source: Asserted(
+                _asserted(nodes, source, self._node_asserters, self._nodes_by_source),
+                _asserted(edges, source, self._edge_asserters, self._edges_by_source),
+            )
+            for source, (nodes, edges) in stored.items()
+        }
 
     # ------------------------------------------- everything else: flush first
 

@@ -20,8 +20,10 @@ def _dedupe_nodes(nodes: Iterable[NodeData]) -> dict[str, NodeData]:
     merged: dict[str, NodeData] = {}
     for node in nodes:
         previous = merged.get(node.ref)
-        props = {**previous.properties, **node.properties} if previous else dict(node.properties)
-        merged[node.ref] = NodeData(node.ref, props)
+        if previous is None:  # the same properties: the model instance still vouches for them
+            merged[node.ref] = NodeData(node.ref, dict(node.properties), node.checked)
+        else:
+            merged[node.ref] = NodeData(node.ref, {**previous.properties, **node.properties})
     return merged
 
 
@@ -45,7 +47,7 @@ def prepare_batch(
     node_map = _dedupe_nodes(nodes)
     edge_map = _dedupe_edges(edges)
     for node in node_map.values():
-        check_node(node.ref, node.properties, max_int_bits=max_int_bits)
+        check_node(node.ref, node.properties, max_int_bits=max_int_bits, checked=node.checked)
     for edge in edge_map.values():
         check_edge(*edge.key, edge.properties, max_int_bits=max_int_bits)
     return node_map, edge_map

@@ -23,6 +23,7 @@ from graph.storage.neo4j_cypher import (
     stored_props,
 )
 from graph.storage.neo4j_sources import (
+    assertions_of,
     clear_index,
     edge_keys_of,
     index_edges,
@@ -32,7 +33,7 @@ from graph.storage.neo4j_sources import (
     unindex_nodes,
 )
 from graph.storage.records import EdgeRecord, NodeRecord
-from graph.storage.write_tx import WriteTx
+from graph.storage.write_tx import Asserted, WriteTx
 from schemas.facts import EdgeKey
 
 
@@ -132,6 +133,10 @@ class Neo4jTx(WriteTx):
 
     def source_edge_keys(self, source: str) -> set[EdgeKey]:
         return edge_keys_of(self.run, source)
+
+    def source_assertions(self, sources: Sequence[str]) -> dict[str, Asserted]:
+        found = assertions_of(self.run, sources)
+        return {source: Asserted(*pair) for source, pair in found.items()}
 
     def edge_keys_touching(self, refs: Sequence[str]) -> set[EdgeKey]:
         keys: set[EdgeKey] = set()

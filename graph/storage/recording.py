@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from graph.storage.changes import ChangeRecord, State, change_for
 from graph.storage.records import EdgeRecord, NodeRecord
-from graph.storage.write_tx import WriteTx
+from graph.storage.write_tx import Asserted, WriteTx
 from schemas.facts import EdgeKey
 
 
@@ -76,6 +76,9 @@ class RecordingTx(WriteTx):
 
     def source_edge_keys(self, source: str) -> set[EdgeKey]:
         return self.inner.source_edge_keys(source)
+
+    def source_assertions(self, sources: Sequence[str]) -> dict[str, Asserted]:
+        return self.inner.source_assertions(sources)
 
     def edge_keys_touching(self, refs: Sequence[str]) -> set[EdgeKey]:
         return self.inner.edge_keys_touching(refs)

@@ -33,9 +33,13 @@ def fact_json(
 
     A fact with one assertion usually holds that assertion's properties as
     its own (the very same values): their JSON is then written once and
-    spliced into the assertion's, instead of serialised twice.
+    spliced into the assertion's, instead of serialised twice. A state that
+    does not exist (a change record's *before* of a created fact, *after* of
+    a removed one) is ``null`` with no assertions, without the encoder.
     """
-    props = dump_json(properties)
+    props = "null" if properties is None else dump_json(properties)
+    if not assertions:
+        return props, "[]"
     if len(assertions) != 1 or properties is None:
         return props, assertions_json(assertions)
     (only,) = assertions
@@ -48,10 +52,50 @@ def fact_json(
     )
 
 
-def change_json(record: ChangeRecord) -> str:
-    """``dump_json(record.data_json())``, each state's properties serialised once."""
-    after, after_assertions = fact_json(record.after, record.after_assertions)
-    before, before_assertions = fact_json(record.before, record.before_assertions)
+class WrittenJson:
+    """The JSON of the facts one transaction wrote, reused by its change records.
+
+    A change record's *after* state is the record the transaction wrote: its
+    assertions are that very tuple and its properties a copy holding the very
+    same values (``change_for``), so its text is the one already made for the
+    row. :meth:`fact` makes and keeps a row's text; :meth:`known` answers a
+    state with the kept text when the assertions are the same object and the
+    properties hold the same keys with the very same values, and serialises
+    it otherwise.
+    """
+
+    def __init__(self) -> None:
+        self._texts: dict[int, tuple[Sequence[Assertion], Mapping[str, Any], tuple[str, str]]] = {}
+
+    def fact(
+        self, properties: Mapping[str, Any], assertions: Sequence[Assertion]
+    ) -> tuple[str, str]:
+        texts = fact_json(properties, assertions)
+        self._texts[id(assertions)] = (assertions, properties, texts)
+        return texts
+
+    def known(
+        self, properties: Mapping[str, Any] | None, assertions: Sequence[Assertion]
+    ) -> tuple[str, str]:
+        kept = self._texts.get(id(assertions))
+        if (
+            kept is not None
+            and kept[0] is assertions
+            and properties is not None
+            and _same_values(properties, kept[1])
+        ):
+            return kept[2]
+        return fact_json(properties, assertions)
+
+
+def change_json(record: ChangeRecord, written: WrittenJson | None = None) -> str:
+    """``dump_json(record.data_json())``, each state's properties serialised once.
+
+    *written*: the texts of the rows this transaction wrote (:class:`WrittenJson`).
+    """
+    texts = written.known if written is not None else fact_json
+    after, after_assertions = texts(record.after, record.after_assertions)
+    before, before_assertions = texts(record.before, record.before_assertions)
     return (
         f'{{"after":{after},"after_assertions":{after_assertions},'
         f'"before":{before},"before_assertions":{before_assertions}}}'

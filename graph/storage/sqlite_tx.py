@@ -10,19 +10,21 @@ from graph.storage.records import EdgeRecord, NodeRecord
 from graph.storage.sqlite_rows import (
     EDGE_COLS,
     NODE_COLS,
+    WrittenJson,
     change_json,
     chunks,
     edge_from_row,
-    fact_json,
     node_from_row,
 )
-from graph.storage.write_tx import WriteTx
+from graph.storage.write_tx import Asserted, WriteTx
 from schemas.facts import EdgeKey
 
 
 class SQLiteTx(WriteTx):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        self.written = WrittenJson()
+        """The JSON of the rows written, which the change records reuse."""
 
     def get_nodes(self, refs: Sequence[str]) -> dict[str, NodeRecord]:
         found: dict[str, NodeRecord] = {}
@@ -47,7 +49,7 @@ class SQLiteTx(WriteTx):
             "INSERT INTO nodes(ref, kind, props, assertions) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(ref) DO UPDATE SET props = excluded.props, "
             "assertions = excluded.assertions",
-            [(r.ref, r.kind, *fact_json(r.properties, r.assertions)) for r in records],
+            [(r.ref, r.kind, *self.written.fact(r.properties, r.assertions)) for r in records],
         )
         refs = [(r.ref,) for r in records]
         self.conn.executemany("DELETE FROM node_sources WHERE ref = ?", refs)
@@ -61,7 +63,7 @@ class SQLiteTx(WriteTx):
             "INSERT INTO edges(from_ref, type, to_ref, props, assertions) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT(from_ref, type, to_ref) DO UPDATE SET props = excluded.props, "
             "assertions = excluded.assertions",
-            [(*r.key, *fact_json(r.properties, r.assertions)) for r in records],
+            [(*r.key, *self.written.fact(r.properties, r.assertions)) for r in records],
         )
         self.conn.executemany(
             "DELETE FROM edge_sources WHERE from_ref = ? AND type = ? AND to_ref = ?",
@@ -94,6 +96,22 @@ class SQLiteTx(WriteTx):
             "SELECT from_ref, type, to_ref FROM edge_sources WHERE source = ?", (source,)
         )
         return {(row[0], row[1], row[2]) for row in rows}
+
+    def source_assertions(self, sources: Sequence[str]) -> dict[str, Asserted]:
+        found = {source: Asserted(set(), set()) for source in sources}
+        for chunk in chunks(list(found)):
+            marks = ",".join("?" * len(chunk))
+            for source, ref in self.conn.execute(
+                f"SELECT source, ref FROM node_sources WHERE source IN ({marks})", tuple(chunk)
+            ):
+                found[source].nodes.add(ref)
+            for source, from_ref, type_, to_ref in self.conn.execute(
+                "SELECT source, from_ref, type, to_ref FROM edge_sources "
+                f"WHERE source IN ({marks})",
+                tuple(chunk),
+            ):
+                found[source].edges.add((from_ref, type_, to_ref))
+        return found
 
     def edge_keys_touching(self, refs: Sequence[str]) -> set[EdgeKey]:
         keys: set[EdgeKey] = set()
@@ -152,11 +170,12 @@ class SQLiteTx(WriteTx):
                     r.ref,
                     r.type,
                     r.to_ref,
-                    change_json(r),
+                    change_json(r, self.written),
                 )
                 for r in records
             ],
         )
+        self.written = WrittenJson()  # the records of these writes are made: let the texts go
 
     def all_keys(self) -> tuple[list[str], list[EdgeKey]]:
         refs = [row[0] for row in self.conn.execute("SELECT ref FROM nodes")]

@@ -484,11 +484,16 @@ class GraphStore(ABC):
                 )
             )
             tx.get_edges(list(dict.fromkeys(key for _, _, edges in prepared for key in edges)))
+            # What every source asserted, in one read too: a source's writes
+            # never add to what another asserts, and what they take away (the
+            # edges of a node nobody asserts any more) is gone when that other
+            # source is retracted, so its retraction skips it.
+            asserted = tx.source_assertions([source for source, _, _ in prepared])
             summaries: dict[str, WriteSummary] = {}
             for source, node_map, edge_map in prepared:
                 summary = WriteSummary()
-                stale_nodes = tx.source_node_refs(source) - node_map.keys()
-                stale_edges = tx.source_edge_keys(source) - edge_map.keys()
+                stale_nodes = asserted[source].nodes - node_map.keys()
+                stale_edges = asserted[source].edges - edge_map.keys()
                 self._upsert_in_tx(tx, source, node_map, edge_map, stamp, summary, actor)
                 self._retract_in_tx(tx, source, stale_nodes, stale_edges, summary)
                 summaries[source] = summary

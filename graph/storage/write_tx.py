@@ -8,10 +8,18 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 from graph.storage.changes import ChangeRecord
 from graph.storage.records import EdgeRecord, NodeRecord
 from schemas.facts import EdgeKey
+
+
+class Asserted(NamedTuple):
+    """What one source asserts: the refs of its nodes and the keys of its edges."""
+
+    nodes: set[str]
+    edges: set[EdgeKey]
 
 
 class WriteTx(ABC):
@@ -45,6 +53,15 @@ class WriteTx(ABC):
     @abstractmethod
     def source_edge_keys(self, source: str) -> set[EdgeKey]:
         """Keys of the edges *source* asserts."""
+
+    @abstractmethod
+    def source_assertions(self, sources: Sequence[str]) -> dict[str, Asserted]:
+        """Per source in *sources*: what it asserts, read for all of them at once.
+
+        Every source given is a key (a source that asserts nothing maps to
+        empty sets); the same answers as ``source_node_refs`` and
+        ``source_edge_keys`` source by source, in a few backend calls.
+        """
 
     @abstractmethod
     def edge_keys_touching(self, refs: Sequence[str]) -> set[EdgeKey]:

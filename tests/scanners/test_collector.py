@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from app.scan_service import load_scan
+from app.scan_service import load_scan, scan_and_load
 from graph.storage import SQLiteStore
-from scanners import ScanProgress, collector_paused, scan_directory
+from scanners import ScanProgress, collector_paused, rescan_directory, scan_directory
 
 PORTFOLIO = Path(__file__).resolve().parents[2] / "examples" / "portfolio"
 
@@ -74,3 +74,33 @@ def test_scan_and_load_run_with_the_collector_paused(collections: list[int]) -> 
     unpaused = scan_directory.__wrapped__(PORTFOLIO)  # type: ignore[attr-defined]
     assert unpaused.results == scan.results
     assert len(collections) > 1, "the portfolio is too small to show the pause"
+
+
+def test_scan_and_load_pauses_once_and_frees_the_parse_before_the_collector_runs(
+    collections: list[int], tmp_path: Path
+) -> None:
+    """``archgraph scan``'s one pause: no collection between the parse and the load, and
+    the parsed files' objects are freed when it ends, so at most one young collection
+    runs after, over what the report holds."""
+    assert gc.isenabled()
+    store = SQLiteStore(str(tmp_path / "one.db"))
+    paused: list[tuple[str, bool]] = []
+    try:
+        report = scan_and_load(
+            store,
+            PORTFOLIO,
+            progress=lambda step: paused.append((step.stage, not gc.isenabled())),
+        )
+        assert gc.isenabled()
+        assert collections in ([], [0])
+        assert {stage for stage, _ in paused} >= {"load"} and all(p for _, p in paused)
+        assert not report.failed and report.totals()["created"] > 0
+    finally:
+        store.close()
+    other = SQLiteStore(str(tmp_path / "two.db"))
+    try:
+        found = rescan_directory(PORTFOLIO, previous=other.scan_states())
+        expected = load_scan(other, found, at=report.at)
+    finally:
+        other.close()
+    assert expected.to_json() == report.to_json()
