@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from enum import StrEnum
+from functools import lru_cache
 
 _SLUG = r"[a-z0-9][a-z0-9._-]{0,127}"
 SLUG_PATTERN = rf"^{_SLUG}$"
@@ -60,9 +61,20 @@ def parse_ref(ref: str) -> tuple[Kind, str]:
 
     >>> parse_ref("component:auth-service")
     (<Kind.COMPONENT: 'component'>, 'auth-service')
+
+    Valid references are remembered (the answer depends on the text alone
+    and is immutable), so a scan that meets one reference many times splits
+    it once; an invalid one is checked again each time.
     """
     if not isinstance(ref, str):
         raise RefError(f"a reference is a kind:slug string, not {type(ref).__name__}")
+    if type(ref) is str:
+        return _parse_str_ref(ref)
+    return _parse_str_ref.__wrapped__(ref)  # a str subclass: its own repr in messages
+
+
+@lru_cache(maxsize=65_536)
+def _parse_str_ref(ref: str) -> tuple[Kind, str]:
     kind_text, sep, slug = ref.partition(":")
     if not sep:
         raise RefError(f"reference {ref!r} is not of the form kind:slug")
