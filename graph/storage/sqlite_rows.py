@@ -18,8 +18,22 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), sort_keys=True)
+"""``json.dumps(value, separators=(",", ":"), sort_keys=True)``, made once: the
+encoder keeps no state between calls, and ``json.dumps`` would build a new one
+for every call with these options."""
+
+_encode_text = json.encoder.encode_basestring_ascii
+"""What ``json.dumps`` gives for a ``str`` with its default options."""
+
+
 def dump_json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+    return _ENCODER.encode(value)
+
+
+def _text_json(value: Any) -> str:
+    """``json.dumps(value)``; for a string, the encoder's C function directly."""
+    return _encode_text(value) if isinstance(value, str) else json.dumps(value)
 
 
 def assertions_json(assertions: Sequence[Assertion]) -> str:
@@ -45,10 +59,10 @@ def fact_json(
     (only,) = assertions
     if not _same_values(only.properties, properties):
         return props, assertions_json(assertions)
-    actor = "" if only.actor is None else f'"actor":{json.dumps(only.actor)},'
+    actor = "" if only.actor is None else f'"actor":{_text_json(only.actor)},'
     return props, (
-        f'[{{{actor}"asserted_at":{json.dumps(only.asserted_at)},"properties":{props},'
-        f'"source":{json.dumps(only.source)}}}]'
+        f'[{{{actor}"asserted_at":{_text_json(only.asserted_at)},"properties":{props},'
+        f'"source":{_text_json(only.source)}}}]'
     )
 
 
