@@ -311,6 +311,10 @@ class GraphStoreContract:
             checked.update(expected)
             for source in checked:
                 assert store.asserted_by(source) == expected.get(source, (set(), set())), source
+            # The same answers for many sources in one call (a scan's lookup).
+            asked = [*sorted(checked), "never-a-source"]
+            batched = store._write(lambda tx: tx.source_assertions(asked))
+            assert batched == {s: expected.get(s, (set(), set())) for s in asked}
 
         seed(store, "s1")
         store.upsert_nodes([NodeData("component:cart"), NodeData("team:t")], source="s2")

@@ -48,6 +48,7 @@ operations = st.lists(
         st.tuples(st.just("get_edges"), st.lists(st.sampled_from(EDGES))),
         st.tuples(st.just("source_node_refs"), st.sampled_from(SOURCES)),
         st.tuples(st.just("source_edge_keys"), st.sampled_from(SOURCES)),
+        st.tuples(st.just("source_assertions"), st.lists(st.sampled_from(SOURCES), unique=True)),
         st.tuples(st.just("edge_keys_touching"), st.lists(st.sampled_from(REFS))),
         st.tuples(st.just("prefetch"), st.lists(st.sampled_from(REFS))),
     ),

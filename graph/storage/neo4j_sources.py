@@ -107,6 +107,25 @@ def edge_keys_of(run: Run, source: str) -> set[EdgeKey]:
     return {(rec["f"], rec["t"], rec["to"]) for rec in recs}
 
 
+def assertions_of(run: Run, sources: Sequence[str]) -> dict[str, tuple[set[str], set[EdgeKey]]]:
+    """What each of *sources* asserts, in two index lookups for all of them."""
+    found: dict[str, tuple[set[str], set[EdgeKey]]] = {s: (set(), set()) for s in sources}
+    for batch in batches(list(found)):
+        for rec in run(
+            "UNWIND $sources AS source MATCH (s:SourceAssertion {source: source}) "
+            "RETURN s.source AS source, s.ref AS ref",
+            sources=batch,
+        ):
+            found[rec["source"]][0].add(rec["ref"])
+        for rec in run(
+            "UNWIND $sources AS source MATCH (s:SourceEdgeAssertion {source: source}) "
+            "RETURN s.source AS source, s.from_ref AS f, s.type AS t, s.to_ref AS to",
+            sources=batch,
+        ):
+            found[rec["source"]][1].add((rec["f"], rec["t"], rec["to"]))
+    return found
+
+
 def _sources(record: NodeRecord | EdgeRecord) -> list[str]:
     return sorted({a.source for a in record.assertions})
 

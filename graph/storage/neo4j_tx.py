@@ -23,6 +23,7 @@ from graph.storage.neo4j_cypher import (
     stored_props,
 )
 from graph.storage.neo4j_sources import (
+    assertions_of,
     clear_index,
     edge_keys_of,
     index_edges,
@@ -132,6 +133,9 @@ class Neo4jTx(WriteTx):
 
     def source_edge_keys(self, source: str) -> set[EdgeKey]:
         return edge_keys_of(self.run, source)
+
+    def source_assertions(self, sources: Sequence[str]) -> dict[str, tuple[set[str], set[EdgeKey]]]:
+        return assertions_of(self.run, sources)
 
     def edge_keys_touching(self, refs: Sequence[str]) -> set[EdgeKey]:
         keys: set[EdgeKey] = set()

@@ -77,6 +77,9 @@ class RecordingTx(WriteTx):
     def source_edge_keys(self, source: str) -> set[EdgeKey]:
         return self.inner.source_edge_keys(source)
 
+    def source_assertions(self, sources: Sequence[str]) -> dict[str, tuple[set[str], set[EdgeKey]]]:
+        return self.inner.source_assertions(sources)
+
     def edge_keys_touching(self, refs: Sequence[str]) -> set[EdgeKey]:
         return self.inner.edge_keys_touching(refs)
 

@@ -95,6 +95,20 @@ class SQLiteTx(WriteTx):
         )
         return {(row[0], row[1], row[2]) for row in rows}
 
+    def source_assertions(self, sources: Sequence[str]) -> dict[str, tuple[set[str], set[EdgeKey]]]:
+        found: dict[str, tuple[set[str], set[EdgeKey]]] = {s: (set(), set()) for s in sources}
+        for chunk in chunks(list(found)):
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT source, ref FROM node_sources WHERE source IN ({marks})"
+            for source, ref in self.conn.execute(sql, tuple(chunk)):
+                found[source][0].add(ref)
+            sql = (
+                f"SELECT source, from_ref, type, to_ref FROM edge_sources WHERE source IN ({marks})"
+            )
+            for source, from_ref, edge_type, to_ref in self.conn.execute(sql, tuple(chunk)):
+                found[source][1].add((from_ref, edge_type, to_ref))
+        return found
+
     def edge_keys_touching(self, refs: Sequence[str]) -> set[EdgeKey]:
         keys: set[EdgeKey] = set()
         for chunk in chunks(refs):

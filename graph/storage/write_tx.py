@@ -46,6 +46,14 @@ class WriteTx(ABC):
     def source_edge_keys(self, source: str) -> set[EdgeKey]:
         """Keys of the edges *source* asserts."""
 
+    def source_assertions(self, sources: Sequence[str]) -> dict[str, tuple[set[str], set[EdgeKey]]]:
+        """What each of *sources* asserts: its node refs and edge keys.
+
+        The same answers as :meth:`source_node_refs` / :meth:`source_edge_keys`
+        per source; a backend answers for many sources in one go.
+        """
+        return {s: (self.source_node_refs(s), self.source_edge_keys(s)) for s in sources}
+
     @abstractmethod
     def edge_keys_touching(self, refs: Sequence[str]) -> set[EdgeKey]:
         """Keys of every edge that starts or ends at one of *refs*."""
