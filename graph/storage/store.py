@@ -475,15 +475,28 @@ class GraphStore(ABC):
         stamp = at or utc_now()
 
         def work(tx: WriteTx) -> tuple[dict[str, WriteSummary], list[WriteSummary]]:
-            # The whole batch's facts in one read (kept by the BufferedTx below).
+            # What every source asserted, then the whole batch's facts (those
+            # asserted now and those asserted before) in one read each; the
+            # BufferedTx below keeps the answers for the per-source steps.
+            asserted = tx.source_assertions([source for source, _, _ in prepared])
             tx.get_nodes(
                 list(
                     dict.fromkeys(
-                        ref for _, nodes, edges in prepared for ref in [*nodes, *edge_ends(edges)]
+                        ref
+                        for source, nodes, edges in prepared
+                        for ref in [*nodes, *edge_ends(edges), *asserted[source][0]]
                     )
                 )
             )
-            tx.get_edges(list(dict.fromkeys(key for _, _, edges in prepared for key in edges)))
+            tx.get_edges(
+                list(
+                    dict.fromkeys(
+                        key
+                        for source, _, edges in prepared
+                        for key in [*edges, *asserted[source][1]]
+                    )
+                )
+            )
             summaries: dict[str, WriteSummary] = {}
             for source, node_map, edge_map in prepared:
                 summary = WriteSummary()
