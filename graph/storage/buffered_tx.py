@@ -7,14 +7,17 @@ backend's transaction for such a batch:
 * reads of nodes and edges are answered from what this transaction has
   already read or written, and only the rest is asked of the backend (so
   reading a whole batch's facts first reads them in one go);
-* ``put_nodes`` / ``put_edges`` are kept, the last record per fact, and
-  written in one call each (nodes first, so every edge's ends exist) at
-  :meth:`flush`, before any other operation reaches the backend, so the
+* ``put_*`` and ``remove_*`` of nodes and edges are kept as each fact's
+  final state (its last record, or removed) and written at :meth:`flush`,
+  before any other operation reaches the backend: removed edges, removed
+  nodes, then the nodes and the edges put (so every edge's ends exist and a
+  node is removed only after its edges), one backend call each. So the
   backend never sees an operation out of order with the writes before it;
 * ``source_node_refs`` / ``source_edge_keys`` / ``source_assertions`` are
-  the exception: the backend answers for what it holds, corrected by the
-  kept records (which are the facts' final states here), so a batch of
-  sources needs no flush between them.
+  the exception: the backend's answer for a source (asked once per
+  transaction, for many sources at once by ``source_assertions``) is
+  corrected by the final say of every fact this transaction wrote, so a
+  batch of sources needs no flush between them and no lookup per source.
 
 What the transaction writes, and what every read inside it sees, is the
 same as without it; only the number of backend calls changes.
@@ -45,24 +48,36 @@ class BufferedTx(WriteTx):
         self.inner = inner
         self._nodes: dict[str, NodeRecord | None] = {}
         self._edges: dict[EdgeKey, EdgeRecord | None] = {}
-        self._pending_nodes: dict[str, NodeRecord] = {}
-        self._pending_edges: dict[EdgeKey, EdgeRecord] = {}
+        self._pending_nodes: dict[str, NodeRecord | None] = {}
+        self._pending_edges: dict[EdgeKey, EdgeRecord | None] = {}
+        """Final states not yet written: the record to put, or None to remove."""
         self._node_asserters: dict[str, set[str]] = {}
-        """Kept nodes: the sources asserting each (and, below, the reverse)."""
+        """Every node this transaction wrote: the sources asserting it now (and,
+        below, the reverse). Kept after a flush: the backend then agrees."""
         self._nodes_by_source: dict[str, set[str]] = {}
         self._edge_asserters: dict[EdgeKey, set[str]] = {}
         self._edges_by_source: dict[str, set[EdgeKey]] = {}
+        self._stored_refs: dict[str, set[str]] = {}
+        """The backend's answers for sources, as asked: each is true for every
+        fact this transaction has not written (and the asserters say the rest)."""
+        self._stored_keys: dict[str, set[EdgeKey]] = {}
 
     def flush(self) -> None:
-        """Write the gathered nodes, then the gathered edges."""
-        if self._pending_nodes:
-            nodes = list(self._pending_nodes.values())
-            self._pending_nodes, self._node_asserters, self._nodes_by_source = {}, {}, {}
-            self.inner.put_nodes(nodes)
-        if self._pending_edges:
-            edges = list(self._pending_edges.values())
-            self._pending_edges, self._edge_asserters, self._edges_by_source = {}, {}, {}
-            self.inner.put_edges(edges)
+        """Write the final states: removed edges, removed nodes, put nodes, put edges."""
+        nodes, edges = self._pending_nodes, self._pending_edges
+        if not nodes and not edges:
+            return
+        self._pending_nodes, self._pending_edges = {}, {}
+        gone_edges = [key for key, record in edges.items() if record is None]
+        gone_nodes = [ref for ref, record in nodes.items() if record is None]
+        if gone_edges:
+            self.inner.remove_edges(gone_edges)
+        if gone_nodes:
+            self.inner.remove_nodes(gone_nodes)
+        if put_nodes := [record for record in nodes.values() if record is not None]:
+            self.inner.put_nodes(put_nodes)
+        if put_edges := [record for record in edges.values() if record is not None]:
+            self.inner.put_edges(put_edges)
 
     # ------------------------------------------------------------- facts
 
@@ -109,45 +124,46 @@ class BufferedTx(WriteTx):
             )
 
     def remove_nodes(self, refs: Sequence[str]) -> None:
-        self.flush()
-        self.inner.remove_nodes(refs)
-        self._nodes.update((ref, None) for ref in refs)
+        for ref in refs:
+            self._nodes[ref] = None
+            self._pending_nodes[ref] = None
+            _index(ref, set(), self._node_asserters, self._nodes_by_source)
 
     def remove_edges(self, keys: Sequence[EdgeKey]) -> None:
-        self.flush()
-        self.inner.remove_edges(keys)
-        self._edges.update((key, None) for key in keys)
+        for key in keys:
+            self._edges[key] = None
+            self._pending_edges[key] = None
+            _index(key, set(), self._edge_asserters, self._edges_by_source)
 
     def clear(self) -> None:
         self.flush()
         self.inner.clear()
         self._nodes, self._edges = {}, {}
+        self._node_asserters, self._nodes_by_source = {}, {}
+        self._edge_asserters, self._edges_by_source = {}, {}
+        self._stored_refs, self._stored_keys = {}, {}
 
     def source_node_refs(self, source: str) -> set[str]:
+        if source not in self._stored_refs:
+            self._stored_refs[source] = self.inner.source_node_refs(source)
         return _asserted(
-            self.inner.source_node_refs(source),
-            source,
-            self._node_asserters,
-            self._nodes_by_source,
+            self._stored_refs[source], source, self._node_asserters, self._nodes_by_source
         )
 
     def source_edge_keys(self, source: str) -> set[EdgeKey]:
+        if source not in self._stored_keys:
+            self._stored_keys[source] = self.inner.source_edge_keys(source)
         return _asserted(
-            self.inner.source_edge_keys(source),
-            source,
-            self._edge_asserters,
-            self._edges_by_source,
+            self._stored_keys[source], source, self._edge_asserters, self._edges_by_source
         )
 
     def source_assertions(self, sources: Sequence[str]) -> dict[str, Asserted]:
-        stored = self.inner.source_assertions(sources)
-        return {
-            source: Asserted(
-                _asserted(nodes, source, self._node_asserters, self._nodes_by_source),
-                _asserted(edges, source, self._edge_asserters, self._edges_by_source),
-            )
-            for source, (nodes, edges) in stored.items()
-        }
+        unknown = [s for s in dict.fromkeys(sources) if s not in self._stored_refs]
+        if unknown:
+            for source, (refs, keys) in self.inner.source_assertions(unknown).items():
+                self._stored_refs[source] = refs
+                self._stored_keys[source] = keys
+        return {s: Asserted(self.source_node_refs(s), self.source_edge_keys(s)) for s in sources}
 
     # ------------------------------------------- everything else: flush first
 
@@ -187,7 +203,7 @@ class BufferedTx(WriteTx):
 def _index(
     fact: T, sources: set[str], asserters: dict[T, set[str]], by_source: dict[str, set[T]]
 ) -> None:
-    """Note that the kept record of *fact* is asserted by *sources* (and no longer by others)."""
+    """Note that *fact*, as this transaction leaves it, is asserted by *sources* only."""
     for source in asserters.get(fact, set()) - sources:
         by_source[source].discard(fact)
     for source in sources:
@@ -198,6 +214,6 @@ def _index(
 def _asserted(
     stored: set[T], source: str, asserters: dict[T, set[str]], by_source: dict[str, set[T]]
 ) -> set[T]:
-    """What *source* asserts: the backend's answer, with the kept records' final say."""
+    """What *source* asserts: the backend's answer, with the written facts' final say."""
     kept = {fact for fact in stored if fact not in asserters or source in asserters[fact]}
     return kept | by_source.get(source, set())

@@ -108,21 +108,27 @@ def edge_keys_of(run: Run, source: str) -> set[EdgeKey]:
 
 
 def assertions_of(run: Run, sources: Sequence[str]) -> dict[str, tuple[set[str], set[EdgeKey]]]:
-    """Per source: the refs and edge keys it asserts (two statements per batch of sources)."""
+    """What each of *sources* asserts, in two index lookups for all of them.
+
+    Each lookup answers one row holding every pair it found (one Bolt record
+    per assertion would cost the driver more than the query costs the server).
+    """
     found: dict[str, tuple[set[str], set[EdgeKey]]] = {s: (set(), set()) for s in sources}
     for batch in batches(list(found)):
-        for rec in run(
+        nodes = run(
             "UNWIND $sources AS source MATCH (s:SourceAssertion {source: source}) "
-            "RETURN s.source AS source, s.ref AS ref",
+            "RETURN collect([s.source, s.ref]) AS rows",
             sources=batch,
-        ):
-            found[rec["source"]][0].add(rec["ref"])
-        for rec in run(
+        )
+        for source, ref in nodes[0]["rows"]:
+            found[source][0].add(ref)
+        edges = run(
             "UNWIND $sources AS source MATCH (s:SourceEdgeAssertion {source: source}) "
-            "RETURN s.source AS source, s.from_ref AS f, s.type AS t, s.to_ref AS to",
+            "RETURN collect([s.source, s.from_ref, s.type, s.to_ref]) AS rows",
             sources=batch,
-        ):
-            found[rec["source"]][1].add((rec["f"], rec["t"], rec["to"]))
+        )
+        for source, from_ref, edge_type, to_ref in edges[0]["rows"]:
+            found[source][1].add((from_ref, edge_type, to_ref))
     return found
 
 

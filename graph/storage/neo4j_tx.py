@@ -12,8 +12,6 @@ from neo4j import ManagedTransaction
 
 from graph.storage.changes import ChangeRecord
 from graph.storage.neo4j_cypher import (
-    EDGE_RETURN,
-    NODE_RETURN,
     batches,
     cypher,
     edge_record,
@@ -45,31 +43,32 @@ class Neo4jTx(WriteTx):
         return list(self.tx.run(query, params))
 
     def get_nodes(self, refs: Sequence[str]) -> dict[str, NodeRecord]:
+        # One row per batch holding every node found (fewer Bolt records to decode).
         found: dict[str, NodeRecord] = {}
         for batch in batches(refs):
-            for rec in self.run(
-                cypher(f"UNWIND $refs AS ref MATCH (n:Element {{ref: ref}}) RETURN {NODE_RETURN}"),
+            recs = self.run(
+                "UNWIND $refs AS ref MATCH (n:Element {ref: ref}) "
+                "RETURN collect([n.ref, n.kind, n._props, n._assertions]) AS rows",
                 refs=batch,
-            ):
-                found[rec["ref"]] = node_record(
-                    rec["ref"], rec["kind"], rec["props"], rec["assertions"]
-                )
+            )
+            for ref, kind, props, assertions in recs[0]["rows"]:
+                found[ref] = node_record(ref, kind, props, assertions)
         return found
 
     def get_edges(self, keys: Sequence[EdgeKey]) -> dict[EdgeKey, EdgeRecord]:
         found: dict[EdgeKey, EdgeRecord] = {}
         for batch in batches(keys):
             rows = [{"from": k[0], "type": k[1], "to": k[2]} for k in batch]
-            for rec in self.run(
-                cypher(
-                    "UNWIND $rows AS row "
-                    "MATCH (a:Element {ref: row.from})-[r]->(b:Element {ref: row.to}) "
-                    f"WHERE type(r) = row.type RETURN {EDGE_RETURN}"
-                ),
+            recs = self.run(
+                "UNWIND $rows AS row "
+                "MATCH (a:Element {ref: row.from})-[r]->(b:Element {ref: row.to}) "
+                "WHERE type(r) = row.type "
+                "RETURN collect([a.ref, type(r), b.ref, r._props, r._assertions]) AS rows",
                 rows=rows,
-            ):
-                key = (rec["from_ref"], rec["type"], rec["to_ref"])
-                found[key] = edge_record(key, rec["props"], rec["assertions"])
+            )
+            for from_ref, edge_type, to_ref, props, assertions in recs[0]["rows"]:
+                key = (from_ref, edge_type, to_ref)
+                found[key] = edge_record(key, props, assertions)
         return found
 
     def put_nodes(self, records: Sequence[NodeRecord]) -> None:

@@ -115,10 +115,16 @@ class RecordingTx(WriteTx):
 
     def flush(self, *, at: str, actor: str, source: str | None) -> None:
         """Append one change record per fact whose state differs from before the write."""
+        changed = [
+            (before, after)
+            for target, after in self.after.items()
+            if (before := self.before.get(target)) != after
+        ]
+        if not changed:
+            return
         version = self.version if self.version is not None else self.inner.read_version()
         records = []
-        for target, after in self.after.items():
-            before = self.before.get(target)
+        for before, after in changed:
             record = change_for(
                 before,
                 after,

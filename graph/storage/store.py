@@ -475,25 +475,33 @@ class GraphStore(ABC):
         stamp = at or utc_now()
 
         def work(tx: WriteTx) -> tuple[dict[str, WriteSummary], list[WriteSummary]]:
-            # The whole batch's facts in one read (kept by the BufferedTx below).
+            # What every source asserted, then the whole batch's facts (those
+            # asserted now and those asserted before) in one read each; the
+            # BufferedTx below keeps the answers for the per-source steps.
+            asserted = tx.source_assertions([source for source, _, _ in prepared])
             tx.get_nodes(
                 list(
                     dict.fromkeys(
-                        ref for _, nodes, edges in prepared for ref in [*nodes, *edge_ends(edges)]
+                        ref
+                        for source, nodes, edges in prepared
+                        for ref in [*nodes, *edge_ends(edges), *asserted[source].nodes]
                     )
                 )
             )
-            tx.get_edges(list(dict.fromkeys(key for _, _, edges in prepared for key in edges)))
-            # What every source asserted, in one read too: a source's writes
-            # never add to what another asserts, and what they take away (the
-            # edges of a node nobody asserts any more) is gone when that other
-            # source is retracted, so its retraction skips it.
-            asserted = tx.source_assertions([source for source, _, _ in prepared])
+            tx.get_edges(
+                list(
+                    dict.fromkeys(
+                        key
+                        for source, _, edges in prepared
+                        for key in [*edges, *asserted[source].edges]
+                    )
+                )
+            )
             summaries: dict[str, WriteSummary] = {}
             for source, node_map, edge_map in prepared:
                 summary = WriteSummary()
-                stale_nodes = asserted[source].nodes - node_map.keys()
-                stale_edges = asserted[source].edges - edge_map.keys()
+                stale_nodes = tx.source_node_refs(source) - node_map.keys()
+                stale_edges = tx.source_edge_keys(source) - edge_map.keys()
                 self._upsert_in_tx(tx, source, node_map, edge_map, stamp, summary, actor)
                 self._retract_in_tx(tx, source, stale_nodes, stale_edges, summary)
                 summaries[source] = summary
