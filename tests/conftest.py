@@ -16,11 +16,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from graph.storage import GraphStore, SQLiteStore
 from graph.storage.neo4j_store import Neo4jStore
+from scanners import directory
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -104,3 +106,17 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore
 
 def corpus_dir() -> Path:
     return Path(os.environ.get("ARCHGRAPH_CORPUS_DIR", REPO.parent / "shared" / "corpus"))
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every text a directory scan or an upload parses (the real parser still runs)."""
+    seen: list[str] = []
+    real = directory.load_documents
+
+    def counting(text: str, **kwargs: Any) -> list[Any]:
+        seen.append(text)
+        return real(text, **kwargs)
+
+    monkeypatch.setattr(directory, "load_documents", counting)
+    return seen

@@ -8,53 +8,24 @@ with a full upload of the same files into an empty store.
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import scanners.directory as directory
 from app.cli import main
 from app.scan_service import load_scan
 from app.settings import Settings
 from graph.storage import GraphStore, SQLiteStore, export_document
 from scanners import rescan_directory
-from tests.scanners.test_rescan import CATALOG, MANIFEST, ORDERS, RECEIVER, SENDER, spec
+from tests.scanners.conftest import dedent
+from tests.scanners.test_rescan import TREE, spec
 
 from .conftest import EDITOR, KEYS, ApiClient, make_client
 from .live_server import live_server
 
-FILES: dict[str, str] = {
-    name: textwrap.dedent(text).lstrip("\n")
-    for name, text in {
-        "svc/archgraph.yaml": MANIFEST,
-        "svc/orders.yaml": ORDERS,
-        "specs/a.yaml": spec("Alpha"),
-        "specs/b.yaml": spec("Beta"),
-        "specs/c.json": '{"openapi": "3.0.0", "info": {"title": "Gamma", "version": "1"},'
-        ' "paths": {}}',
-        "events/billing.yaml": SENDER,
-        "events/mailer.yaml": RECEIVER,
-        "catalog-info.yaml": CATALOG,
-        "README.txt": "not ours",
-    }.items()
-}
+FILES: dict[str, str] = {name: dedent(text) for name, text in TREE.items()}
 PARSED = 8  # files archgraph parses (README.txt is sniffed, not parsed)
-
-
-@pytest.fixture
-def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every text a scan parses (the real parser still runs)."""
-    seen: list[str] = []
-    real = directory.load_documents
-
-    def counting(text: str, **kwargs: Any) -> list[Any]:
-        seen.append(text)
-        return real(text, **kwargs)
-
-    monkeypatch.setattr(directory, "load_documents", counting)
-    return seen
 
 
 def upload(
@@ -213,7 +184,7 @@ def test_added_and_removed_files_re_parse_and_prune(
 ) -> None:
     upload(api, FILES)
     files = {n: t for n, t in FILES.items() if n != "specs/a.yaml"}
-    files["specs/d.yaml"] = textwrap.dedent(spec("Delta")).lstrip("\n")
+    files["specs/d.yaml"] = dedent(spec("Delta"))
     parses.clear()
     report = upload(api, files)
     assert len(parses) == PARSED

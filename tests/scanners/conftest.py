@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,7 @@ import pytest
 
 from scanners import ScanResult
 
-WriteTree = Callable[[dict[str, str | bytes]], Path]
+WriteTree = Callable[[Mapping[str, str | bytes]], Path]
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def write_tree(tmp_path: Path) -> WriteTree:
     root = tmp_path / "repo"
     root.mkdir(exist_ok=True)
 
-    def write(files: dict[str, str | bytes]) -> Path:
+    def write(files: Mapping[str, str | bytes]) -> Path:
         for rel, content in files.items():
             path = root / rel
             path.parent.mkdir(parents=True, exist_ok=True)

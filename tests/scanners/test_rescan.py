@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-import scanners.directory as directory
 from app.scan_service import ScanReport, load_scan
 from graph.storage import GraphStore, SQLiteStore, export_document, import_document
 from scanners import rescan_directory
@@ -72,36 +71,24 @@ CATALOG = """
 """
 
 
+TREE: dict[str, str] = {
+    "svc/archgraph.yaml": MANIFEST,
+    "svc/orders.yaml": ORDERS,
+    "specs/a.yaml": spec("Alpha"),
+    "specs/b.yaml": spec("Beta"),
+    "specs/c.json": '{"openapi": "3.0.0", "info": {"title": "Gamma", "version": "1"}, "paths": {}}',
+    "events/billing.yaml": SENDER,
+    "events/mailer.yaml": RECEIVER,
+    "catalog-info.yaml": CATALOG,
+    "README.txt": "not ours",
+}
+"""A tree with every cross-file step: a manifest and the spec it provides, solo
+specs, an event sender and receiver, a catalog, a file archgraph does not read."""
+
+
 @pytest.fixture
 def tree(write_tree: WriteTree) -> Path:
-    return write_tree(
-        {
-            "svc/archgraph.yaml": MANIFEST,
-            "svc/orders.yaml": ORDERS,
-            "specs/a.yaml": spec("Alpha"),
-            "specs/b.yaml": spec("Beta"),
-            "specs/c.json": '{"openapi": "3.0.0", "info": {"title": "Gamma", "version": "1"},'
-            ' "paths": {}}',
-            "events/billing.yaml": SENDER,
-            "events/mailer.yaml": RECEIVER,
-            "catalog-info.yaml": CATALOG,
-            "README.txt": "not ours",
-        }
-    )
-
-
-@pytest.fixture
-def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every text the directory scan parses (the real parser still runs)."""
-    seen: list[str] = []
-    real = directory.load_documents
-
-    def counting(text: str, **kwargs: Any) -> list[Any]:
-        seen.append(text)
-        return real(text, **kwargs)
-
-    monkeypatch.setattr(directory, "load_documents", counting)
-    return seen
+    return write_tree(TREE)
 
 
 def scan(store: GraphStore, root: Path, *, full: bool = False) -> ScanReport:
