@@ -44,18 +44,11 @@ def separate(properties: Any, assertions: tuple[Assertion, ...]) -> tuple[str, s
     return dump_json(properties), assertions_json(assertions)
 
 
-@settings(max_examples=400, deadline=None)
-@given(facts())
-def test_fact_json_is_each_part_serialised(fact: tuple[Any, tuple[Assertion, ...]]) -> None:
-    assert fact_json(*fact) == separate(*fact)
-
-
-@settings(max_examples=300, deadline=None)
-@given(facts(), facts())
-def test_change_json_is_the_record_data_serialised(
+def updated(
     before: tuple[Any, tuple[Assertion, ...]], after: tuple[Any, tuple[Assertion, ...]]
-) -> None:
-    record = ChangeRecord(
+) -> ChangeRecord:
+    """The change record of component:a going from *before* to *after* (properties, assertions)."""
+    return ChangeRecord(
         at="2024-01-01T00:00:00Z",
         actor=None,
         source="s",
@@ -69,6 +62,20 @@ def test_change_json_is_the_record_data_serialised(
         before_assertions=before[1],
         after_assertions=after[1],
     )
+
+
+@settings(max_examples=400, deadline=None)
+@given(facts())
+def test_fact_json_is_each_part_serialised(fact: tuple[Any, tuple[Assertion, ...]]) -> None:
+    assert fact_json(*fact) == separate(*fact)
+
+
+@settings(max_examples=300, deadline=None)
+@given(facts(), facts())
+def test_change_json_is_the_record_data_serialised(
+    before: tuple[Any, tuple[Assertion, ...]], after: tuple[Any, tuple[Assertion, ...]]
+) -> None:
+    record = updated(before, after)
     assert change_json(record) == dump_json(record.data_json())
 
 
@@ -97,20 +104,7 @@ def test_change_json_reuses_the_written_rows_text_only_for_the_same_state(
     written.fact(props if props is not None else {}, assertions)
     if same and props is not None:
         after = (dict(props), assertions)  # what change_for makes of the row written
-    record = ChangeRecord(
-        at="2024-01-01T00:00:00Z",
-        actor=None,
-        source="s",
-        version=1,
-        op="updated",
-        ref="component:a",
-        type=None,
-        to_ref=None,
-        before=before[0],
-        after=after[0],
-        before_assertions=before[1],
-        after_assertions=after[1],
-    )
+    record = updated(before, after)
     assert change_json(record, written) == dump_json(record.data_json())
 
 
