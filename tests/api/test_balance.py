@@ -26,9 +26,7 @@ import httpx
 import pytest
 
 from app.balance import ConnectionTable
-from tests.api.live_server import free_port
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.api.live_server import serve_command
 
 
 def _table(tmp_path: Path, workers: int) -> Path:
@@ -121,23 +119,10 @@ def test_a_file_that_is_no_table_is_refused(tmp_path: Path) -> None:
 
 
 def _serve(tmp_path: Path, workers: int) -> Iterator[int]:
-    port = free_port()
-    env = {**os.environ, "ARCHGRAPH_ANONYMOUS_READ": "true", "ARCHGRAPH_LOAD_EXAMPLE": "false"}
-    log = (tmp_path / "serve.log").open("w")
-    command = [sys.executable, "-m", "app.cli", "--data-dir", str(tmp_path), "serve"]
-    server = subprocess.Popen(
-        [*command, "--workers", str(workers), "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
+    env = {"ARCHGRAPH_ANONYMOUS_READ": "true", "ARCHGRAPH_LOAD_EXAMPLE": "false"}
+    options = ["--data-dir", str(tmp_path)]
+    with serve_command(options, ["--workers", str(workers)], env, tmp_path / "serve.log") as port:
         yield port
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
-        log.close()
 
 
 @pytest.fixture

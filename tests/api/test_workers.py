@@ -10,8 +10,6 @@ answers: at once on SQLite (the notice file), within a poll on Neo4j.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,9 +19,7 @@ import httpx
 import pytest
 
 from tests.api.conftest import EDITOR, KEYS
-from tests.api.live_server import free_port
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.api.live_server import serve_command
 
 
 @pytest.fixture(params=["sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)])
@@ -38,24 +34,9 @@ def store_args(request: pytest.FixtureRequest, tmp_path: Path) -> list[str]:
 
 @pytest.fixture
 def two_workers(store_args: list[str], tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    env = {**os.environ, "ARCHGRAPH_API_KEYS": KEYS}
-    log = (tmp_path / "serve.log").open("w")
-    command = [sys.executable, "-m", "app.cli", *store_args, "serve", "--workers", "2"]
-    server = subprocess.Popen(
-        [*command, "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
-        log.close()
+    env = {"ARCHGRAPH_API_KEYS": KEYS}
+    with serve_command(store_args, ["--workers", "2"], env, tmp_path / "serve.log") as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def _eventually(check: Callable[[], Any], seconds: float = 120.0) -> Any:
