@@ -411,11 +411,15 @@ def load_scan(
         # scan, so another tree's sources would be pruned: only when asked.
         prune = scan.prunable and bool(scan.prefix)
     stale = _stale_sources(store, scan) if prune else []
-    states: dict[str, str | None] = {source: None for source, _ in stale}
+    # States to write: the tree states any written or retracted source could
+    # sit in are deleted, the scan's own are stored, a retracted source's deleted.
+    gone = [source for source, _ in stale]
     written = [r.source_id for r in scan.results if not r.failed]
-    states.update(dict.fromkeys(covering_tree_keys([*written, *states], scan.prefix)))
+    states: dict[str, str | None] = dict.fromkeys(
+        covering_tree_keys([*written, *gone], scan.prefix)
+    )
     states.update(scan.states)
-    states.update({source: None for source, _ in stale})
+    states.update(dict.fromkeys(gone))
     reports = load_results(
         store,
         scan.results,
