@@ -64,6 +64,35 @@ def test_store_is_one_wal_file_that_survives_reopening(tmp_path: Path) -> None:
     reopened.close()
 
 
+def test_a_new_file_has_8_kib_pages_and_an_old_4_kib_file_keeps_working(
+    tmp_path: Path,
+) -> None:
+    """New files use PAGE_SIZE; a file made before keeps its pages and its data."""
+    import sqlite3
+
+    import graph.storage.sqlite_store as module
+
+    store = SQLiteStore(tmp_path / "new.db")
+    assert store._query("PRAGMA page_size")[0][0] == module.PAGE_SIZE == 8192
+    store.close()
+
+    old = tmp_path / "old.db"
+    conn = sqlite3.connect(old)
+    conn.execute("PRAGMA page_size=4096")
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.close()
+    store = SQLiteStore(old)
+    store.upsert_node(
+        NodeData("team:core", {"name": "Core", "description": "Core" * 600}), source="t"
+    )
+    assert store._query("PRAGMA page_size")[0][0] == 4096
+    store.close()
+    reopened = SQLiteStore(old)
+    node = reopened.get_node("team:core")
+    assert node is not None and node.properties == {"name": "Core", "description": "Core" * 600}
+    reopened.close()
+
+
 def test_whole_graph_reads_page_through_every_row(
     sqlite_store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
