@@ -265,6 +265,8 @@ class RefFollower:
 
     def mapping(self, value: Any, file: str, pointer: str = "") -> tuple[dict[Any, Any], str]:
         """Like :meth:`deref`, but always a dict (empty when the target is not one)."""
+        if isinstance(value, dict) and not isinstance(value.get("$ref"), str):
+            return value, file  # nothing to follow: deref's answer, without the call
         found, where = self.deref(value, file, pointer)
         return (found if isinstance(found, dict) else {}), where
 

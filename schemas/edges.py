@@ -65,10 +65,10 @@ def edge_kinds_allowed(edge_type: EdgeType | str, from_ref: str, to_ref: str) ->
 def check_edge_kinds(from_ref: str, edge_type: EdgeType | str, to_ref: str) -> None:
     """Raise :class:`EdgeKindError` (or ``RefError``) unless the edge joins allowed kinds."""
     etype = EdgeType(edge_type)
-    from_kind, _ = parse_ref(from_ref)
-    to_kind, _ = parse_ref(to_ref)
-    starts, ends = ALLOWED_EDGES[etype]
     if not edge_kinds_allowed(etype, from_ref, to_ref):
+        from_kind, _ = parse_ref(from_ref)
+        to_kind, _ = parse_ref(to_ref)
+        starts, ends = ALLOWED_EDGES[etype]
         allowed = f"{'|'.join(sorted(starts))} -> {'|'.join(sorted(ends))}"
         raise EdgeKindError(
             f"{etype.value} cannot join {from_kind.value} -> {to_kind.value} (allowed: {allowed})"

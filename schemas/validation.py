@@ -80,7 +80,7 @@ def check_node(
             model.model_validate({**properties, "slug": slug})
         except ValidationError as exc:
             raise InvalidInputError(f"{ref}: {_first_error(exc)}", location=ref) from None
-    check_values(dict(properties), max_int_bits=max_int_bits, where=ref)
+    check_values(properties, max_int_bits=max_int_bits, where=ref)
 
 
 def check_edge(
@@ -101,4 +101,4 @@ def check_edge(
         raise InvalidInputError(f"{where}: {_first_error(exc)}", location=where) from None
     except (RefError, EdgeKindError, ValueError) as exc:
         raise InvalidInputError(f"{where}: {exc}", location=where) from None
-    check_values(dict(properties), max_int_bits=max_int_bits, where=where)
+    check_values(properties, max_int_bits=max_int_bits, where=where)

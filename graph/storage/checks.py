@@ -20,8 +20,8 @@ def _dedupe_nodes(nodes: Iterable[NodeData]) -> dict[str, NodeData]:
     merged: dict[str, NodeData] = {}
     for node in nodes:
         previous = merged.get(node.ref)
-        if previous is None:  # the same properties: the model instance still vouches for them
-            merged[node.ref] = NodeData(node.ref, dict(node.properties), node.checked)
+        if previous is None:  # kept as given: the store copies properties into the assertion
+            merged[node.ref] = node
         else:
             merged[node.ref] = NodeData(node.ref, {**previous.properties, **node.properties})
     return merged
@@ -31,8 +31,9 @@ def _dedupe_edges(edges: Iterable[EdgeData]) -> dict[EdgeKey, EdgeData]:
     merged: dict[EdgeKey, EdgeData] = {}
     for edge in edges:
         previous = merged.get(edge.key)
-        props = {**previous.properties, **edge.properties} if previous else dict(edge.properties)
-        merged[edge.key] = EdgeData(edge.from_ref, edge.type, edge.to_ref, props)
+        merged[edge.key] = (
+            EdgeData(*edge.key, {**previous.properties, **edge.properties}) if previous else edge
+        )
     return merged
 
 

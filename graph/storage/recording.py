@@ -141,9 +141,10 @@ class RecordingTx(WriteTx):
 
 def _changed_source(before: State | None, after: State | None) -> str | None:
     """The source(s) whose assertion differs between two states of a fact."""
-    old = [a.to_json() for a in before.assertions] if before else []
-    new = [a.to_json() for a in after.assertions] if after else []
+    old = before.assertions if before else ()
+    new = after.assertions if after else ()
+    # Assertions compare as their JSON does: source, time, properties and actor.
     sources = sorted(
-        {a["source"] for a in old if a not in new} | {a["source"] for a in new if a not in old}
+        {a.source for a in old if a not in new} | {a.source for a in new if a not in old}
     )
     return ",".join(sources) or None
