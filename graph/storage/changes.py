@@ -187,8 +187,9 @@ def change_for(
         ref=ref,
         type=type_,
         to_ref=to,
-        before=dict(before.properties) if before else None,
-        after=dict(after.properties) if after else None,
+        # The states' own dicts: a record is written in the transaction that made it.
+        before=before.properties if before else None,
+        after=after.properties if after else None,
         before_assertions=before.assertions if before else (),
         after_assertions=after.assertions if after else (),
     )

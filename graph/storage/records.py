@@ -54,6 +54,8 @@ class Assertion:
 
 def merge_assertions(assertions: Iterable[Assertion]) -> dict[str, Any]:
     """The effective properties: assertions applied oldest first, ties by source id."""
+    if isinstance(assertions, tuple) and len(assertions) == 1:
+        return dict(assertions[0].properties)  # one assertion: its properties
     merged: dict[str, Any] = {}
     for assertion in sorted(assertions, key=lambda a: (a.asserted_at, a.source)):
         merged.update(assertion.properties)
@@ -73,6 +75,8 @@ def with_assertion(
     re-asserting the same facts writes nothing (scans are idempotent); it
     also keeps the original actor.
     """
+    if not existing:
+        return (Assertion(source, at, dict(properties), actor),), True
     others = tuple(a for a in existing if a.source != source)
     current = next((a for a in existing if a.source == source), None)
     if current is not None and dict(current.properties) == dict(properties):

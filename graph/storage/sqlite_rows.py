@@ -70,12 +70,12 @@ class WrittenJson:
     """The JSON of the facts one transaction wrote, reused by its change records.
 
     A change record's *after* state is the record the transaction wrote: its
-    assertions are that very tuple and its properties a copy holding the very
-    same values (``change_for``), so its text is the one already made for the
-    row. :meth:`fact` makes and keeps a row's text; :meth:`known` answers a
-    state with the kept text when the assertions are the same object and the
-    properties hold the same keys with the very same values, and serialises
-    it otherwise.
+    assertions are that very tuple and its properties that very dict
+    (``change_for``), so its text is the one already made for the row.
+    :meth:`fact` makes and keeps a row's text; :meth:`known` answers a state
+    with the kept text when the assertions are the same object and the
+    properties are the same dict or hold the same keys with the very same
+    values, and serialises it otherwise.
     """
 
     def __init__(self) -> None:
@@ -96,7 +96,7 @@ class WrittenJson:
             kept is not None
             and kept[0] is assertions
             and properties is not None
-            and _same_values(properties, kept[1])
+            and (properties is kept[1] or _same_values(properties, kept[1]))
         ):
             return kept[2]
         return fact_json(properties, assertions)
