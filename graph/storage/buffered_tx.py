@@ -204,10 +204,16 @@ def _index(
     fact: T, sources: set[str], asserters: dict[T, set[str]], by_source: dict[str, set[T]]
 ) -> None:
     """Note that *fact*, as this transaction leaves it, is asserted by *sources* only."""
-    for source in asserters.get(fact, set()) - sources:
-        by_source[source].discard(fact)
+    before = asserters.get(fact)
+    if before:
+        for source in before - sources:
+            by_source[source].discard(fact)
     for source in sources:
-        by_source.setdefault(source, set()).add(fact)
+        facts = by_source.get(source)
+        if facts is None:
+            by_source[source] = {fact}
+        else:
+            facts.add(fact)
     asserters[fact] = sources
 
 

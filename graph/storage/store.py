@@ -621,6 +621,8 @@ class GraphStore(ABC):
         summary: WriteSummary,
     ) -> None:
         """Drop *source*'s assertion of these facts; remove facts nobody asserts any more."""
+        if not node_refs and not edge_keys:
+            return
         edge_updates: list[EdgeRecord] = []
         edge_removals: set[EdgeKey] = set()
         for key, edge in tx.get_edges(sorted(edge_keys)).items():
