@@ -59,7 +59,7 @@ from bench.measure import (
 )
 from bench.report import write_report
 from bench.rescan import rescan_part
-from bench.scan import scan_part
+from bench.scan import scan_lines, scan_part
 from bench.serve import serve_part
 from bench.storecost import storecost_part
 from graph.analysis import Projection, build_projection, impact, walk_change
@@ -78,7 +78,8 @@ def targets_for(g_components: list[str], g_apis: list[str], n: int, seed: int) -
 
 
 def child_main(argv: list[str]) -> None:
-    """Child modes: measured in a fresh process so memory figures are the projection's own."""
+    """Child modes: measured in a fresh process, so memory figures are the projection's own
+    and a scan runs in a process holding nothing else, as ``archgraph scan`` does."""
     mode = argv[0]
     if mode == "build-sqlite":
         store: GraphStore = SQLiteStore(argv[1])
@@ -103,6 +104,8 @@ def child_main(argv: list[str]) -> None:
         print(json.dumps({"seconds": time.perf_counter() - started, "edges": len(g.edges)}))
     elif mode == "serve":
         _serve(argv[1], int(argv[2]))
+    elif mode == "scan":  # as `archgraph scan` runs: in a process holding nothing else
+        print(json.dumps(scan_part(lambda _line: None)))
     else:
         raise SystemExit(f"unknown child mode {mode}")
 
@@ -301,7 +304,9 @@ def run(args: argparse.Namespace) -> Results:
         if args.engine_targets:
             uniform = targets_for(g.components, g.apis, args.engine_targets, seed=11)
             results["engine"] = engine_part(p, uniform, log)
-        results["scan"] = scan_part(log)
+        results["scan"] = run_child(["scan"])
+        for line in scan_lines(results["scan"]):
+            log(line)
         if not args.skip_http:
             try:
                 results["http"] = http_latency(db, targets)
