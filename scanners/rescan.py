@@ -97,6 +97,13 @@ def covering_tree_keys(sources: Iterable[str], own_prefix: str) -> set[str]:
     return keys
 
 
+_json_text = json.encoder.encode_basestring_ascii
+"""What ``json.dumps`` gives for a ``str`` with its default options."""
+
+_CONTRIBUTION_JSON = json.JSONEncoder(default=str)
+"""``json.dumps(value, default=str)``, made once."""
+
+
 @dataclass(frozen=True)
 class SourceState:
     """What a scan stores with one source: its file's hash and its cross-file role."""
@@ -107,9 +114,11 @@ class SourceState:
     contribution: str = ""
 
     def to_json(self) -> str:
-        return json.dumps(
-            {"file": self.file, "hash": self.hash, "solo": self.solo, "out": self.contribution},
-            sort_keys=True,
+        """``json.dumps({"file": ..., "hash": ..., "solo": ..., "out": ...}, sort_keys=True)``,
+        written out (one per source of every scan)."""
+        return (
+            f'{{"file": {_json_text(self.file)}, "hash": {_json_text(self.hash)}, '
+            f'"out": {_json_text(self.contribution)}, "solo": {"true" if self.solo else "false"}}}'
         )
 
     @classmethod
@@ -191,7 +200,7 @@ def contribution(result: ScanResult, api: str | None) -> str:
         [e.from_ref, e.to_ref] for e in result.edges if e.type == EdgeType.PROVIDES.value
     )
     data = [sorted(result.described), api, summary, provides, result.failed]
-    return hashlib.sha256(json.dumps(data, default=str).encode()).hexdigest()
+    return hashlib.sha256(_CONTRIBUTION_JSON.encode(data).encode()).hexdigest()
 
 
 def plan_rescan(

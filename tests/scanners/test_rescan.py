@@ -6,12 +6,15 @@ every outcome is compared with a fresh full scan of the same tree.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.scan_service import ScanReport, load_scan
 from graph.storage import GraphStore, SQLiteStore, export_document, import_document
@@ -278,3 +281,14 @@ def test_stored_states_are_decoded_together_and_bad_rows_left_out() -> None:
         "openapi:t/two.yaml": '1, {"file": "x"}',  # two values in one row
     }
     assert SourceState.from_rows(broken) == good
+
+
+@given(st.text(), st.text(), st.booleans(), st.text())
+def test_a_source_state_is_the_json_it_always_was(
+    file: str, digest: str, solo: bool, out: str
+) -> None:
+    """The written-out ``to_json`` is ``json.dumps`` of the same mapping, sorted, byte for byte."""
+    state = SourceState(file, digest, solo, out)
+    expected = json.dumps({"file": file, "hash": digest, "solo": solo, "out": out}, sort_keys=True)
+    assert state.to_json() == expected
+    assert SourceState.from_json(state.to_json()) == state
