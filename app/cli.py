@@ -203,12 +203,13 @@ class ProgressBar:
 
 @command("scan")
 def scan(args: argparse.Namespace, settings: Settings) -> int:
-    from app.cli_upload import upload_scan
     from app.scan_service import render_report, scan_and_load
-    from scanners import collect_files
 
     max_bytes = args.max_file_bytes or settings.max_scan_file_bytes
     if args.server:
+        from app.cli_upload import upload_scan  # the HTTP client only for --server
+        from scanners import collect_files
+
         name, files, skipped = collect_files(args.path, max_file_bytes=max_bytes)
         prefix = name if args.prefix is None else args.prefix
         report = upload_scan(args.server, args.key, prefix, files, full=args.full)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from app.settings import Settings
 from graph.storage import GraphStore, SQLiteStore, split_credentials
-from graph.storage.neo4j_store import Neo4jStore
 
 
 def open_store(settings: Settings) -> GraphStore:
     if settings.neo4j_uri:
+        from graph.storage import Neo4jStore  # imports the driver: only when it is used
+
         password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else None
         return Neo4jStore(
             settings.neo4j_uri,

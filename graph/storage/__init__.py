@@ -12,6 +12,8 @@ move a whole graph as one JSON document.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from graph.storage.changes import ChangeQuery, ChangeRecord, change_time, parse_instant
 from graph.storage.document import document_chunks, export_chunks, export_document, import_document
 from graph.storage.document_model import DOCUMENT_SCHEMA
@@ -25,7 +27,6 @@ from graph.storage.history import (
     graph_as_of,
 )
 from graph.storage.neo4j_cypher import split_credentials
-from graph.storage.neo4j_store import Neo4jStore
 from graph.storage.planned import Plan, TxReader, Upserts
 from graph.storage.records import (
     Assertion,
@@ -98,3 +99,16 @@ __all__ = [
     "split_credentials",
     "utc_now",
 ]
+
+if TYPE_CHECKING:
+    from graph.storage.neo4j_store import Neo4jStore
+
+
+def __getattr__(name: str) -> Any:
+    """``Neo4jStore`` is imported on first use: the Neo4j driver takes a few
+    tenths of a second to import, and a command on the SQLite store never needs it."""
+    if name == "Neo4jStore":
+        from graph.storage.neo4j_store import Neo4jStore
+
+        return Neo4jStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

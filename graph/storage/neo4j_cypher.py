@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, LiteralString
+from typing import TYPE_CHECKING, Any, LiteralString
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from neo4j import ManagedTransaction, Transaction
+if TYPE_CHECKING:  # the driver is imported by the modules that talk to Neo4j, not here
+    from neo4j import ManagedTransaction, Transaction
 
 from graph.storage.records import Assertion, EdgeRecord, NodeRecord
 from schemas.edges import EdgeType

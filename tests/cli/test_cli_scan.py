@@ -13,13 +13,15 @@ from app.cli import build_parser, main
 
 SPEC = "openapi: 3.0.0\ninfo: {title: Orders, version: '1'}\nx-archgraph-component: orders\n"
 
-# Run `archgraph scan` in a fresh interpreter and tell which analysis modules it loaded
-# (numpy is not asked about: the Neo4j driver imports it when it is installed).
+# Run `archgraph scan` in a fresh interpreter and tell which heavy modules it loaded: the
+# analysis code, the Neo4j driver (a local scan uses the SQLite store), the HTTP client
+# (only `--server` sends files) and the web framework.
 _PROBE = """
 import json, sys
 from app.cli import main
 code = main(sys.argv[1:])
-heavy = sorted(m for m in ("graph.analysis", "scipy", "networkx", "app.cli_analysis")
+heavy = sorted(m for m in ("graph.analysis", "scipy", "networkx", "numpy", "app.cli_analysis",
+                           "neo4j", "httpx", "fastapi", "uvicorn")
                if m in sys.modules)
 print(json.dumps({"code": code, "heavy": heavy}))
 """
@@ -45,7 +47,7 @@ def test_a_rescan_reports_the_unchanged_files(
     assert again["totals"]["parsed"] == 0 and again["totals"]["unchanged_files"] == 1
 
 
-def test_scan_imports_no_analysis_code(tmp_path: Path) -> None:
+def test_a_local_scan_imports_no_analysis_code_no_driver_and_no_http_client(tmp_path: Path) -> None:
     root = _tree(tmp_path)
     args = ["--data-dir", str(tmp_path / "data"), "scan", str(root), "--json"]
     done = subprocess.run(
