@@ -166,7 +166,8 @@ def _scan(scan: dict[str, Any] | None) -> list[str]:
         "Floor: `yaml.load_all(..., Loader=yaml.CSafeLoader)` of the same files. A first scan "
         "into an empty SQLite store, a re-scan of the unchanged tree and a re-scan after one "
         "changed byte in one spec, all in one fresh process (as `archgraph scan` runs), "
-        f"floor and scan side by side (machine: {scan['machine']}).",
+        f"floor and scan side by side, best of {scan.get('repeat', 3)} each "
+        f"(machine: {scan['machine']}).",
         "",
         "| tree | floor | scan | scan / floor | unchanged re-scan / scan | one byte / scan |",
         "| --- | --- | --- | --- | --- | --- |",

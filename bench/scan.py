@@ -131,10 +131,11 @@ def measure_tree(root: Path, change: Path, repeat: int) -> Results:
     }
 
 
-def scan_part(say: Callable[[str], None], *, repeat: int = 3, count: int = 2000) -> Results:
+def scan_part(say: Callable[[str], None], *, repeat: int = 5, count: int = 2000) -> Results:
     out: Results = {
         "machine": f"{platform.processor() or platform.machine()}, {platform.system()}",
         "count": count,
+        "repeat": repeat,
     }
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "specs"
@@ -172,7 +173,7 @@ def _summary(r: Results) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--count", type=int, default=2000)
     args = parser.parse_args()
     scan_part(print, repeat=args.repeat, count=args.count)

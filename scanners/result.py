@@ -416,7 +416,8 @@ class ResultBuilder:
             for ref in (from_ref, to_ref):
                 nodes.setdefault(ref, {})
         issues = self.issues
-        if self.failed:
+        failed = self.failed
+        if failed:
             # A failed source asserts nothing; it only reports why.
             nodes, edges = {}, {}
         else:
@@ -432,9 +433,9 @@ class ResultBuilder:
                 EdgeData(key[0], key[1], key[2], props) for key, props in sorted(edges.items())
             ),
             issues=tuple(issues),
-            described=tuple(sorted(self._nodes)) if not self.failed else (),
+            described=tuple(sorted(self._nodes)) if not failed else (),
             stats=dict(sorted(self.stats.items())),
-            channels=tuple(dict.fromkeys(self.channels)) if not self.failed else (),
+            channels=tuple(dict.fromkeys(self.channels)) if not failed else (),
         )
 
 
