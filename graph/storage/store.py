@@ -38,6 +38,7 @@ from typing import Any, Literal, TypeVar
 from graph.storage.buffered_tx import BufferedTx, edge_ends
 from graph.storage.changes import ChangeQuery, ChangeRecord, change_time
 from graph.storage.checks import check_import_records, prepare_batch
+from graph.storage.fact_writes import finish, retract_in_tx, upsert_in_tx
 from graph.storage.planned import Plan, TxReader
 from graph.storage.recording import RecordingTx
 from graph.storage.records import (
@@ -47,14 +48,10 @@ from graph.storage.records import (
     NodePage,
     NodeRecord,
     WriteSummary,
-    merge_assertions,
     utc_now,
-    with_assertion,
-    without_assertion,
 )
 from graph.storage.version_watch import NoticeFile, VersionWatch
 from graph.storage.write_tx import WriteTx
-from schemas.errors import NotFoundError
 from schemas.facts import EdgeData, EdgeKey, NodeData
 
 T = TypeVar("T")
@@ -378,9 +375,9 @@ class GraphStore(ABC):
 
         def work(tx: WriteTx) -> WriteSummary:
             summary = WriteSummary()
-            self._upsert_in_tx(tx, source, node_map, edge_map, stamp, summary, actor)
-            self._retract_in_tx(tx, source, set(), set(retract_edges), summary)
-            return self._finish(tx, summary)
+            upsert_in_tx(tx, source, node_map, edge_map, stamp, summary, actor)
+            retract_in_tx(tx, source, set(), set(retract_edges), summary)
+            return finish(tx, summary)
 
         return self._logged_write(work, actor=actor, source=source)
 
@@ -406,7 +403,7 @@ class GraphStore(ABC):
                 tx.clear_scan_states()  # a scan must re-assert what was deleted
             summary.edges_removed = len(doomed_edges)
             summary.nodes_removed = len(found_nodes)
-            return self._finish(tx, summary)
+            return finish(tx, summary)
 
         return self._logged_write(work, actor=actor)
 
@@ -502,8 +499,8 @@ class GraphStore(ABC):
                 summary = WriteSummary()
                 stale_nodes = tx.source_node_refs(source) - node_map.keys()
                 stale_edges = tx.source_edge_keys(source) - edge_map.keys()
-                self._upsert_in_tx(tx, source, node_map, edge_map, stamp, summary, actor)
-                self._retract_in_tx(tx, source, stale_nodes, stale_edges, summary)
+                upsert_in_tx(tx, source, node_map, edge_map, stamp, summary, actor)
+                retract_in_tx(tx, source, stale_nodes, stale_edges, summary)
                 summaries[source] = summary
             planned = self._run_plan(tx, then, stamp, actor) if then is not None else []
             if states:
@@ -530,7 +527,7 @@ class GraphStore(ABC):
             node_map, edge_map = prepare_batch(
                 upserts.source, upserts.nodes, upserts.edges, self.max_int_bits
             )
-            self._upsert_in_tx(tx, upserts.source, node_map, edge_map, stamp, summary, actor)
+            upsert_in_tx(tx, upserts.source, node_map, edge_map, stamp, summary, actor)
             results.append(summary)
         return results
 
@@ -547,122 +544,6 @@ class GraphStore(ABC):
             return summary
 
         return self._logged_write(work, actor=actor)
-
-    # ---------------------------------------------------------- shared logic
-
-    @staticmethod
-    def _finish(tx: WriteTx, summary: WriteSummary) -> WriteSummary:
-        summary.version = tx.bump_version() if summary.changed else tx.read_version()
-        return summary
-
-    @staticmethod
-    def _upsert_in_tx(
-        tx: WriteTx,
-        source: str,
-        node_map: Mapping[str, NodeData],
-        edge_map: Mapping[EdgeKey, EdgeData],
-        stamp: str,
-        summary: WriteSummary,
-        actor: str | None = None,
-    ) -> None:
-        existing_nodes = tx.get_nodes(list(node_map))
-        node_writes: list[NodeRecord] = []
-        for ref, node in node_map.items():
-            old = existing_nodes.get(ref)
-            assertions, changed = with_assertion(
-                old.assertions if old else (), source, node.properties, stamp, actor
-            )
-            if old is None:
-                summary.nodes_created += 1
-            elif changed:
-                summary.nodes_updated += 1
-            else:
-                continue
-            node_writes.append(NodeRecord(ref, node.kind, merge_assertions(assertions), assertions))
-        if node_writes:
-            tx.put_nodes(node_writes)
-
-        if not edge_map:
-            return
-        endpoints = {ref for key in edge_map for ref in (key[0], key[2])}
-        missing = endpoints - node_map.keys()
-        if missing:
-            missing -= tx.get_nodes(sorted(missing)).keys()
-        if missing:
-            listed = ", ".join(sorted(missing)[:10])
-            raise NotFoundError(
-                f"edges refer to {len(missing)} element(s) that do not exist: {listed}",
-                code="unknown_element",
-                location=sorted(missing)[0],
-            )
-        existing_edges = tx.get_edges(list(edge_map))
-        edge_writes: list[EdgeRecord] = []
-        for key, edge in edge_map.items():
-            old_edge = existing_edges.get(key)
-            assertions, changed = with_assertion(
-                old_edge.assertions if old_edge else (), source, edge.properties, stamp, actor
-            )
-            if old_edge is None:
-                summary.edges_created += 1
-            elif changed:
-                summary.edges_updated += 1
-            else:
-                continue
-            edge_writes.append(EdgeRecord(*key, merge_assertions(assertions), assertions))
-        if edge_writes:
-            tx.put_edges(edge_writes)
-
-    @staticmethod
-    def _retract_in_tx(
-        tx: WriteTx,
-        source: str,
-        node_refs: set[str],
-        edge_keys: set[EdgeKey],
-        summary: WriteSummary,
-    ) -> None:
-        """Drop *source*'s assertion of these facts; remove facts nobody asserts any more."""
-        if not node_refs and not edge_keys:
-            return
-        edge_updates: list[EdgeRecord] = []
-        edge_removals: set[EdgeKey] = set()
-        for key, edge in tx.get_edges(sorted(edge_keys)).items():
-            remaining = without_assertion(edge.assertions, source)
-            if remaining == edge.assertions:
-                continue
-            if remaining:
-                edge_updates.append(EdgeRecord(*key, merge_assertions(remaining), remaining))
-            else:
-                edge_removals.add(key)
-
-        node_updates: list[NodeRecord] = []
-        node_removals: list[str] = []
-        for ref, node in tx.get_nodes(sorted(node_refs)).items():
-            remaining = without_assertion(node.assertions, source)
-            if remaining == node.assertions:
-                continue
-            if remaining:
-                node_updates.append(
-                    NodeRecord(ref, node.kind, merge_assertions(remaining), remaining)
-                )
-            else:
-                node_removals.append(ref)
-        if node_removals:
-            # A node nobody asserts any more takes every edge touching it along.
-            edge_removals |= tx.edge_keys_touching(node_removals)
-            edge_updates = [e for e in edge_updates if e.key not in edge_removals]
-
-        if edge_removals:
-            tx.remove_edges(sorted(edge_removals))
-        if edge_updates:
-            tx.put_edges(edge_updates)
-        if node_removals:
-            tx.remove_nodes(node_removals)
-        if node_updates:
-            tx.put_nodes(node_updates)
-        summary.edges_removed += len(edge_removals)
-        summary.edges_updated += len(edge_updates)
-        summary.nodes_removed += len(node_removals)
-        summary.nodes_updated += len(node_updates)
 
     # --------------------------------------------------------- export/import
 
