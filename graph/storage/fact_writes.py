@@ -11,8 +11,10 @@ if anything changed. They run on any :class:`~graph.storage.write_tx.WriteTx`;
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TypeVar
 
 from graph.storage.records import (
+    Assertion,
     EdgeRecord,
     NodeRecord,
     WriteSummary,
@@ -25,6 +27,8 @@ from schemas.errors import NotFoundError
 from schemas.facts import EdgeData, EdgeKey, NodeData
 
 __all__ = ["finish", "retract_in_tx", "upsert_in_tx"]
+
+K = TypeVar("K", str, EdgeKey)
 
 
 def finish(tx: WriteTx, summary: WriteSummary) -> WriteSummary:
@@ -45,22 +49,14 @@ def upsert_in_tx(
     """Set *source*'s assertion (made at *stamp* by *actor*) on every node and edge of the
     batch; count what was created and updated in *summary*. Raises ``NotFoundError`` for an
     edge whose end neither the batch nor the store holds."""
-    existing_nodes = tx.get_nodes(list(node_map))
-    node_writes: list[NodeRecord] = []
-    for ref, node in node_map.items():
-        old = existing_nodes.get(ref)
-        assertions, changed = with_assertion(
-            old.assertions if old else (), source, node.properties, stamp, actor
+    stored_nodes = tx.get_nodes(list(node_map))
+    nodes, created, updated = _asserted(stored_nodes, node_map, source, stamp, actor)
+    summary.nodes_created += created
+    summary.nodes_updated += updated
+    if nodes:
+        tx.put_nodes(
+            [NodeRecord(ref, node_map[ref].kind, merge_assertions(a), a) for ref, a in nodes]
         )
-        if old is None:
-            summary.nodes_created += 1
-        elif changed:
-            summary.nodes_updated += 1
-        else:
-            continue
-        node_writes.append(NodeRecord(ref, node.kind, merge_assertions(assertions), assertions))
-    if node_writes:
-        tx.put_nodes(node_writes)
 
     if not edge_map:
         return
@@ -75,22 +71,39 @@ def upsert_in_tx(
             code="unknown_element",
             location=sorted(missing)[0],
         )
-    existing_edges = tx.get_edges(list(edge_map))
-    edge_writes: list[EdgeRecord] = []
-    for key, edge in edge_map.items():
-        old_edge = existing_edges.get(key)
-        assertions, changed = with_assertion(
-            old_edge.assertions if old_edge else (), source, edge.properties, stamp, actor
+    stored_edges = tx.get_edges(list(edge_map))
+    edges, created, updated = _asserted(stored_edges, edge_map, source, stamp, actor)
+    summary.edges_created += created
+    summary.edges_updated += updated
+    if edges:
+        tx.put_edges([EdgeRecord(*key, merge_assertions(a), a) for key, a in edges])
+
+
+def _asserted(
+    stored: Mapping[K, NodeRecord | EdgeRecord],
+    batch: Mapping[K, NodeData | EdgeData],
+    source: str,
+    stamp: str,
+    actor: str | None,
+) -> tuple[list[tuple[K, tuple[Assertion, ...]]], int, int]:
+    """*source*'s assertion set on each fact of *batch* (*stored*: those the store holds).
+
+    The facts whose assertions change, with their new assertions, in batch
+    order; and how many of them are created and how many updated.
+    """
+    changed: list[tuple[K, tuple[Assertion, ...]]] = []
+    created = 0
+    for key, fact in batch.items():
+        old = stored.get(key)
+        assertions, differs = with_assertion(
+            old.assertions if old else (), source, fact.properties, stamp, actor
         )
-        if old_edge is None:
-            summary.edges_created += 1
-        elif changed:
-            summary.edges_updated += 1
-        else:
+        if old is None:
+            created += 1
+        elif not differs:
             continue
-        edge_writes.append(EdgeRecord(*key, merge_assertions(assertions), assertions))
-    if edge_writes:
-        tx.put_edges(edge_writes)
+        changed.append((key, assertions))
+    return changed, created, len(changed) - created
 
 
 def retract_in_tx(
