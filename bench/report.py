@@ -177,7 +177,7 @@ def _scan(scan: dict[str, Any] | None) -> list[str]:
         if r:
             lines.append(
                 f"| {label} | {r['floor_s']:.2f} s | {r['scan_s']:.2f} s | "
-                f"{_x(r['scan_vs_floor'])} | {100 * r['unchanged_vs_scan']:.1f}% | "
+                f"{r['scan_vs_floor']:.2f}x | {100 * r['unchanged_vs_scan']:.1f}% | "
                 f"{100 * r['one_byte_vs_scan']:.1f}% |"
             )
     cpu = [
