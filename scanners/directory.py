@@ -373,8 +373,10 @@ def scan_inputs(
             )
         )
         tick(item.path)
-    # Step 6: event channels received in one document and sent in another.
-    results, _ = join_channels(results)
+    # Step 6: event channels received in one document and sent in another (a failed
+    # document's channels from its last good scan still count as sent).
+    kept = [u for r in results if r.failed for u in trace.kept_sends.get(r.origin, ())]
+    results, _ = join_channels(results, also_sent=kept)
     results.sort(key=lambda r: r.source_id)
     # Step 7: folders of ADR Markdown, by name, by Backstage annotation or by content.
     locations, problems = adr_locations(((i.path, i.docs or []) for i in catalogs), mapping)

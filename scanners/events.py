@@ -53,14 +53,20 @@ class ChannelJoin:
     channel: str
 
 
-def join_channels(results: Sequence[ScanResult]) -> tuple[list[ScanResult], list[ChannelJoin]]:
-    """Add the cross-document SUBSCRIBES edges to *results* (see the module docstring)."""
+def join_channels(
+    results: Sequence[ScanResult], *, also_sent: Sequence[ChannelUse] = ()
+) -> tuple[list[ScanResult], list[ChannelJoin]]:
+    """Add the cross-document SUBSCRIBES edges to *results* (see the module docstring).
+
+    *also_sent*: channels sent by documents that failed this time, as their last
+    good scan read them (they join as if sent now).
+    """
     providers: dict[str, set[str]] = {}
     for result in results:
         for edge in result.edges:
             if edge.type == EdgeType.PROVIDES.value:
                 providers.setdefault(edge.to_ref, set()).add(edge.from_ref)
-    senders = [u for r in results for u in r.channels if u.action == SEND]
+    senders = [u for r in results for u in r.channels if u.action == SEND] + list(also_sent)
     joins: list[ChannelJoin] = []
     out: list[ScanResult] = []
     for result in results:

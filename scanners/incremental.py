@@ -40,6 +40,7 @@ from scanners.rescan import (
 )
 from scanners.resolve import Resolver
 from scanners.result import ScanResult, Severity
+from scanners.specs import SEND
 from scanners.walk import FileInput, SkippedFile, open_tree
 
 __all__ = ["RescanInput", "rescan_directory", "rescan_inputs"]
@@ -151,7 +152,7 @@ def rescan_inputs(
                 parsed=trace.parsed,
                 state_before=(tree_key, previous.get(tree_key)),
             )
-    trace = ScanTrace()
+    trace = ScanTrace(kept_sends={s.file: s.channel_uses() for s in states.values() if s.sends})
     found_results, more, adr_folders = scan_inputs(
         inputs,
         resolver=tree.resolver,
@@ -173,6 +174,9 @@ def rescan_inputs(
     )
     found: dict[str, str | None] = {source: None for source in states}  # not produced now
     found.update(_full_states(scan.results, current, trace))
+    for result in scan.results:
+        if result.failed:  # keeps its facts, so its last good state (its channels) too
+            found.pop(result.source_id, None)
     clean = not scan.adr_folders and not scan.failed
     found[tree_key] = (
         TreeState(digest, frozenset(trace.read_by_others)).to_json() if clean else None
@@ -235,7 +239,8 @@ def _rescan_changed(
 def _state(result: ScanResult, current: Mapping[str, str], trace: ScanTrace, *, solo: bool) -> str:
     api = trace.apis.get(result.source_id)
     out = contribution(result, api) if result.source_id in trace.apis else ""
-    return SourceState(result.origin, current.get(result.origin, ""), solo, out).to_json()
+    sends = tuple((u.api_ref, u.address, u.servers) for u in result.channels if u.action == SEND)
+    return SourceState(result.origin, current.get(result.origin, ""), solo, out, sends).to_json()
 
 
 def _full_states(

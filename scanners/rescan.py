@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scanners.result import ScanResult
-from scanners.specs import channels_by_action
+from scanners.result import ChannelUse, ScanResult
+from scanners.specs import SEND, channels_by_action
 from schemas.edges import EdgeType
 
 __all__ = [
@@ -104,22 +104,40 @@ _CONTRIBUTION_JSON = json.JSONEncoder(default=str)
 """``json.dumps(value, default=str)``, made once."""
 
 
+Sent = tuple[str, str, tuple[str, ...]]
+"""An event channel a source's API sends on: (API ref, address, servers), as in
+:class:`~scanners.result.ChannelUse`."""
+
+
 @dataclass(frozen=True)
 class SourceState:
-    """What a scan stores with one source: its file's hash and its cross-file role."""
+    """What a scan stores with one source: its file's hash and its cross-file role.
+
+    *sends*: the channels it sends on (the join still counts them when the
+    file later fails, ``docs/scanners.md``).
+    """
 
     file: str
     hash: str
     solo: bool = False
     contribution: str = ""
+    sends: tuple[Sent, ...] = ()
 
     def to_json(self) -> str:
-        """``json.dumps({"file": ..., "hash": ..., "solo": ..., "out": ...}, sort_keys=True)``,
-        written out (one per source of every scan)."""
+        """``json.dumps`` of the state, keys sorted (``sends`` only when it has any);
+        without channels written out (one per source of every scan)."""
+        if self.sends:
+            sends = [[api, address, list(servers)] for api, address, servers in self.sends]
+            data = {"file": self.file, "hash": self.hash, "solo": self.solo}
+            return json.dumps({**data, "out": self.contribution, "sends": sends}, sort_keys=True)
         return (
             f'{{"file": {_json_text(self.file)}, "hash": {_json_text(self.hash)}, '
             f'"out": {_json_text(self.contribution)}, "solo": {"true" if self.solo else "false"}}}'
         )
+
+    def channel_uses(self) -> list[ChannelUse]:
+        """The channels it sends on, as the join takes them."""
+        return [ChannelUse(api, SEND, address, servers) for api, address, servers in self.sends]
 
     @classmethod
     def from_json(cls, text: str) -> SourceState | None:
@@ -131,8 +149,14 @@ class SourceState:
     @classmethod
     def _from_data(cls, data: Any) -> SourceState | None:
         try:
-            return cls(str(data["file"]), str(data["hash"]), bool(data["solo"]), str(data["out"]))
-        except (KeyError, TypeError):
+            sends = tuple(
+                (str(api), str(address), tuple(str(s) for s in servers))
+                for api, address, servers in data.get("sends", [])
+            )
+            return cls(
+                str(data["file"]), str(data["hash"]), bool(data["solo"]), str(data["out"]), sends
+            )
+        except (KeyError, TypeError, ValueError, AttributeError):
             return None
 
     @classmethod
@@ -245,6 +269,9 @@ class ScanTrace:
     read_by_others: set[str] = field(default_factory=set)
     apis: dict[str, str | None] = field(default_factory=dict)
     provided: set[str] = field(default_factory=set)
+    kept_sends: dict[str, list[ChannelUse]] = field(default_factory=dict)
+    """File -> the channels it sent on at its last good scan (from its stored state):
+    the join counts them when the file fails now."""
 
     def wrap(self, resolver: Callable[[str], str]) -> Callable[[str], str]:
         """*resolver*, noting each file read on behalf of a file other than itself."""

@@ -290,3 +290,22 @@ def test_scan_server_skips_unchanged_files_and_full_parses_them(
         export(store)
         == fresh({**FILES, "specs/b.yaml": FILES["specs/b.yaml"].replace("first", "firsT")})[0]
     )
+
+
+def test_an_uploaded_sender_that_fails_keeps_its_part_in_the_event_joins(
+    store: GraphStore, api: ApiClient
+) -> None:
+    """As for a local scan: a failed sender of a re-scanned upload still sends in the join."""
+    upload(api, FILES)
+    before = export(store)
+    broken = {**FILES, "events/billing.yaml": FILES["events/billing.yaml"] + "\n  broken: [\n"}
+    body = {"files": [{"name": n, "content": t} for n, t in broken.items()]}
+    for _ in range(2):
+        response = api.post("/api/v1/scans", params={"prefix": "repo"}, json=body)
+        assert response.status_code == 422 and response.json()["code"] == "scan_failed"
+        report = response.json()["report"]
+        assert statuses(report)["asyncapi:repo/events/billing.yaml"] == "failed"
+        assert statuses(report)["asyncapi:repo/events/mailer.yaml"] == "unchanged"
+        assert export(store) == before
+    upload(api, FILES)
+    assert export(store) == before == fresh(FILES)[0]

@@ -292,3 +292,42 @@ def test_a_source_state_is_the_json_it_always_was(
     expected = json.dumps({"file": file, "hash": digest, "solo": solo, "out": out}, sort_keys=True)
     assert state.to_json() == expected
     assert SourceState.from_json(state.to_json()) == state
+
+
+def test_a_sender_that_fails_keeps_its_part_in_the_event_joins(
+    store: GraphStore, tree: Path, tmp_path: Path
+) -> None:
+    """A failed file keeps what it asserted, and so the channels it sent on still join:
+    the receiver's SUBSCRIBES edge to it stays until the sender is fixed or deleted."""
+    scan(store, tree)
+    before, version = graph(store), store.version()
+    assert [(e["from"], e["to"]) for e in before[1] if e["type"] == "SUBSCRIBES"] == [
+        ("component:mailer", "api:billing-events")
+    ]
+    sender = tree / "events" / "billing.yaml"
+    good = sender.read_bytes()
+    for _ in range(2):  # failing twice in a row keeps it too
+        sender.write_bytes(good + b"\n  broken: [\n")
+        found = rescan_directory(tree, previous=store.scan_states(), source_prefix="repo")
+        report = load_scan(store, found, at=AT, actor="test")
+        failed = [s.source for s in report.sources if s.status == "failed"]
+        assert failed == ["asyncapi:repo/events/billing.yaml"]
+        assert graph(store) == before and store.version() == version
+    sender.write_bytes(good)
+    scan(store, tree)
+    assert graph(store) == before == fresh(tree, tmp_path / "fixed")
+    sender.unlink()  # a deleted sender is gone from the joins
+    scan(store, tree)
+    assert graph(store) == fresh(tree, tmp_path / "deleted")
+    assert not [e for e in graph(store)[1] if e["type"] == "SUBSCRIBES"]
+
+
+def test_a_source_state_keeps_the_channels_it_sends_on() -> None:
+    """The sends round-trip through the stored JSON; a state stored before them reads as none."""
+    sends = (("api:billing-events", "invoice/created", ("kafka://bus:9092",)),)
+    state = SourceState("events/billing.yaml", "h", False, "o", sends)
+    assert SourceState.from_json(state.to_json()) == state
+    assert [u.address for u in state.channel_uses()] == ["invoice/created"]
+    old = '{"file": "a.yaml", "hash": "h", "out": "o", "solo": true}'
+    assert SourceState.from_json(old) == SourceState("a.yaml", "h", True, "o")
+    assert SourceState.from_json(old.replace("}", ', "sends": [["x"]]}')) is None
