@@ -103,6 +103,9 @@ _json_text = json.encoder.encode_basestring_ascii
 _CONTRIBUTION_JSON = json.JSONEncoder(default=str)
 """``json.dumps(value, default=str)``, made once."""
 
+_SENDS_JSON = json.JSONEncoder()
+"""``json.dumps(value)``, made once (tuples are written as lists)."""
+
 
 Sent = tuple[str, str, tuple[str, ...]]
 """An event channel a source's API sends on: (API ref, address, servers), as in
@@ -124,15 +127,13 @@ class SourceState:
     sends: tuple[Sent, ...] = ()
 
     def to_json(self) -> str:
-        """``json.dumps`` of the state, keys sorted (``sends`` only when it has any);
-        without channels written out (one per source of every scan)."""
-        if self.sends:
-            sends = [[api, address, list(servers)] for api, address, servers in self.sends]
-            data = {"file": self.file, "hash": self.hash, "solo": self.solo}
-            return json.dumps({**data, "out": self.contribution, "sends": sends}, sort_keys=True)
+        """``json.dumps`` of the state with its keys sorted (``sends`` only when it has
+        any), written out: one is made per source of every scan."""
+        sends = f'"sends": {_SENDS_JSON.encode(self.sends)}, ' if self.sends else ""
         return (
             f'{{"file": {_json_text(self.file)}, "hash": {_json_text(self.hash)}, '
-            f'"out": {_json_text(self.contribution)}, "solo": {"true" if self.solo else "false"}}}'
+            f'"out": {_json_text(self.contribution)}, {sends}'
+            f'"solo": {"true" if self.solo else "false"}}}'
         )
 
     def channel_uses(self) -> list[ChannelUse]:
@@ -269,9 +270,6 @@ class ScanTrace:
     read_by_others: set[str] = field(default_factory=set)
     apis: dict[str, str | None] = field(default_factory=dict)
     provided: set[str] = field(default_factory=set)
-    kept_sends: dict[str, list[ChannelUse]] = field(default_factory=dict)
-    """File -> the channels it sent on at its last good scan (from its stored state):
-    the join counts them when the file fails now."""
 
     def wrap(self, resolver: Callable[[str], str]) -> Callable[[str], str]:
         """*resolver*, noting each file read on behalf of a file other than itself."""

@@ -283,13 +283,20 @@ def test_stored_states_are_decoded_together_and_bad_rows_left_out() -> None:
     assert SourceState.from_rows(broken) == good
 
 
-@given(st.text(), st.text(), st.booleans(), st.text())
+_SENDS = st.lists(st.tuples(st.text(), st.text(), st.lists(st.text()).map(tuple)), max_size=3)
+
+
+@given(st.text(), st.text(), st.booleans(), st.text(), _SENDS.map(tuple))
 def test_a_source_state_is_the_json_it_always_was(
-    file: str, digest: str, solo: bool, out: str
+    file: str, digest: str, solo: bool, out: str, sends: tuple[Any, ...]
 ) -> None:
-    """The written-out ``to_json`` is ``json.dumps`` of the same mapping, sorted, byte for byte."""
-    state = SourceState(file, digest, solo, out)
-    expected = json.dumps({"file": file, "hash": digest, "solo": solo, "out": out}, sort_keys=True)
+    """The written-out ``to_json`` is ``json.dumps`` of the same mapping, sorted, byte for byte
+    (``sends`` only when there are any)."""
+    state = SourceState(file, digest, solo, out, sends)
+    data: dict[str, Any] = {"file": file, "hash": digest, "solo": solo, "out": out}
+    if sends:
+        data["sends"] = [[api, address, list(servers)] for api, address, servers in sends]
+    expected = json.dumps(data, sort_keys=True)
     assert state.to_json() == expected
     assert SourceState.from_json(state.to_json()) == state
 
