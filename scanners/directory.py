@@ -29,7 +29,7 @@ the same tree replaces the same sources.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,7 +54,14 @@ from scanners.resolve import (
     Resolver,
     join_relative,
 )
-from scanners.result import ReadFile, ResultBuilder, ScanIssue, ScanResult, Severity
+from scanners.result import (
+    ChannelUse,
+    ReadFile,
+    ResultBuilder,
+    ScanIssue,
+    ScanResult,
+    Severity,
+)
 from scanners.specs import SpecSummary, channels_by_action
 from scanners.walk import EXCLUDED_DIRS, FileInput, SkippedFile, Tree, open_tree
 
@@ -239,11 +246,14 @@ def scan_inputs(
     progress: Progress | None,
     unrecognised: Severity,
     trace: ScanTrace | None = None,
+    sent_before: Mapping[str, Sequence[ChannelUse]] | None = None,
 ) -> tuple[list[ScanResult], list[SkippedFile], list[AdrFolder]]:
     """Steps 2-6 above over files already read (a walk's or an upload's).
 
     Returns the results, the skips and the ADR folders (step 7). *trace*,
     if given, notes what a re-scan needs (:mod:`scanners.rescan`).
+    *sent_before*: file -> the channels it sent on at its last good scan (its
+    stored state); the join counts them for a file that fails now.
     """
     trace = trace if trace is not None else ScanTrace()
     resolver = trace.wrap(resolver)
@@ -375,7 +385,8 @@ def scan_inputs(
         tick(item.path)
     # Step 6: event channels received in one document and sent in another (a failed
     # document's channels from its last good scan still count as sent).
-    kept = [u for r in results if r.failed for u in trace.kept_sends.get(r.origin, ())]
+    sent = sent_before or {}
+    kept = [u for r in results if r.failed for u in sent.get(r.origin, ())]
     results, _ = join_channels(results, also_sent=kept)
     results.sort(key=lambda r: r.source_id)
     # Step 7: folders of ADR Markdown, by name, by Backstage annotation or by content.

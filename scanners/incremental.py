@@ -152,7 +152,7 @@ def rescan_inputs(
                 parsed=trace.parsed,
                 state_before=(tree_key, previous.get(tree_key)),
             )
-    trace = ScanTrace(kept_sends={s.file: s.channel_uses() for s in states.values() if s.sends})
+    trace = ScanTrace()
     found_results, more, adr_folders = scan_inputs(
         inputs,
         resolver=tree.resolver,
@@ -161,6 +161,7 @@ def rescan_inputs(
         progress=progress,
         unrecognised=tree.unrecognised,
         trace=trace,
+        sent_before={s.file: s.channel_uses() for s in states.values() if s.sends},
     )
     scan = DirectoryScan(
         tree.root,
