@@ -97,13 +97,13 @@ def test_change_json_reuses_the_written_rows_text_only_for_the_same_state(
     same: bool,
 ) -> None:
     """A change record's state takes the text of a row the transaction wrote when it is
-    that row (the same assertions, a copy of the very same values), and is serialised
-    itself otherwise: the record's text is always its own data serialised."""
+    that row (the same assertions and properties), and is serialised itself otherwise
+    (a copy of the same values too): the record's text is always its own data serialised."""
     written = WrittenJson()
     props, assertions = written_fact
     written.fact(props if props is not None else {}, assertions)
     if same and props is not None:
-        after = (dict(props), assertions)  # what change_for makes of the row written
+        after = (props, assertions)  # what change_for makes of the row written
     record = updated(before, after)
     assert change_json(record, written) == dump_json(record.data_json())
 

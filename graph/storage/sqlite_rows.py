@@ -73,9 +73,8 @@ class WrittenJson:
     assertions are that very tuple and its properties that very dict
     (``change_for``), so its text is the one already made for the row.
     :meth:`fact` makes and keeps a row's text; :meth:`known` answers a state
-    with the kept text when the assertions are the same object and the
-    properties are the same dict or hold the same keys with the very same
-    values, and serialises it otherwise.
+    with the kept text when its assertions and properties are the very
+    objects the row was made from, and serialises it otherwise.
     """
 
     def __init__(self) -> None:
@@ -92,12 +91,7 @@ class WrittenJson:
         self, properties: Mapping[str, Any] | None, assertions: Sequence[Assertion]
     ) -> tuple[str, str]:
         kept = self._texts.get(id(assertions))
-        if (
-            kept is not None
-            and kept[0] is assertions
-            and properties is not None
-            and (properties is kept[1] or _same_values(properties, kept[1]))
-        ):
+        if kept is not None and kept[0] is assertions and properties is kept[1]:
             return kept[2]
         return fact_json(properties, assertions)
 
