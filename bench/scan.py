@@ -141,7 +141,7 @@ def scan_part(say: Callable[[str], None], *, repeat: int = 5, count: int = 2000)
         root = Path(tmp) / "specs"
         generate(root, count)
         out["small"] = measure_tree(root, root / "team1" / "svc1.yaml", repeat)
-        say(scan_lines(out)[0])
+        say(_line(out, "small"))
         spec = CORPUS / "spec3.yaml"
         if spec.is_file():
             stripe = Path(tmp) / "stripe"
@@ -149,16 +149,18 @@ def scan_part(say: Callable[[str], None], *, repeat: int = 5, count: int = 2000)
             shutil.copy(spec, stripe / "spec3.yaml")
             (stripe / "spec3.yaml").chmod(0o644)
             out["stripe"] = measure_tree(stripe, stripe / "spec3.yaml", repeat)
-            say(scan_lines(out)[1])
+            say(_line(out, "stripe"))
     return out
 
 
 def scan_lines(out: Results) -> list[str]:
     """One line per tree measured by :func:`scan_part`."""
-    lines = [f"scan, {out['count']} small specs: {_summary(out['small'])}"]
-    if "stripe" in out:
-        lines.append(f"scan, Stripe spec: {_summary(out['stripe'])}")
-    return lines
+    return [_line(out, tree) for tree in ("small", "stripe") if tree in out]
+
+
+def _line(out: Results, tree: str) -> str:
+    label = f"{out['count']} small specs" if tree == "small" else "Stripe spec"
+    return f"scan, {label}: {_summary(out[tree])}"
 
 
 def _summary(r: Results) -> str:
