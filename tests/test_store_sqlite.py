@@ -73,7 +73,7 @@ def test_a_new_file_has_8_kib_pages_and_an_old_4_kib_file_keeps_working(
     import graph.storage.sqlite_store as module
 
     store = SQLiteStore(tmp_path / "new.db")
-    assert store._query("PRAGMA page_size")[0][0] == module.PAGE_SIZE == 8192
+    assert store._query("PRAGMA page_size")[0][0] == module.PAGE_SIZE == 16384
     store.close()
 
     old = tmp_path / "old.db"

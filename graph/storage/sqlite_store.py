@@ -65,14 +65,17 @@ T = TypeVar("T")
 SCHEMA_VERSION = 1
 """``PRAGMA user_version`` of a file holding the current schema (0: none yet)."""
 
-PAGE_SIZE = 8192
+PAGE_SIZE = 16384
 """The page size of a new file (SQLite's default is 4096; an existing file keeps its own).
 
 A node's or an API's row holds its properties and its assertions, often
 1-2 kB of JSON: on 4 KiB pages such a row does not fit in a key-ordered
 (``WITHOUT ROWID``) page and spills onto an overflow page of its own. On
-8 KiB pages it fits: a file of 2,000 small specs is a third smaller and
-writing it a third quicker."""
+larger pages it fits. The first scan of 2,000 small specs makes a 17.4 MB
+file on 4 KiB pages and 11 MB on 8 or 16 KiB pages; on 16 KiB pages its
+load is the quickest of the three (half as many pages to split, log and
+commit as on 8 KiB: 0.19 s against 0.23 s and 0.27 s). A write of one node
+then logs larger pages (0.16 ms instead of 0.13 ms on 8 KiB)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS nodes (
