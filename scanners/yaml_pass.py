@@ -97,7 +97,11 @@ def build_yaml(text: str, loader_class: type[Any], *, lines: bool) -> Built | No
 
 def _plain(loader: Any, value: str, cache: dict[str, Any]) -> Any:
     """The value of a plain (unquoted, untagged) scalar, as the safe loader builds it."""
-    tag = loader.resolve(yaml.ScalarNode, value, (True, False))
+    resolvers = loader.yaml_implicit_resolvers
+    if value[:1] not in resolvers and None not in resolvers and not loader.yaml_path_resolvers:
+        tag = loader.DEFAULT_SCALAR_TAG  # what resolve() answers when no resolver can match
+    else:
+        tag = loader.resolve(yaml.ScalarNode, value, (True, False))
     if tag == _STR:
         built: Any = value
     elif tag == _NULL:
