@@ -9,6 +9,7 @@ from operator import attrgetter
 from graph.storage.changes import ChangeRecord
 from graph.storage.records import EdgeRecord, NodeRecord
 from graph.storage.sqlite_rows import (
+    CHUNK,
     EDGE_COLS,
     NODE_COLS,
     WrittenJson,
@@ -45,12 +46,15 @@ class SQLiteTx(WriteTx):
 
     def get_edges(self, keys: Sequence[EdgeKey]) -> dict[EdgeKey, EdgeRecord]:
         found: dict[EdgeKey, EdgeRecord] = {}
-        sql = f"SELECT {EDGE_COLS} FROM edges WHERE from_ref = ? AND type = ? AND to_ref = ?"
-        for key in keys:
-            row = self.conn.execute(sql, key).fetchone()
-            if row is not None:
-                found[key] = edge_from_row(row)
-        return found
+        for chunk in chunks(keys, CHUNK // 3):
+            # Row values: each key is looked up in the primary key, one query per chunk.
+            marks = ",".join(["(?,?,?)"] * len(chunk))
+            sql = (
+                f"SELECT {EDGE_COLS} FROM edges WHERE (from_ref, type, to_ref) IN (VALUES {marks})"
+            )
+            for row in self.conn.execute(sql, [part for key in chunk for part in key]):
+                found[(row[0], row[1], row[2])] = edge_from_row(row)
+        return {key: found[key] for key in keys if key in found}  # in the order asked
 
     def put_nodes(self, records: Sequence[NodeRecord]) -> None:
         records = sorted(records, key=_BY_REF)
