@@ -1,10 +1,10 @@
-"""BufferedTx: any sequence of operations reads and writes what the backend alone would.
+"""BufferedTx: any sequence of operations reads, writes and records what the backend would.
 
 The same random operations run in one transaction on two SQLite stores, one
-through :class:`BufferedTx` and one straight on the backend's transaction;
-every answer on the way and the tables at the end must be equal. The store
-contract (tests/store_contract.py) covers the batches that use it, on both
-stores.
+through :class:`BufferedTx` and one through a :class:`RecordingTx` straight
+on the backend's transaction; every answer on the way and the tables at the
+end, change records included, must be equal. The store contract
+(tests/store_contract.py) covers the batches that use it, on both stores.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from graph.storage import SQLiteStore
 from graph.storage.buffered_tx import BufferedTx
+from graph.storage.recording import RecordingTx
 from graph.storage.records import Assertion, EdgeRecord, NodeRecord
 from graph.storage.write_tx import WriteTx
 
@@ -53,6 +54,7 @@ operations = st.lists(
         ),
         st.tuples(st.just("edge_keys_touching"), st.lists(st.sampled_from(REFS))),
         st.tuples(st.just("prefetch"), st.lists(st.sampled_from(REFS))),
+        st.tuples(st.just("clear"), st.none()),
     ),
     max_size=25,
 )
@@ -71,6 +73,8 @@ def _run(tx: WriteTx, ops: list[tuple[str, Any]]) -> list[Any]:
         elif name == "remove_nodes":
             tx.remove_edges(sorted(tx.edge_keys_touching(arg)))
             tx.remove_nodes(arg)
+        elif name == "clear":
+            tx.clear()
         elif name == "prefetch":
             if isinstance(tx, BufferedTx):
                 tx.get_nodes(arg)
@@ -82,11 +86,17 @@ def _run(tx: WriteTx, ops: list[tuple[str, Any]]) -> list[Any]:
     return answers
 
 
+def _recorded(tx: BufferedTx | RecordingTx, ops: list[tuple[str, Any]]) -> list[Any]:
+    answers = _run(tx, ops)
+    tx.log_changes(at="2025-02-01T00:00:00.000000Z", actor="tester", source=None)
+    return answers
+
+
 def _tables(store: SQLiteStore) -> dict[str, list[Any]]:
     conn = store._conn
     return {
         table: sorted(conn.execute(f"SELECT * FROM {table}").fetchall())
-        for table in ("nodes", "edges", "node_sources", "edge_sources")
+        for table in ("nodes", "edges", "node_sources", "edge_sources", "changes")
     }
 
 
@@ -100,8 +110,8 @@ def test_buffered_reads_and_writes_are_the_backends(
     try:
         for store in (plain, buffered):  # what is already stored
             store._write(lambda tx: _run(tx, first))
-        expected = plain._write(lambda tx: _run(tx, ops))
-        answers = buffered._write(lambda tx: _run(BufferedTx(tx), ops))
+        expected = plain._write(lambda tx: _recorded(RecordingTx(tx), ops))
+        answers = buffered._write(lambda tx: _recorded(BufferedTx(tx), ops))
         assert answers == expected
         assert _tables(buffered) == _tables(plain)
     finally:

@@ -21,6 +21,13 @@ backend's transaction for such a batch:
 
 What the transaction writes, and what every read inside it sees, is the
 same as without it; only the number of backend calls changes.
+
+It also records, as :class:`~graph.storage.recording.RecordingTx` does for
+unbuffered writes: each fact's state when first seen (read from the backend
+before this transaction changed it) and its final state, and
+:meth:`BufferedTx.log_changes` appends the change records of the difference
+(:func:`~graph.storage.recording.change_records`), so a batch needs no
+second layer in front of it.
 """
 
 from __future__ import annotations
@@ -28,7 +35,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TypeVar
 
-from graph.storage.changes import ChangeRecord
+from graph.storage.changes import ChangeRecord, State
+from graph.storage.recording import change_records
 from graph.storage.records import EdgeRecord, NodeRecord
 from graph.storage.write_tx import Asserted, WriteTx
 from schemas.facts import EdgeKey
@@ -61,6 +69,11 @@ class BufferedTx(WriteTx):
         """The backend's answers for sources, as asked: each is true for every
         fact this transaction has not written (and the asserters say the rest)."""
         self._stored_keys: dict[str, set[EdgeKey]] = {}
+        self._before: dict[str | EdgeKey, State | None] = {}
+        """Each fact's state in the backend when this transaction first saw it."""
+        self._after: dict[str | EdgeKey, State | None] = {}
+        """Each written fact's final state (None: removed), in the order first written."""
+        self._version: int | None = None
 
     def flush(self) -> None:
         """Write the final states: removed edges, removed nodes, put nodes, put edges."""
@@ -86,8 +99,10 @@ class BufferedTx(WriteTx):
         unknown = [ref for ref in refs if ref not in known]
         if unknown:
             found = self.inner.get_nodes(unknown)
+            before = self._before
             for ref in unknown:
-                known[ref] = found.get(ref)
+                node = known[ref] = found.get(ref)
+                before.setdefault(ref, node)
         return {ref: node for ref in refs if (node := known[ref]) is not None}
 
     def get_edges(self, keys: Sequence[EdgeKey]) -> dict[EdgeKey, EdgeRecord]:
@@ -95,15 +110,19 @@ class BufferedTx(WriteTx):
         unknown = [key for key in keys if key not in known]
         if unknown:
             found = self.inner.get_edges(unknown)
+            before = self._before
             for key in unknown:
-                known[key] = found.get(key)
+                edge = known[key] = found.get(key)
+                before.setdefault(key, edge)
         return {key: edge for key in keys if (edge := known[key]) is not None}
 
     def put_nodes(self, records: Sequence[NodeRecord]) -> None:
+        known, pending, after = self._nodes, self._pending_nodes, self._after
+        if unseen := [r.ref for r in records if r.ref not in known]:
+            self.get_nodes(unseen)  # their state before this transaction, for the record
         for record in records:
             ref = record.ref
-            self._nodes[ref] = record
-            self._pending_nodes[ref] = record
+            known[ref] = pending[ref] = after[ref] = record
             _index(
                 ref,
                 {a.source for a in record.assertions},
@@ -112,10 +131,12 @@ class BufferedTx(WriteTx):
             )
 
     def put_edges(self, records: Sequence[EdgeRecord]) -> None:
+        known, pending, after = self._edges, self._pending_edges, self._after
+        if unseen := [r.key for r in records if r.key not in known]:
+            self.get_edges(unseen)
         for record in records:
             key = record.key
-            self._edges[key] = record
-            self._pending_edges[key] = record
+            known[key] = pending[key] = after[key] = record
             _index(
                 key,
                 {a.source for a in record.assertions},
@@ -124,20 +145,25 @@ class BufferedTx(WriteTx):
             )
 
     def remove_nodes(self, refs: Sequence[str]) -> None:
+        self.get_nodes(refs)
         for ref in refs:
-            self._nodes[ref] = None
-            self._pending_nodes[ref] = None
+            self._nodes[ref] = self._pending_nodes[ref] = self._after[ref] = None
             _index(ref, set(), self._node_asserters, self._nodes_by_source)
 
     def remove_edges(self, keys: Sequence[EdgeKey]) -> None:
+        self.get_edges(keys)
         for key in keys:
-            self._edges[key] = None
-            self._pending_edges[key] = None
+            self._edges[key] = self._pending_edges[key] = self._after[key] = None
             _index(key, set(), self._edge_asserters, self._edges_by_source)
 
     def clear(self) -> None:
+        refs, keys = self.all_keys()
+        self.get_nodes(refs)  # what is about to go, for the record
+        self.get_edges(keys)
         self.flush()
         self.inner.clear()
+        self._after.update(dict.fromkeys(refs))
+        self._after.update(dict.fromkeys(keys))
         self._nodes, self._edges = {}, {}
         self._node_asserters, self._nodes_by_source = {}, {}
         self._edge_asserters, self._edges_by_source = {}, {}
@@ -185,7 +211,8 @@ class BufferedTx(WriteTx):
 
     def bump_version(self) -> int:
         self.flush()
-        return self.inner.bump_version()
+        self._version = self.inner.bump_version()
+        return self._version
 
     def read_version(self) -> int:
         self.flush()
@@ -198,6 +225,21 @@ class BufferedTx(WriteTx):
     def all_keys(self) -> tuple[list[str], list[EdgeKey]]:
         self.flush()
         return self.inner.all_keys()
+
+    # ------------------------------------------------------------ history
+
+    def log_changes(self, *, at: str, actor: str, source: str | None) -> None:
+        """Append the change records of what this transaction did (writing what is
+        gathered first), as ``RecordingTx.log_changes`` does."""
+        records = change_records(
+            self._before, self._after, at=at, actor=actor, source=source, version=self._number
+        )
+        if records:
+            self.append_changes(records)
+        self.flush()
+
+    def _number(self) -> int:
+        return self._version if self._version is not None else self.read_version()
 
 
 def _index(

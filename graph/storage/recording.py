@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from graph.storage.changes import ChangeRecord, State, change_for
 from graph.storage.records import EdgeRecord, NodeRecord
@@ -13,8 +13,9 @@ from schemas.facts import EdgeKey
 class RecordingTx(WriteTx):
     """A transaction that notes each fact's state before its first and after its last change.
 
-    :meth:`flush` turns the differences into change records and appends
-    them in the same transaction, so every write logs exactly what it did.
+    :meth:`log_changes` turns the differences into change records
+    (:func:`change_records`) and appends them in the same transaction, so
+    every write logs exactly what it did.
     """
 
     def __init__(self, inner: WriteTx) -> None:
@@ -113,30 +114,51 @@ class RecordingTx(WriteTx):
     def clear_scan_states(self) -> None:
         self.inner.clear_scan_states()
 
-    def flush(self, *, at: str, actor: str, source: str | None) -> None:
+    def log_changes(self, *, at: str, actor: str, source: str | None) -> None:
         """Append one change record per fact whose state differs from before the write."""
-        changed = [
-            (before, after)
-            for target, after in self.after.items()
-            if (before := self.before.get(target)) != after
-        ]
-        if not changed:
-            return
-        version = self.version if self.version is not None else self.inner.read_version()
-        records = []
-        for before, after in changed:
-            record = change_for(
-                before,
-                after,
-                at=at,
-                actor=actor,
-                source=source or _changed_source(before, after),
-                version=version,
-            )
-            if record is not None:
-                records.append(record)
+        records = change_records(
+            self.before, self.after, at=at, actor=actor, source=source, version=self._version
+        )
         if records:
             self.inner.append_changes(records)
+
+    def _version(self) -> int:
+        return self.version if self.version is not None else self.inner.read_version()
+
+
+def change_records(
+    before: Mapping[str | EdgeKey, State | None],
+    after: Mapping[str | EdgeKey, State | None],
+    *,
+    at: str,
+    actor: str,
+    source: str | None,
+    version: Callable[[], int],
+) -> list[ChangeRecord]:
+    """One change record per fact of *after* (final states, in the order first written)
+    whose state differs from *before* (its state before the transaction).
+
+    *version* gives the graph version the write leaves; it is asked only when
+    something changed. Without a *source*, each record names the sources whose
+    assertions differ.
+    """
+    changed = [(old, new) for target, new in after.items() if (old := before.get(target)) != new]
+    if not changed:
+        return []
+    number = version()
+    records = []
+    for old, new in changed:
+        record = change_for(
+            old,
+            new,
+            at=at,
+            actor=actor,
+            source=source or _changed_source(old, new),
+            version=number,
+        )
+        if record is not None:
+            records.append(record)
+    return records
 
 
 def _changed_source(before: State | None, after: State | None) -> str | None:

@@ -290,16 +290,14 @@ class GraphStore(ABC):
         """``_write`` that appends the change records of what *work* did, in its transaction.
 
         *buffered*: the backend's transaction is behind a ``BufferedTx``
-        (graph/storage/buffered_tx.py), for batches of many sources.
+        (graph/storage/buffered_tx.py), for batches of many sources, which
+        records the changes itself; else behind a ``RecordingTx``.
         """
 
         def logged(tx: WriteTx) -> T:
-            backend = BufferedTx(tx) if buffered else None
-            recorder = RecordingTx(backend or tx)
+            recorder = BufferedTx(tx) if buffered else RecordingTx(tx)
             result = work(recorder)
-            recorder.flush(at=change_time(), actor=actor or SYSTEM_ACTOR, source=source)
-            if backend is not None:
-                backend.flush()
+            recorder.log_changes(at=change_time(), actor=actor or SYSTEM_ACTOR, source=source)
             return result
 
         return self._write(logged)
